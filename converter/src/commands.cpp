@@ -1,0 +1,101 @@
+#include "sasrnn/converter/commands.hpp"
+
+#include <cstdio>
+#include <iomanip>
+
+namespace sasrnn::conv {
+
+namespace {
+
+const char* readout_name(Readout r) {
+  switch (r) {
+    case Readout::Identity: return "identity";
+    case Readout::Softmax: return "softmax";
+    case Readout::Argmax: return "argmax";
+  }
+  return "?";
+}
+
+const char* task_name(TaskKind t) {
+  switch (t) {
+    case TaskKind::None: return "none";
+    case TaskKind::MSI: return "msi";
+    case TaskKind::SeqMNISTPixel: return "seq-mnist-pixel";
+    case TaskKind::SeqMNISTRow: return "seq-mnist-row";
+  }
+  return "?";
+}
+
+void print_stats(std::ostream& out, const char* name, const std::string& shape, const LayerStats& s) {
+  char line[256];
+  std::snprintf(line, sizeof line, "  %-14s %-9s %8zu %9.4f %8zu %8zu %10.3g\n", name, shape.c_str(),
+                s.count, s.mean_pi, s.vip, s.uip, s.mean_xi);
+  out << line;
+}
+
+std::string shape(const LayerData& l) { return std::to_string(l.rows) + "x" + std::to_string(l.cols); }
+
+}  // namespace
+
+int inspect_command(const std::string& path, std::ostream& out, std::ostream& err) {
+  try {
+    auto [buf, view] = load_model_file(path);
+    const ModelData d = read_model(buf.data(), buf.size());
+    const size_t connections = d.input.size() + d.recurrent.size() + d.output.size();
+    out << "model:       " << (d.name.empty() ? "(unnamed)" : d.name) << "  [" << path << "]\n";
+    out << "format:      version " << kFormatVersion << ", " << buf.size() << " bytes, storage f32 dense, "
+        << std::fixed << std::setprecision(2) << static_cast<double>(buf.size()) / static_cast<double>(connections)
+        << " bytes per connection (" << connections << " connections)\n";
+    out << std::defaultfloat << std::setprecision(6);
+    out << "sizes:       N=" << d.n << " NIn=" << d.n_in << " NOut=" << d.n_out << "\n";
+    const DynamicsView& y = d.dynamics;
+    out << "dynamics:    alpha=" << y.alpha << " tau=" << y.tau_ms << " ms dt=" << y.dt_ms
+        << " ms sigma_rec=" << y.sigma_rec << " sigma_in=" << y.sigma_in << " x0=" << y.baseline
+        << " activation=relu readout=" << readout_name(y.readout) << "\n";
+    out << "task:        " << task_name(d.task);
+    if (d.task == TaskKind::MSI)
+      out << " (fixation/stimulus/decision " << d.msi.fixation_ms << "/" << d.msi.stimulus_ms << "/"
+          << d.msi.decision_ms << " ms, rates " << d.msi.rate_min << "-" << d.msi.rate_max
+          << ", boundary " << d.msi.boundary << ", targets hi " << d.msi.target_hi << " lo "
+          << d.msi.target_lo << ")";
+    out << "\n";
+    size_t masked = 0;
+    for (uint8_t v : d.input_mask) masked += v == 0;
+    out << "input mask:  " << (d.input_mask.empty() ? std::string("none (all connected)")
+                                                    : std::to_string(masked) + " of " +
+                                                          std::to_string(d.input_mask.size()) +
+                                                          " input connections absent")
+        << "\n";
+    out << "layers (sparsity = mean pi; VIP: pi<0.1 and |m|>0.05; UIP: pi>0.9):\n";
+    out << "  layer          shape      count  sparsity      VIP      UIP    mean xi\n";
+    auto all = [](uint32_t, uint32_t) { return true; };
+    print_stats(out, "input", shape(d.input), layer_stats(d.input, all));
+    print_stats(out, "recurrent", shape(d.recurrent), layer_stats(d.recurrent, all));
+    print_stats(out, " rec I (i<j)", "", layer_stats(d.recurrent, [](uint32_t i, uint32_t j) { return i < j; }));
+    print_stats(out, " rec II (i>j)", "", layer_stats(d.recurrent, [](uint32_t i, uint32_t j) { return i > j; }));
+    print_stats(out, "output", shape(d.output), layer_stats(d.output, all));
+    const Provenance& p = d.provenance;
+    out << "provenance:  trainer " << (p.trainer_version.empty() ? "?" : p.trainer_version) << ", seed "
+        << p.seed << ", created " << (p.created.empty() ? "?" : p.created) << "\n";
+    if (!p.command.empty()) out << "command:     " << p.command << "\n";
+    for (const Metric& m : p.metrics) out << "metric:      " << m.name << " = " << m.value << "\n";
+    return 0;
+  } catch (const std::exception& e) {
+    err << "sasrnn inspect: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+int verify_command(const std::string& path, std::ostream& out, std::ostream& err) {
+  try {
+    auto [buf, view] = load_model_file(path);
+    out << path << ": OK (format v" << kFormatVersion << ", N=" << view.n << " NIn=" << view.n_in
+        << " NOut=" << view.n_out << ", " << buf.size() << " bytes)\n";
+    return 0;
+  } catch (const std::exception& e) {
+    err << "sasrnn verify: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+}  // namespace sasrnn::conv

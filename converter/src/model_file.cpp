@@ -1,0 +1,214 @@
+#include "sasrnn/converter/model_file.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+
+#include "sasrnn/msi.hpp"
+
+namespace sasrnn::conv {
+
+LayerData LayerData::zeros(uint32_t rows, uint32_t cols) {
+  LayerData l;
+  l.rows = rows;
+  l.cols = cols;
+  l.pi.assign(l.size(), 0.0f);
+  l.m.assign(l.size(), 0.0f);
+  l.xi.assign(l.size(), 0.0f);
+  return l;
+}
+
+ModelData make_empty_model(uint32_t n, uint32_t n_in, uint32_t n_out) {
+  ModelData d;
+  d.n = n;
+  d.n_in = n_in;
+  d.n_out = n_out;
+  d.input = LayerData::zeros(n, n_in);
+  d.recurrent = LayerData::zeros(n, n);
+  d.output = LayerData::zeros(n_out, n);
+  const msi::Protocol p = msi::Protocol::training();
+  d.dynamics.alpha = p.alpha();
+  d.dynamics.tau_ms = p.tau_ms;
+  d.dynamics.dt_ms = p.dt_ms;
+  d.dynamics.sigma_rec = 0.15f;
+  d.dynamics.sigma_in = p.sigma_in;
+  d.dynamics.baseline = p.baseline;
+  return d;
+}
+
+void apply_msi_task(ModelData& model) {
+  if (model.n_in != msi::kInputs || model.n_out != msi::kOutputs)
+    throw std::invalid_argument("MSI models have 5 inputs and 2 outputs");
+  model.task = TaskKind::MSI;
+  const msi::Protocol train = msi::Protocol::training();
+  model.msi.fixation_ms = train.fixation_ms;
+  model.msi.stimulus_ms = train.stimulus_ms;
+  model.msi.decision_ms = train.decision_ms;
+  model.msi.boundary = train.boundary;
+  model.msi.rate_min = msi::rate_of(0);
+  model.msi.rate_max = msi::rate_of(msi::kRates - 1);
+  model.msi.target_hi = train.target_hi;
+  model.msi.target_lo = train.target_lo;
+  model.input_mask.assign(static_cast<size_t>(model.n) * model.n_in, 0);
+  for (uint32_t i = 0; i < model.n; ++i)
+    for (uint32_t j = 0; j < model.n_in; ++j) {
+      const size_t k = static_cast<size_t>(i) * model.n_in + j;
+      const bool on = msi::input_connected(static_cast<int>(i), static_cast<int>(j),
+                                           static_cast<int>(model.n));
+      model.input_mask[k] = on ? 1 : 0;
+      if (!on) {
+        model.input.pi[k] = 1.0f;
+        model.input.m[k] = 0.0f;
+        model.input.xi[k] = 0.0f;
+      }
+    }
+}
+
+AlignedBuffer::AlignedBuffer(size_t size) : size_(size) {
+  const size_t rounded = (size + 15) / 16 * 16;
+  data_.reset(static_cast<uint8_t*>(std::aligned_alloc(16, rounded == 0 ? 16 : rounded)));
+  if (!data_) throw std::bad_alloc();
+}
+
+AlignedBuffer::AlignedBuffer(const uint8_t* data, size_t size) : AlignedBuffer(size) {
+  if (size) std::memcpy(data_.get(), data, size);
+}
+
+void AlignedBuffer::Free::operator()(uint8_t* p) const { std::free(p); }
+
+namespace {
+
+void check_layer(const LayerData& l, uint32_t rows, uint32_t cols, const char* name) {
+  if (l.rows != rows || l.cols != cols || l.pi.size() != l.size() || l.m.size() != l.size() ||
+      l.xi.size() != l.size())
+    throw std::invalid_argument(std::string(name) + " layer: expected " + std::to_string(rows) +
+                                "x" + std::to_string(cols) + " arrays");
+}
+
+flatbuffers::Offset<fb::Layer> write_layer(flatbuffers::FlatBufferBuilder& fbb, const LayerData& l) {
+  return fb::CreateLayerDirect(fbb, l.rows, l.cols, &l.pi, &l.m, &l.xi);
+}
+
+LayerData read_layer(const LayerView& v) {
+  LayerData l;
+  l.rows = v.rows;
+  l.cols = v.cols;
+  const size_t count = l.size();
+  l.pi.assign(v.pi, v.pi + count);
+  l.m.assign(v.m, v.m + count);
+  l.xi.assign(v.xi, v.xi + count);
+  return l;
+}
+
+std::string str(const flatbuffers::String* s) { return s ? s->str() : std::string(); }
+
+}  // namespace
+
+AlignedBuffer build_model_file(const ModelData& d) {
+  check_layer(d.input, d.n, d.n_in, "input");
+  check_layer(d.recurrent, d.n, d.n, "recurrent");
+  check_layer(d.output, d.n_out, d.n, "output");
+  if (!d.input_mask.empty() && d.input_mask.size() != static_cast<size_t>(d.n) * d.n_in)
+    throw std::invalid_argument("input mask: expected N x NIn entries");
+
+  flatbuffers::FlatBufferBuilder fbb(1024 + 12 * (d.input.size() + d.recurrent.size() + d.output.size()));
+  const auto input = write_layer(fbb, d.input);
+  const auto recurrent = write_layer(fbb, d.recurrent);
+  const auto output = write_layer(fbb, d.output);
+  const DynamicsView& y = d.dynamics;
+  const auto dynamics = fb::CreateDynamics(fbb, y.alpha, y.tau_ms, y.dt_ms, y.sigma_rec, y.sigma_in,
+                                           y.baseline, static_cast<fb::Activation>(y.activation),
+                                           static_cast<fb::Readout>(y.readout));
+  const auto mask = d.input_mask.empty() ? 0 : fbb.CreateVector(d.input_mask);
+  flatbuffers::Offset<fb::MsiParams> msi_params = 0;
+  if (d.task == TaskKind::MSI) {
+    const MsiParamsView& p = d.msi;
+    msi_params = fb::CreateMsiParams(fbb, p.fixation_ms, p.stimulus_ms, p.decision_ms, p.boundary,
+                                     p.rate_min, p.rate_max, p.target_hi, p.target_lo);
+  }
+  const auto task = fb::CreateTask(fbb, static_cast<fb::TaskKind>(d.task), msi_params);
+  std::vector<flatbuffers::Offset<fb::Metric>> metrics;
+  for (const Metric& m : d.provenance.metrics)
+    metrics.push_back(fb::CreateMetricDirect(fbb, m.name.c_str(), m.value));
+  const Provenance& pv = d.provenance;
+  const auto provenance =
+      fb::CreateProvenanceDirect(fbb, pv.trainer_version.c_str(), pv.seed, pv.command.c_str(),
+                                 pv.created.c_str(), &metrics);
+  const auto name = fbb.CreateString(d.name);
+  const auto root = fb::CreateModel(fbb, kFormatVersion, d.n, d.n_in, d.n_out, input, recurrent,
+                                    output, dynamics, mask, task, provenance, name);
+  fb::FinishModelBuffer(fbb, root);
+  AlignedBuffer out(fbb.GetBufferPointer(), fbb.GetSize());
+  ModelView view;
+  const Status s = load(out.data(), out.size(), view);
+  if (s != Status::Ok)
+    throw ModelError(s, std::string("refusing to write an invalid model: ") + status_message(s));
+  return out;
+}
+
+ModelData read_model(const uint8_t* data, size_t size) {
+  ModelView v;
+  const Status s = load(data, size, v);
+  if (s != Status::Ok) throw ModelError(s, status_message(s));
+  ModelData d;
+  d.n = v.n;
+  d.n_in = v.n_in;
+  d.n_out = v.n_out;
+  d.input = read_layer(v.input);
+  d.recurrent = read_layer(v.recurrent);
+  d.output = read_layer(v.output);
+  d.dynamics = v.dynamics;
+  if (v.input_mask) d.input_mask.assign(v.input_mask, v.input_mask + static_cast<size_t>(v.n) * v.n_in);
+  d.task = v.task;
+  d.msi = v.msi;
+  d.name = str(v.root->name());
+  if (const fb::Provenance* p = v.root->provenance()) {
+    d.provenance.trainer_version = str(p->trainer_version());
+    d.provenance.seed = p->seed();
+    d.provenance.command = str(p->command());
+    d.provenance.created = str(p->created());
+    if (p->metrics())
+      for (const fb::Metric* m : *p->metrics())
+        if (m) d.provenance.metrics.push_back(Metric{str(m->name()), m->value()});
+  }
+  return d;
+}
+
+AlignedBuffer read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error(path + ": cannot open (" + std::strerror(errno) + ")");
+  std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) throw std::runtime_error(path + ": read error");
+  return AlignedBuffer(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+}
+
+void write_file(const std::string& path, const uint8_t* data, size_t size) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) throw std::runtime_error(path + ": cannot write (" + std::strerror(errno) + ")");
+    out.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
+    out.flush();
+    if (!out) {
+      std::remove(tmp.c_str());
+      throw std::runtime_error(path + ": write failed");
+    }
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    throw std::runtime_error(path + ": cannot replace (" + std::strerror(errno) + ")");
+  }
+}
+
+std::pair<AlignedBuffer, ModelView> load_model_file(const std::string& path) {
+  AlignedBuffer buf = read_file(path);
+  ModelView view;
+  const Status s = load(buf.data(), buf.size(), view);
+  if (s != Status::Ok)
+    throw ModelError(s, path + ": " + status_message(s) + " [" + status_name(s) + "]");
+  return {std::move(buf), view};
+}
+
+}  // namespace sasrnn::conv

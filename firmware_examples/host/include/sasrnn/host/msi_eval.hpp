@@ -1,0 +1,62 @@
+// Host app core: run the MSI evaluation set on a model with the runtime, and report.
+// Used by the `msi_host` example program and by `sasrnn run`.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "sasrnn/msi.hpp"
+#include "sasrnn/network.hpp"
+
+namespace sasrnn::host {
+
+/// Recurrent sizes N this build instantiates for MSI models (NIn = 5, NOut = 2).
+#define SASRNN_MSI_SIZES(X) X(6) X(12) X(30) X(60) X(90) X(120) X(150) X(192) X(256) X(300)
+
+/// The supported sizes, for messages ("6, 12, ...").
+std::string supported_sizes();
+
+struct EvalConfig {
+  Mode mode = Mode::MeanField;
+  uint32_t reps = 100;          ///< repetitions of each of the 24 conditions
+  uint64_t seed = 1;
+  float dt_ms = 20.0f;          ///< test time step; alpha = dt / tau of the model
+  bool recurrent_noise = true;
+  bool input_noise = true;
+  int threads = 2;              ///< trials are independent; results do not depend on this
+};
+
+/// Outcome of one trial.
+struct TrialResult {
+  msi::Trial trial;
+  int decision = 0;             ///< argmax of the outputs at the last step
+  float y_high = 0, y_low = 0;  ///< outputs at the last step
+};
+
+struct EvalResult {
+  std::vector<TrialResult> trials;
+  std::array<std::array<uint32_t, msi::kRates>, msi::kModalities> high{};   ///< high choices
+  std::array<std::array<uint32_t, msi::kRates>, msi::kModalities> count{};  ///< trials
+  double accuracy = 0;                                  ///< mean over conditions of P(correct)
+  std::array<double, msi::kModalities> modality_accuracy{};
+  uint64_t steps = 0;                                   ///< network steps run
+  double seconds = 0;                                   ///< wall time of the network steps
+  int steps_per_trial = 0;
+
+  double p_high(int modality, int rate) const {
+    const uint32_t c = count[modality][rate];
+    return c ? static_cast<double>(high[modality][rate]) / c : 0.0;
+  }
+};
+
+/// Runs the MSI test protocol (500/1000/300 ms at cfg.dt_ms) on a verified MSI model.
+/// Throws std::invalid_argument for unsupported sizes or invalid options (one-line message).
+EvalResult evaluate_msi(const ModelView& model, const EvalConfig& cfg);
+
+/// Prints the psychometric table, accuracies and the per-step time.
+void print_report(std::ostream& out, const EvalConfig& cfg, const EvalResult& r);
+
+}  // namespace sasrnn::host

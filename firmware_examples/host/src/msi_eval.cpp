@@ -1,0 +1,155 @@
+#include "sasrnn/host/msi_eval.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <stdexcept>
+#include <thread>
+
+namespace sasrnn::host {
+
+std::string supported_sizes() {
+  std::string s;
+#define SASRNN_APPEND_SIZE(size) s += (s.empty() ? "" : ", ") + std::to_string(size);
+  SASRNN_MSI_SIZES(SASRNN_APPEND_SIZE)
+#undef SASRNN_APPEND_SIZE
+  return s;
+}
+
+namespace {
+
+template <int N>
+void run_trials(const ModelView& model, const EvalConfig& cfg, EvalResult& r) {
+  using Net = Network<N, msi::kInputs, msi::kOutputs>;
+  msi::Protocol protocol = msi::Protocol::test(cfg.dt_ms);
+  protocol.tau_ms = model.dynamics.tau_ms;
+  protocol.baseline = model.dynamics.baseline;
+  protocol.sigma_in = model.dynamics.sigma_in;
+  protocol.input_noise = cfg.input_noise;
+  protocol.seed = cfg.seed;
+  if (model.task == TaskKind::MSI) {
+    protocol.boundary = model.msi.boundary;
+    protocol.target_hi = model.msi.target_hi;
+    protocol.target_lo = model.msi.target_lo;
+  }
+  Options opt;
+  opt.mode = cfg.mode;
+  opt.seed = cfg.seed;
+  opt.recurrent_noise = cfg.recurrent_noise;
+  opt.alpha = protocol.alpha();
+  {
+    Net probe;
+    const Status s = probe.bind(model, opt);
+    if (s != Status::Ok)
+      throw std::invalid_argument(std::string("cannot run the model: ") + status_message(s) +
+                                  " (alpha = dt/tau = " + std::to_string(opt.alpha) + ")");
+  }
+  const uint32_t total = msi::evaluation_size(cfg.reps);
+  r.trials.resize(total);
+  std::atomic<uint32_t> next{0};
+  std::vector<double> seconds(static_cast<size_t>(std::max(1, cfg.threads)), 0.0);
+  auto worker = [&](int w) {
+    Net net;
+    net.bind(model, opt);
+    for (uint32_t k = next++; k < total; k = next++) {
+      const msi::Trial trial = msi::evaluation_trial(k, cfg.reps);
+      const msi::Stimulus stim(protocol, trial);
+      net.reset(trial.index);
+      typename Net::Input x;
+      const auto t0 = std::chrono::steady_clock::now();
+      for (int t = 0; t < stim.steps(); ++t) {
+        stim.input(t, x.data());
+        net.step(x);
+      }
+      seconds[static_cast<size_t>(w)] +=
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      r.trials[k] = TrialResult{trial, net.decide(), net.output()[msi::High], net.output()[msi::Low]};
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int w = 1; w < cfg.threads; ++w) pool.emplace_back(worker, w);
+  worker(0);
+  for (auto& t : pool) t.join();
+  r.steps_per_trial = msi::Stimulus(protocol, msi::Trial{}).steps();
+  r.steps = static_cast<uint64_t>(total) * static_cast<uint64_t>(r.steps_per_trial);
+  for (double s : seconds) r.seconds += s;
+}
+
+}  // namespace
+
+EvalResult evaluate_msi(const ModelView& model, const EvalConfig& cfg) {
+  if (model.n_in != msi::kInputs || model.n_out != msi::kOutputs)
+    throw std::invalid_argument("not an MSI model: needs 5 inputs and 2 outputs, has " +
+                                std::to_string(model.n_in) + " and " + std::to_string(model.n_out));
+  if (cfg.reps == 0) throw std::invalid_argument("--trials must be at least 1");
+  if (!(cfg.dt_ms > 0.0f)) throw std::invalid_argument("--dt must be positive");
+  EvalResult r;
+  bool ran = false;
+#define SASRNN_RUN_SIZE(size)              \
+  if (!ran && model.n == (size)) {         \
+    run_trials<(size)>(model, cfg, r);     \
+    ran = true;                            \
+  }
+  SASRNN_MSI_SIZES(SASRNN_RUN_SIZE)
+#undef SASRNN_RUN_SIZE
+  if (!ran)
+    throw std::invalid_argument("model has N=" + std::to_string(model.n) +
+                                "; this build runs MSI models with N in {" + supported_sizes() + "}");
+  const float boundary = model.task == TaskKind::MSI ? model.msi.boundary : 12.5f;
+  for (const TrialResult& t : r.trials) {
+    const int m = static_cast<int>(t.trial.modality);
+    const int k = static_cast<int>(t.trial.rate - 9.0f + 0.5f);
+    ++r.count[m][k];
+    r.high[m][k] += t.decision == msi::High;
+  }
+  double total = 0;
+  for (int m = 0; m < msi::kModalities; ++m) {
+    double sum = 0;
+    for (int k = 0; k < msi::kRates; ++k) {
+      const double ph = r.p_high(m, k);
+      sum += msi::rate_of(k) > boundary ? ph : 1.0 - ph;
+    }
+    r.modality_accuracy[m] = sum / msi::kRates;
+    total += sum;
+  }
+  r.accuracy = total / msi::kConditions;
+  return r;
+}
+
+void print_report(std::ostream& out, const EvalConfig& cfg, const EvalResult& r) {
+  char line[256];
+  std::snprintf(line, sizeof line,
+                "MSI evaluation: mode %s, dt %.3g ms, %u repetitions x %d conditions, seed %llu, "
+                "recurrent noise %s, input noise %s\n",
+                mode_name(cfg.mode), static_cast<double>(cfg.dt_ms), cfg.reps, msi::kConditions,
+                static_cast<unsigned long long>(cfg.seed), cfg.recurrent_noise ? "on" : "off",
+                cfg.input_noise ? "on" : "off");
+  out << line;
+  out << "P(high choice)  rate:";
+  for (int k = 0; k < msi::kRates; ++k) {
+    std::snprintf(line, sizeof line, " %6.0f", static_cast<double>(msi::rate_of(k)));
+    out << line;
+  }
+  out << "   accuracy\n";
+  for (int m = 0; m < msi::kModalities; ++m) {
+    std::snprintf(line, sizeof line, "  %-19s", msi::modality_name(static_cast<msi::Modality>(m)));
+    out << line;
+    for (int k = 0; k < msi::kRates; ++k) {
+      std::snprintf(line, sizeof line, " %6.3f", r.p_high(m, k));
+      out << line;
+    }
+    std::snprintf(line, sizeof line, "   %6.2f %%\n", 100.0 * r.modality_accuracy[m]);
+    out << line;
+  }
+  std::snprintf(line, sizeof line, "accuracy (mean P(correct) over %d conditions): %.2f %%\n",
+                msi::kConditions, 100.0 * r.accuracy);
+  out << line;
+  const double us = r.steps ? 1e6 * r.seconds / static_cast<double>(r.steps) : 0.0;
+  std::snprintf(line, sizeof line,
+                "time: %llu steps (%d per trial), %.3f us per step (mean wall time per step and thread)\n",
+                static_cast<unsigned long long>(r.steps), r.steps_per_trial, us);
+  out << line;
+}
+
+}  // namespace sasrnn::host

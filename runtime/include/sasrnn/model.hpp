@@ -1,0 +1,221 @@
+// Model view: verifies a model buffer and exposes its arrays in place (no copies, no heap).
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+
+#include "sasrnn/sasrnn_generated.h"
+#include "sasrnn/status.hpp"
+
+namespace sasrnn {
+
+/// The model file format version this runtime reads and the converter writes.
+constexpr uint32_t kFormatVersion = 1;
+
+/// Largest N, NIn or NOut accepted (keeps rows * cols far from overflow).
+constexpr uint32_t kMaxUnits = 65535;
+
+enum class Activation : uint8_t { ReLU = 0 };
+enum class Readout : uint8_t { Identity = 0, Softmax = 1, Argmax = 2 };
+enum class TaskKind : uint8_t { None = 0, MSI = 1, SeqMNISTPixel = 2, SeqMNISTRow = 3 };
+
+/// One layer's hyperparameters, read in place: row-major rows x cols, (i, j) = from j to i.
+struct LayerView {
+  uint32_t rows = 0;
+  uint32_t cols = 0;
+  const float* pi = nullptr;
+  const float* m = nullptr;
+  const float* xi = nullptr;
+};
+
+struct DynamicsView {
+  float alpha = 0;      ///< trained dt / tau
+  float tau_ms = 0;
+  float dt_ms = 0;
+  float sigma_rec = 0;  ///< recurrent noise sigma (paper eq. 1a)
+  float sigma_in = 0;   ///< input noise sigma_in (paper eq. 2)
+  float baseline = 0;   ///< x0 (paper eq. 2)
+  Activation activation = Activation::ReLU;
+  Readout readout = Readout::Identity;
+};
+
+struct MsiParamsView {
+  float fixation_ms = 0;
+  float stimulus_ms = 0;
+  float decision_ms = 0;
+  float boundary = 0;
+  float rate_min = 0;
+  float rate_max = 0;
+  float target_hi = 0;
+  float target_lo = 0;
+};
+
+/// A verified model. Pointers reference the caller's buffer, which must outlive the view.
+struct ModelView {
+  uint32_t n = 0;
+  uint32_t n_in = 0;
+  uint32_t n_out = 0;
+  LayerView input;
+  LayerView recurrent;
+  LayerView output;
+  DynamicsView dynamics;
+  const uint8_t* input_mask = nullptr;  ///< N x NIn, 1 = connected; null = all connected
+  TaskKind task = TaskKind::None;
+  MsiParamsView msi;                    ///< valid when task == MSI
+  const fb::Model* root = nullptr;      ///< the FlatBuffer root, for provenance and names
+};
+
+namespace detail {
+
+inline bool finite(float v) { return std::isfinite(v); }
+
+inline bool aligned16(const void* p) { return (reinterpret_cast<uintptr_t>(p) & 15u) == 0; }
+
+inline Status check_array(const flatbuffers::Vector<float>* v, uint32_t count, const float*& out) {
+  if (v == nullptr) return Status::MissingField;
+  if (v->size() != count) return Status::ArraySizeMismatch;
+  if (!aligned16(v->data())) return Status::UnalignedArray;
+  out = v->data();
+  return Status::Ok;
+}
+
+inline Status check_layer(const fb::Layer* l, uint32_t rows, uint32_t cols, LayerView& out) {
+  if (l == nullptr) return Status::MissingField;
+  if (l->rows() != rows || l->cols() != cols) return Status::BadDimensions;
+  const uint32_t count = rows * cols;
+  out.rows = rows;
+  out.cols = cols;
+  Status s = check_array(l->pi(), count, out.pi);
+  if (s == Status::Ok) s = check_array(l->m(), count, out.m);
+  if (s == Status::Ok) s = check_array(l->xi(), count, out.xi);
+  if (s != Status::Ok) return s;
+  for (uint32_t k = 0; k < count; ++k) {
+    const float pi = out.pi[k], m = out.m[k], xi = out.xi[k];
+    if (!finite(pi) || !finite(m) || !finite(xi)) return Status::NonFinite;
+    if (pi < 0.0f || pi > 1.0f) return Status::PiOutOfRange;
+    if (xi < 0.0f) return Status::XiNegative;
+  }
+  return Status::Ok;
+}
+
+inline Status check_dynamics(const fb::Dynamics* d, DynamicsView& out) {
+  if (d == nullptr) return Status::MissingField;
+  out.alpha = d->alpha();
+  out.tau_ms = d->tau_ms();
+  out.dt_ms = d->dt_ms();
+  out.sigma_rec = d->sigma_rec();
+  out.sigma_in = d->sigma_in();
+  out.baseline = d->baseline();
+  const float values[] = {out.alpha, out.tau_ms, out.dt_ms, out.sigma_rec, out.sigma_in, out.baseline};
+  for (float v : values)
+    if (!finite(v)) return Status::NonFinite;
+  if (!(out.alpha > 0.0f && out.alpha <= 1.0f)) return Status::BadDynamics;
+  if (!(out.tau_ms > 0.0f) || !(out.dt_ms > 0.0f)) return Status::BadDynamics;
+  if (out.sigma_rec < 0.0f || out.sigma_in < 0.0f) return Status::BadDynamics;
+  const int act = static_cast<int>(d->activation());
+  const int ro = static_cast<int>(d->readout());
+  if (act != 0) return Status::BadEnum;
+  if (ro < 0 || ro > 2) return Status::BadEnum;
+  out.activation = static_cast<Activation>(act);
+  out.readout = static_cast<Readout>(ro);
+  return Status::Ok;
+}
+
+inline Status check_task(const fb::Task* t, ModelView& out) {
+  if (t == nullptr) {
+    out.task = TaskKind::None;
+    return Status::Ok;
+  }
+  const int kind = static_cast<int>(t->kind());
+  if (kind < 0 || kind > 3) return Status::BadEnum;
+  out.task = static_cast<TaskKind>(kind);
+  if (out.task != TaskKind::MSI) return Status::Ok;
+  const fb::MsiParams* p = t->msi();
+  if (p == nullptr) return Status::BadTask;
+  MsiParamsView& v = out.msi;
+  v.fixation_ms = p->fixation_ms();
+  v.stimulus_ms = p->stimulus_ms();
+  v.decision_ms = p->decision_ms();
+  v.boundary = p->boundary();
+  v.rate_min = p->rate_min();
+  v.rate_max = p->rate_max();
+  v.target_hi = p->target_hi();
+  v.target_lo = p->target_lo();
+  const float values[] = {v.fixation_ms, v.stimulus_ms, v.decision_ms, v.boundary,
+                          v.rate_min,    v.rate_max,    v.target_hi,   v.target_lo};
+  for (float x : values)
+    if (!finite(x)) return Status::BadTask;
+  if (v.fixation_ms < 0.0f || !(v.stimulus_ms > 0.0f) || !(v.decision_ms > 0.0f))
+    return Status::BadTask;
+  if (!(v.rate_min < v.boundary && v.boundary < v.rate_max)) return Status::BadTask;
+  if (out.n_in != 5 || out.n_out != 2) return Status::BadTask;
+  return Status::Ok;
+}
+
+inline Status check_mask(const flatbuffers::Vector<uint8_t>* mask, ModelView& out) {
+  if (mask == nullptr || mask->size() == 0) {
+    out.input_mask = nullptr;
+    return Status::Ok;
+  }
+  const uint32_t count = out.n * out.n_in;
+  if (mask->size() != count) return Status::BadMask;
+  for (uint32_t k = 0; k < count; ++k) {
+    const uint8_t v = mask->Get(k);
+    if (v > 1) return Status::BadMask;
+    if (v == 0 && out.input.pi[k] != 1.0f) return Status::BadMask;
+  }
+  out.input_mask = mask->data();
+  return Status::Ok;
+}
+
+}  // namespace detail
+
+/// Verifies `buffer` as a sasrnn model and fills `view` with in-place pointers.
+/// Checks, in order: null, 16-byte alignment, size, identifier, FlatBuffers structure, version,
+/// dimensions, array sizes and alignment, value ranges (pi in [0,1], xi >= 0, all finite),
+/// dynamics, task, input mask. Allocates nothing; never reads outside [buffer, buffer + size).
+inline Status load(const uint8_t* buffer, size_t size, ModelView& view) {
+  view = ModelView{};
+  if (buffer == nullptr) return Status::NullBuffer;
+  if (!detail::aligned16(buffer)) return Status::UnalignedBuffer;
+  if (size < 8) return Status::TooSmall;
+  if (size >= FLATBUFFERS_MAX_BUFFER_SIZE) return Status::Corrupt;
+  if (!fb::ModelBufferHasIdentifier(buffer)) return Status::BadIdentifier;
+  flatbuffers::Verifier verifier(buffer, size);
+  if (!fb::VerifyModelBuffer(verifier)) return Status::Corrupt;
+  const fb::Model* root = fb::GetModel(buffer);
+  if (root->format_version() != kFormatVersion) return Status::UnsupportedVersion;
+  ModelView v;
+  v.root = root;
+  v.n = root->n();
+  v.n_in = root->n_in();
+  v.n_out = root->n_out();
+  if (v.n == 0 || v.n_in == 0 || v.n_out == 0) return Status::BadDimensions;
+  if (v.n > kMaxUnits || v.n_in > kMaxUnits || v.n_out > kMaxUnits) return Status::BadDimensions;
+  Status s = detail::check_layer(root->input(), v.n, v.n_in, v.input);
+  if (s == Status::Ok) s = detail::check_layer(root->recurrent(), v.n, v.n, v.recurrent);
+  if (s == Status::Ok) s = detail::check_layer(root->output(), v.n_out, v.n, v.output);
+  if (s == Status::Ok) s = detail::check_dynamics(root->dynamics(), v.dynamics);
+  if (s == Status::Ok) s = detail::check_task(root->task(), v);
+  if (s == Status::Ok) s = detail::check_mask(root->input_mask(), v);
+  if (s != Status::Ok) return s;
+  view = v;
+  return Status::Ok;
+}
+
+/// load() plus a check of the model's sizes against compile-time sizes.
+template <int N, int NIn, int NOut>
+Status load(const uint8_t* buffer, size_t size, ModelView& view) {
+  static_assert(N > 0 && NIn > 0 && NOut > 0, "sizes must be positive");
+  const Status s = load(buffer, size, view);
+  if (s != Status::Ok) return s;
+  if (view.n != static_cast<uint32_t>(N) || view.n_in != static_cast<uint32_t>(NIn) ||
+      view.n_out != static_cast<uint32_t>(NOut)) {
+    view = ModelView{};
+    return Status::ShapeMismatch;
+  }
+  return Status::Ok;
+}
+
+}  // namespace sasrnn

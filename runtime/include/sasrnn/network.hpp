@@ -1,0 +1,259 @@
+// Network<N, NIn, NOut>: a spike-and-slab rate RNN run from a verified model, without heap.
+//
+// State lives inside the object (fixed-size Eigen vectors); hyperparameters are read in place
+// from the model buffer. One network runs in one of four modes:
+//   MeanField        paper eq. 4-5: u = G_rec + G_in + eps * sqrt(Delta_in^2 + Delta_rec^2),
+//                    z = G_out + eps_out * Delta_out, eps ~ N(0,1) fresh per unit per step;
+//   SampledPerStep   paper eq. 1 with a fresh concrete network drawn from paper eq. 3 at every
+//                    step (the time-dependent concrete network of paper Fig. 9/18);
+//   SampledPerTrial  paper eq. 1 with one concrete network per trial;
+//   MeanWeights      paper eq. 1 with the deterministic weights w = mu = (1 - pi) m.
+// Recurrent noise sqrt(2 alpha sigma^2) n (paper eq. 1a) is on or off per run; input noise
+// (paper eq. 2) belongs to the input x given to step() (see msi.hpp).
+#pragma once
+
+#include <Eigen/Core>
+#include <cstddef>
+#include <cstdint>
+
+#include "sasrnn/dynamics.hpp"
+#include "sasrnn/kernels.hpp"
+#include "sasrnn/model.hpp"
+#include "sasrnn/rng.hpp"
+#include "sasrnn/status.hpp"
+
+namespace sasrnn {
+
+enum class Mode : uint8_t { MeanField = 0, SampledPerStep = 1, SampledPerTrial = 2, MeanWeights = 3 };
+
+inline const char* mode_name(Mode m) {
+  switch (m) {
+    case Mode::MeanField: return "mean-field";
+    case Mode::SampledPerStep: return "sampled-per-step";
+    case Mode::SampledPerTrial: return "sampled-per-trial";
+    case Mode::MeanWeights: return "mean-weights";
+  }
+  return "unknown";
+}
+
+struct Options {
+  Mode mode = Mode::MeanField;
+  uint64_t seed = 0;
+  bool recurrent_noise = true;  ///< add sqrt(2 alpha sigma_rec^2) n (paper eq. 1a)
+  float alpha = 0.0f;           ///< dt / tau for this run; 0 = the model's trained alpha
+};
+
+template <int N, int NIn, int NOut>
+class Network {
+ public:
+  using State = Eigen::Matrix<float, N, 1>;
+  using Input = Eigen::Matrix<float, NIn, 1>;
+  using Output = Eigen::Matrix<float, NOut, 1>;
+
+  /// Binds a verified model (from load()) and run options. The model buffer must outlive this.
+  Status bind(const ModelView& model, const Options& options) {
+    bound_ = false;
+    if (model.n != static_cast<uint32_t>(N) || model.n_in != static_cast<uint32_t>(NIn) ||
+        model.n_out != static_cast<uint32_t>(NOut))
+      return Status::ShapeMismatch;
+    if (model.recurrent.pi == nullptr) return Status::NotBound;
+    const float alpha = options.alpha > 0.0f ? options.alpha : model.dynamics.alpha;
+    if (!(alpha > 0.0f && alpha <= 1.0f) || options.alpha < 0.0f) return Status::BadOption;
+    if (static_cast<int>(options.mode) > 3) return Status::BadOption;
+    in_ = model.input;
+    rec_ = model.recurrent;
+    out_ = model.output;
+    readout_ = model.dynamics.readout;
+    options_ = options;
+    alpha_ = alpha;
+    noise_scale_ =
+        options.recurrent_noise ? dyn::recurrent_noise_scale(alpha, model.dynamics.sigma_rec) : 0.0f;
+    bound_ = true;
+    reset(0);
+    return Status::Ok;
+  }
+
+  /// Starts trial `trial` from h(0) = 0.
+  void reset(uint32_t trial) { reset(trial, State::Zero()); }
+
+  /// Starts trial `trial` from a given synaptic current h(0).
+  void reset(uint32_t trial, const State& h0) {
+    trial_ = trial;
+    step_ = 0;
+    h_ = h0;
+    r_ = h_.unaryExpr([](float h) { return dyn::relu(h); });
+    z_.setZero();
+    y_.setZero();
+  }
+
+  /// Advances one step with input x(t+1): updates h, r and the output y(t+1).
+  /// Returns NonFiniteInput (state unchanged) if x holds NaN or infinity.
+  Status step(const Input& x) {
+    if (!bound_) return Status::NotBound;
+    for (int j = 0; j < NIn; ++j)
+      if (!std::isfinite(x[j])) return Status::NonFiniteInput;
+    const uint32_t t = step_;
+    for (int i = 0; i < N; ++i) {
+      const float u = preactivation_row(i, x);
+      float noise = 0.0f;
+      if (noise_scale_ > 0.0f)
+        noise = noise_scale_ *
+                normal(options_.seed, Counter{static_cast<uint32_t>(i), t,
+                                              trial_, static_cast<uint32_t>(Stream::RecurrentNoise)});
+      h_[i] = dyn::leak(h_[i], u, alpha_, noise);  // paper eq. 1a / 4a
+    }
+    r_ = h_.unaryExpr([](float h) { return dyn::relu(h); });  // paper eq. 1c
+    compute_output();
+    ++step_;
+    return Status::Ok;
+  }
+
+  /// The pre-activation u(t+1) (paper eq. 1b, or eq. 4b in MeanField) that the next step would
+  /// use, from the current rates r(t) and the given x(t+1). Does not change the state.
+  Status preactivation(const Input& x, State& u) const {
+    if (!bound_) return Status::NotBound;
+    for (int i = 0; i < N; ++i) u[i] = preactivation_row(i, x);
+    return Status::Ok;
+  }
+
+  const State& state() const { return h_; }   ///< synaptic currents h(t)
+  const State& rates() const { return r_; }   ///< firing rates r(t) = phi(h(t))
+  const Output& z() const { return z_; }      ///< output before the readout function (eq. 1d)
+  const Output& output() const { return y_; } ///< y(t) = f(z(t)) (paper eq. 1e)
+  uint32_t step_index() const { return step_; }
+  uint32_t trial() const { return trial_; }
+  float alpha() const { return alpha_; }
+  bool bound() const { return bound_; }
+
+  /// The decision: index of the largest output (ties: the lowest index).
+  int decide() const {
+    int best = 0;
+    for (int k = 1; k < NOut; ++k)
+      if (y_[k] > y_[best]) best = k;
+    return best;
+  }
+
+ private:
+  uint32_t draw_step() const { return options_.mode == Mode::SampledPerTrial ? kTrialStep : step_; }
+
+  Counter counter(uint32_t index, Stream s) const {
+    return Counter{index, draw_step(), trial_, static_cast<uint32_t>(s)};
+  }
+
+  /// Deterministic or sampled weighted sum sum_j w_kj v_j over one row of a layer.
+  /// `Cols` is the row length; `v` the presynaptic values; `s` the weight stream.
+  template <int Cols, class Vec>
+  float concrete_sum(const LayerView& l, int row, const Vec& v, Stream s) const {
+    const float* pi = l.pi + static_cast<ptrdiff_t>(row) * Cols;
+    const float* m = l.m + static_cast<ptrdiff_t>(row) * Cols;
+    const float* xi = l.xi + static_cast<ptrdiff_t>(row) * Cols;
+    if (options_.mode == Mode::MeanWeights) {
+      return kernel::ordered_sum<Cols, float>([&](int j) {
+        return v[j] == 0.0f ? 0.0f : dyn::sas_mean(pi[j], m[j]) * v[j];
+      });
+    }
+    const uint32_t base = static_cast<uint32_t>(row) * static_cast<uint32_t>(Cols);
+    return kernel::ordered_sum<Cols, float>([&](int j) {
+      if (v[j] == 0.0f) return 0.0f;  // skipping never changes another draw (counter-based RNG)
+      const float w = sas_sample(options_.seed, counter(base + static_cast<uint32_t>(j), s), pi[j],
+                                 m[j], std::sqrt(xi[j]));  // paper eq. 3
+      return w * v[j];
+    });
+  }
+
+  /// Mean-field sums G = sum_j mu_kj v_j and Delta^2 = sum_j var_kj v_j^2 (paper eq. 5).
+  template <int Cols, class Vec>
+  void moment_sums(const LayerView& l, int row, const Vec& v, float& g, float& d2) const {
+    const float* pi = l.pi + static_cast<ptrdiff_t>(row) * Cols;
+    const float* m = l.m + static_cast<ptrdiff_t>(row) * Cols;
+    const float* xi = l.xi + static_cast<ptrdiff_t>(row) * Cols;
+    kernel::ordered_sum2<Cols, float>(
+        [&](int j, float& sg, float& sd) {
+          if (v[j] == 0.0f) return;
+          sg = dyn::sas_mean(pi[j], m[j]) * v[j];
+          sd = dyn::sas_var(pi[j], m[j], xi[j]) * (v[j] * v[j]);
+        },
+        g, d2);
+  }
+
+  float preactivation_row(int i, const Input& x) const {
+    if (options_.mode == Mode::MeanField) {
+      float g_rec, d2_rec, g_in, d2_in;
+      moment_sums<N>(rec_, i, r_, g_rec, d2_rec);  // paper eq. 5b, 5e
+      moment_sums<NIn>(in_, i, x, g_in, d2_in);    // paper eq. 5a, 5d
+      const float d2 = d2_in + d2_rec;
+      float u = g_rec + g_in;
+      if (d2 > 0.0f)  // paper eq. 4b
+        u += normal(options_.seed, counter(static_cast<uint32_t>(i), Stream::MeanFieldU)) *
+             std::sqrt(d2);
+      return u;
+    }
+    // paper eq. 1b with concrete (sampled or mean) weights
+    return concrete_sum<N>(rec_, i, r_, Stream::RecurrentWeight) +
+           concrete_sum<NIn>(in_, i, x, Stream::InputWeight);
+  }
+
+  void compute_output() {
+    for (int k = 0; k < NOut; ++k) {
+      if (options_.mode == Mode::MeanField) {
+        float g, d2;
+        moment_sums<N>(out_, k, r_, g, d2);  // paper eq. 5c, 5f
+        float z = g;
+        if (d2 > 0.0f)  // paper eq. 4d
+          z += normal(options_.seed, counter(static_cast<uint32_t>(k), Stream::MeanFieldOut)) *
+               std::sqrt(d2);
+        z_[k] = z;
+      } else {
+        z_[k] = concrete_sum<N>(out_, k, r_, Stream::OutputWeight);  // paper eq. 1d
+      }
+    }
+    apply_readout();
+  }
+
+  void apply_readout() {  // paper eq. 1e
+    switch (readout_) {
+      case Readout::Identity:
+        y_ = z_;
+        break;
+      case Readout::Softmax: {
+        const float zmax = z_.maxCoeff();
+        float sum = 0.0f;
+        for (int k = 0; k < NOut; ++k) {
+          y_[k] = det_exp(z_[k] - zmax);
+          sum += y_[k];
+        }
+        y_ /= sum;
+        break;
+      }
+      case Readout::Argmax: {
+        int best = 0;
+        for (int k = 1; k < NOut; ++k)
+          if (z_[k] > z_[best]) best = k;
+        y_.setZero();
+        y_[best] = 1.0f;
+        break;
+      }
+    }
+  }
+
+  LayerView in_, rec_, out_;
+  Readout readout_ = Readout::Identity;
+  Options options_;
+  float alpha_ = 0.0f;
+  float noise_scale_ = 0.0f;
+  uint32_t trial_ = 0;
+  uint32_t step_ = 0;
+  bool bound_ = false;
+  State h_ = State::Zero();
+  State r_ = State::Zero();
+  Output z_ = Output::Zero();
+  Output y_ = Output::Zero();
+};
+
+/// RAM a Network<N, NIn, NOut> object needs (all of its state; the model stays in flash).
+template <int N, int NIn, int NOut>
+constexpr size_t network_ram_bytes() {
+  return sizeof(Network<N, NIn, NOut>);
+}
+
+}  // namespace sasrnn

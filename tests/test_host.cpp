@@ -1,0 +1,96 @@
+// The host app core: evaluation set bookkeeping, determinism across threads, bad input.
+#include <gtest/gtest.h>
+
+#include "sasrnn/converter/model_file.hpp"
+#include "sasrnn/host/msi_eval.hpp"
+#include "support.hpp"
+
+using namespace sasrnn;
+
+namespace {
+// An MSI-shaped model whose "high" output simply follows the positively tuned inputs: both
+// outputs read units that integrate visual+/auditory+ minus visual-/auditory-. It decides
+// correctly on every condition without noise, which makes the bookkeeping checkable.
+conv::ModelData reading_model() {
+  conv::ModelData d = conv::make_empty_model(6, 5, 2);
+  conv::apply_msi_task(d);
+  // units 0,1 auditory; 2,3 visual; 4,5 no sensory input (N/3 = 2)
+  auto in = [&](int i, int j) -> float& { return d.input.m[static_cast<size_t>(i) * 5 + j]; };
+  in(0, msi::AuditoryPos) = 1.0f;
+  in(1, msi::AuditoryNeg) = 1.0f;
+  in(2, msi::VisualPos) = 1.0f;
+  in(3, msi::VisualNeg) = 1.0f;
+  for (int i = 0; i < 6; ++i) d.recurrent.m[static_cast<size_t>(i) * 6 + i] = 0.9f;  // memory
+  // high = pos - neg, low = neg - pos (+ an offset so that "no evidence" is low)
+  d.output.m = {1, -1, 1, -1, 0, 0, -1, 1, -1, 1, 0, 0};
+  d.dynamics.sigma_rec = 0.0f;
+  return d;
+}
+}  // namespace
+
+TEST(Host, EvaluationIsCorrectForAReadingNetworkAndCountsEveryTrial) {
+  const conv::AlignedBuffer buf = conv::build_model_file(reading_model());
+  ModelView v;
+  ASSERT_EQ(load(buf.data(), buf.size(), v), Status::Ok);
+  host::EvalConfig cfg;
+  cfg.reps = 3;
+  cfg.input_noise = false;
+  cfg.recurrent_noise = false;
+  const host::EvalResult r = host::evaluate_msi(v, cfg);
+  ASSERT_EQ(r.trials.size(), 72u);
+  for (int m = 0; m < 3; ++m)
+    for (int k = 0; k < 8; ++k) {
+      EXPECT_EQ(r.count[m][k], 3u);
+      EXPECT_EQ(r.p_high(m, k), msi::rate_of(k) > 12.5f ? 1.0 : 0.0) << m << " " << k;
+    }
+  EXPECT_DOUBLE_EQ(r.accuracy, 1.0);
+  EXPECT_EQ(r.steps_per_trial, 90);
+  EXPECT_EQ(r.steps, 72u * 90u);
+}
+
+TEST(Host, ResultsDoNotDependOnThreadCount) {
+  conv::ModelData d = test::mixed_model(30, 5, 2, 5);
+  conv::apply_msi_task(d);
+  const conv::AlignedBuffer buf = conv::build_model_file(d);
+  ModelView v;
+  ASSERT_EQ(load(buf.data(), buf.size(), v), Status::Ok);
+  for (Mode mode : {Mode::MeanField, Mode::SampledPerStep}) {
+    host::EvalConfig cfg;
+    cfg.mode = mode;
+    cfg.reps = 2;
+    cfg.threads = 1;
+    const auto one = host::evaluate_msi(v, cfg);
+    cfg.threads = 2;
+    const auto two = host::evaluate_msi(v, cfg);
+    for (size_t k = 0; k < one.trials.size(); ++k) {
+      EXPECT_EQ(one.trials[k].decision, two.trials[k].decision);
+      EXPECT_EQ(one.trials[k].y_high, two.trials[k].y_high);
+    }
+  }
+}
+
+TEST(Host, BadInputGivesOneLineErrors) {
+  ModelView v;
+  conv::ModelData wrong_shape = test::mixed_model(6, 3, 2, 1);
+  const auto b1 = conv::build_model_file(wrong_shape);
+  ASSERT_EQ(load(b1.data(), b1.size(), v), Status::Ok);
+  EXPECT_THROW(host::evaluate_msi(v, host::EvalConfig{}), std::invalid_argument);
+  conv::ModelData odd = test::mixed_model(7, 5, 2, 1);
+  const auto b2 = conv::build_model_file(odd);
+  ASSERT_EQ(load(b2.data(), b2.size(), v), Status::Ok);
+  try {
+    host::evaluate_msi(v, host::EvalConfig{});
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("N=7"), std::string::npos);
+  }
+  conv::ModelData ok = test::mixed_model(6, 5, 2, 1);
+  const auto b3 = conv::build_model_file(ok);
+  ASSERT_EQ(load(b3.data(), b3.size(), v), Status::Ok);
+  host::EvalConfig cfg;
+  cfg.reps = 0;
+  EXPECT_THROW(host::evaluate_msi(v, cfg), std::invalid_argument);
+  cfg.reps = 1;
+  cfg.dt_ms = 500.0f;  // alpha = 5 > 1
+  EXPECT_THROW(host::evaluate_msi(v, cfg), std::invalid_argument);
+}

@@ -1,0 +1,319 @@
+// Network modes: sampling statistics (paper eq. 3-5), mode equivalences, options and bad input.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "sasrnn/converter/model_file.hpp"
+#include "sasrnn/network.hpp"
+#include "support.hpp"
+
+using namespace sasrnn;
+
+namespace {
+
+constexpr int kN = 24, kIn = 5, kOut = 2;
+using Net = Network<kN, kIn, kOut>;
+
+struct Bound {
+  conv::AlignedBuffer buf;
+  ModelView view;
+};
+
+Bound bind_model(const conv::ModelData& d) {
+  Bound b{conv::build_model_file(d), {}};
+  EXPECT_EQ((load<kN, kIn, kOut>(b.buf.data(), b.buf.size(), b.view)), Status::Ok);
+  return b;
+}
+
+Net::State test_h0() {
+  Net::State h;
+  for (int i = 0; i < kN; ++i) h[i] = (i % 4 == 0) ? -0.3f : 0.1f + 0.05f * static_cast<float>(i);
+  return h;
+}
+
+Net::Input test_x() {
+  Net::Input x;
+  x << 0.2f, 1.0f, 0.6f, 0.0f, 1.2f;
+  return x;
+}
+
+}  // namespace
+
+// One spike-and-slab draw per connection class: mean (1-pi)m, second moment (1-pi)(m^2+xi),
+// zero fraction pi, and a normal slab (KS), within 5 standard errors of the sample size.
+TEST(Sampling, SasSampleMomentsPerConnectionClass) {
+  struct Case {
+    float pi, m, xi;
+  };
+  const Case cases[] = {{1.0f, 0.7f, 0.3f},   // absent
+                        {0.0f, -0.4f, 0.0f},  // constant
+                        {0.35f, 0.8f, 0.0f},  // Bernoulli only
+                        {0.0f, 0.2f, 0.09f},  // Gaussian only
+                        {0.6f, -0.5f, 0.04f}, // full SaS
+                        {0.05f, 1.5f, 0.5f}};
+  const uint32_t S = 40000;
+  for (const Case& c : cases) {
+    const float sd = std::sqrt(c.xi);
+    double s1 = 0, s2 = 0, zeros = 0;
+    std::vector<double> slab;
+    for (uint32_t t = 0; t < S; ++t) {
+      const float w = sas_sample(77, Counter{3, t, 0, 1}, c.pi, c.m, sd);
+      s1 += w;
+      s2 += static_cast<double>(w) * w;
+      if (w == 0.0f) {
+        zeros += 1;
+      } else if (c.xi > 0.0f) {
+        slab.push_back((w - c.m) / sd);
+      }
+    }
+    const double pi = c.pi, m = c.m, xi = c.xi;
+    const double mean = (1 - pi) * m, second = (1 - pi) * (m * m + xi);
+    const double fourth = (1 - pi) * (m * m * m * m + 6 * m * m * xi + 3 * xi * xi);
+    const double var = std::max(0.0, second - mean * mean);
+    const double var2 = std::max(0.0, fourth - second * second);
+    EXPECT_NEAR(s1 / S, mean, 5 * std::sqrt(var / S) + 1e-7) << "pi=" << pi << " m=" << m << " xi=" << xi;
+    EXPECT_NEAR(s2 / S, second, 5 * std::sqrt(var2 / S) + 1e-7) << "pi=" << pi;
+    EXPECT_NEAR(zeros / S, pi, 5 * std::sqrt(pi * (1 - pi) / S) + 1e-7) << "pi=" << pi;
+    if (c.xi > 0.0f && c.pi < 1.0f) {
+      ASSERT_GT(slab.size(), 1000u);
+      EXPECT_LT(test::ks_statistic(slab, test::normal_cdf), test::ks_critical_001(slab.size()));
+    }
+  }
+}
+
+// In SampledPerStep mode the pre-activation u at fixed r and x has, over draws, the mean G and the
+// variance Delta^2 of paper eq. 4b-5 (computed here in double from the model arrays).
+TEST(Sampling, SampledPreactivationHasMeanFieldMoments) {
+  const conv::ModelData d = test::mixed_model(kN, kIn, kOut, 11);
+  Bound b = bind_model(d);
+  const Net::State h0 = test_h0();
+  const Net::Input x = test_x();
+  std::vector<double> G(kN, 0.0), D2(kN, 0.0);
+  for (int i = 0; i < kN; ++i) {
+    for (int j = 0; j < kN; ++j) {
+      const double r = std::max(0.0f, h0[j]);
+      const size_t k = static_cast<size_t>(i) * kN + j;
+      const double pi = d.recurrent.pi[k], m = d.recurrent.m[k], xi = d.recurrent.xi[k];
+      G[i] += (1 - pi) * m * r;                                        // eq. 5b
+      D2[i] += ((1 - pi) * (m * m + xi) - (1 - pi) * (1 - pi) * m * m) * r * r;  // eq. 5e
+    }
+    for (int j = 0; j < kIn; ++j) {
+      const size_t k = static_cast<size_t>(i) * kIn + j;
+      const double pi = d.input.pi[k], m = d.input.m[k], xi = d.input.xi[k];
+      G[i] += (1 - pi) * m * x[j];                                     // eq. 5a
+      D2[i] += ((1 - pi) * (m * m + xi) - (1 - pi) * (1 - pi) * m * m) * x[j] * x[j];  // eq. 5d
+    }
+  }
+  for (Mode mode : {Mode::SampledPerStep, Mode::MeanField}) {
+    Net net;
+    Options opt;
+    opt.mode = mode;
+    opt.seed = 5;
+    ASSERT_EQ(net.bind(b.view, opt), Status::Ok);
+    const uint32_t T = 20000;
+    std::vector<double> s1(kN, 0), s2(kN, 0), s4(kN, 0);
+    std::vector<std::vector<double>> us(kN);
+    Net::State u;
+    for (uint32_t trial = 0; trial < T; ++trial) {
+      net.reset(trial, h0);  // each trial draws an independent network (or eps)
+      ASSERT_EQ(net.preactivation(x, u), Status::Ok);
+      for (int i = 0; i < kN; ++i) us[i].push_back(u[i]);
+    }
+    for (int i = 0; i < kN; ++i) {
+      double mean = 0;
+      for (double v : us[i]) mean += v;
+      mean /= T;
+      double var = 0, m4 = 0;
+      for (double v : us[i]) {
+        var += (v - mean) * (v - mean);
+        m4 += std::pow(v - mean, 4);
+      }
+      var /= (T - 1);
+      m4 /= T;
+      const double se_mean = std::sqrt(D2[i] / T);
+      const double se_var = std::sqrt(std::max(m4 - var * var, 1e-30) / T);
+      EXPECT_NEAR(mean, G[i], 5 * se_mean + 1e-6) << mode_name(mode) << " unit " << i;
+      EXPECT_NEAR(var, D2[i], 5 * se_var + 1e-6) << mode_name(mode) << " unit " << i;
+    }
+  }
+}
+
+namespace {
+std::vector<float> trajectory(const ModelView& v, Mode mode, bool noise, uint64_t seed = 3,
+                              int steps = 60) {
+  Net net;
+  Options opt;
+  opt.mode = mode;
+  opt.seed = seed;
+  opt.recurrent_noise = noise;
+  EXPECT_EQ(net.bind(v, opt), Status::Ok);
+  net.reset(4, test_h0());
+  std::vector<float> out;
+  Net::Input x = test_x();
+  for (int t = 0; t < steps; ++t) {
+    x[4] = (t % 10) < 5 ? 1.0f : 0.2f;
+    EXPECT_EQ(net.step(x), Status::Ok);
+    for (int i = 0; i < kN; ++i) out.push_back(net.state()[i]);
+    for (int k = 0; k < kOut; ++k) out.push_back(net.output()[k]);
+  }
+  return out;
+}
+}  // namespace
+
+TEST(Modes, AllModesAgreeWhenPiAndXiAreZero) {
+  conv::ModelData d = test::mixed_model(kN, kIn, kOut, 21);
+  test::set_pi_xi(d, 0.0f, 0.0f);
+  Bound b = bind_model(d);
+  for (bool noise : {false, true}) {
+    const auto ref = trajectory(b.view, Mode::MeanField, noise);
+    for (Mode m : {Mode::SampledPerStep, Mode::SampledPerTrial, Mode::MeanWeights})
+      EXPECT_EQ(trajectory(b.view, m, noise), ref) << mode_name(m) << " noise " << noise;
+    // the trajectory is not trivial
+    double energy = 0;
+    for (float v : ref) energy += std::fabs(v);
+    EXPECT_GT(energy, 1.0);
+  }
+}
+
+TEST(Modes, MeanFieldEqualsMeanWeightsForDeterministicBernoulliLimits) {
+  conv::ModelData d = test::mixed_model(kN, kIn, kOut, 22);
+  for (conv::LayerData* l : {&d.input, &d.recurrent, &d.output})
+    for (size_t k = 0; k < l->size(); ++k) {
+      l->pi[k] = (k * 7919) % 3 == 0 ? 1.0f : 0.0f;
+      l->xi[k] = 0.0f;
+    }
+  Bound b = bind_model(d);
+  const auto mf = trajectory(b.view, Mode::MeanField, true);
+  EXPECT_EQ(trajectory(b.view, Mode::MeanWeights, true), mf);
+  EXPECT_EQ(trajectory(b.view, Mode::SampledPerStep, true), mf);
+}
+
+TEST(Modes, SampledModesDifferFromMeanFieldWhenStochastic) {
+  Bound b = bind_model(test::mixed_model(kN, kIn, kOut, 23));
+  const auto mf = trajectory(b.view, Mode::MeanField, false);
+  const auto step = trajectory(b.view, Mode::SampledPerStep, false);
+  EXPECT_NE(step, mf);
+  EXPECT_EQ(trajectory(b.view, Mode::SampledPerStep, false), step);  // same seed, same run
+  EXPECT_NE(trajectory(b.view, Mode::SampledPerStep, false, 4), step);
+}
+
+TEST(Modes, SampledPerTrialKeepsOneNetworkPerTrial) {
+  Bound b = bind_model(test::mixed_model(kN, kIn, kOut, 24));
+  for (Mode mode : {Mode::SampledPerTrial, Mode::SampledPerStep}) {
+    Options opt;
+    opt.mode = mode;
+    opt.recurrent_noise = false;
+    Net a, fresh;
+    ASSERT_EQ(a.bind(b.view, opt), Status::Ok);
+    ASSERT_EQ(fresh.bind(b.view, opt), Status::Ok);
+    a.reset(9, test_h0());
+    for (int t = 0; t < 5; ++t) a.step(test_x());
+    // same r, same trial, step 5 versus step 0
+    fresh.reset(9, a.state());
+    Net::State ua, uf;
+    a.preactivation(test_x(), ua);
+    fresh.preactivation(test_x(), uf);
+    if (mode == Mode::SampledPerTrial) {
+      EXPECT_EQ(ua, uf);
+    } else {
+      EXPECT_NE(ua, uf);
+    }
+  }
+}
+
+TEST(Network, LeakUsesTheAlphaOverride) {
+  Bound b = bind_model(test::mixed_model(kN, kIn, kOut, 25));
+  Options opt;
+  opt.mode = Mode::MeanWeights;
+  opt.recurrent_noise = false;
+  opt.alpha = 0.005f;
+  Net net;
+  ASSERT_EQ(net.bind(b.view, opt), Status::Ok);
+  EXPECT_EQ(net.alpha(), 0.005f);
+  net.reset(0, test_h0());
+  Net::State u;
+  net.preactivation(test_x(), u);
+  net.step(test_x());
+  for (int i = 0; i < kN; ++i)  // paper eq. 1a
+    EXPECT_FLOAT_EQ(net.state()[i], (1.0f - 0.005f) * test_h0()[i] + 0.005f * u[i]);
+  opt.alpha = 1.5f;
+  EXPECT_EQ(net.bind(b.view, opt), Status::BadOption);
+  opt.alpha = -0.1f;
+  EXPECT_EQ(net.bind(b.view, opt), Status::BadOption);
+}
+
+TEST(Network, RecurrentNoiseHasVarianceTwoAlphaSigmaSquared) {
+  conv::ModelData d = test::mixed_model(kN, kIn, kOut, 26);
+  d.dynamics.sigma_rec = 0.15f;
+  Bound b = bind_model(d);
+  Options quiet, noisy;
+  quiet.mode = noisy.mode = Mode::MeanWeights;
+  quiet.recurrent_noise = false;
+  Net a, c;
+  ASSERT_EQ(a.bind(b.view, quiet), Status::Ok);
+  ASSERT_EQ(c.bind(b.view, noisy), Status::Ok);
+  double s2 = 0;
+  const int T = 4000;
+  for (int trial = 0; trial < T; ++trial) {
+    a.reset(static_cast<uint32_t>(trial), test_h0());
+    c.reset(static_cast<uint32_t>(trial), test_h0());
+    a.step(test_x());
+    c.step(test_x());
+    for (int i = 0; i < kN; ++i) {
+      const double n = c.state()[i] - a.state()[i];
+      s2 += n * n;
+    }
+  }
+  const double expected = 2.0 * 0.2 * 0.15 * 0.15;  // 2 alpha sigma^2 (paper eq. 1a)
+  const double count = static_cast<double>(T) * kN;
+  EXPECT_NEAR(s2 / count, expected, 5 * expected * std::sqrt(2.0 / count));
+}
+
+TEST(Network, NonFiniteInputIsRejectedAndStateKept) {
+  Bound b = bind_model(test::mixed_model(kN, kIn, kOut, 27));
+  Net net;
+  ASSERT_EQ(net.bind(b.view, Options{}), Status::Ok);
+  net.reset(0, test_h0());
+  Net::Input x = test_x();
+  x[2] = std::numeric_limits<float>::quiet_NaN();
+  EXPECT_EQ(net.step(x), Status::NonFiniteInput);
+  x[2] = std::numeric_limits<float>::infinity();
+  EXPECT_EQ(net.step(x), Status::NonFiniteInput);
+  EXPECT_EQ(net.state(), test_h0());
+  EXPECT_EQ(net.step_index(), 0u);
+}
+
+TEST(Network, ReadoutsAndDecision) {
+  conv::ModelData d = test::mixed_model(kN, kIn, kOut, 28);
+  for (Readout ro : {Readout::Identity, Readout::Softmax, Readout::Argmax}) {
+    d.dynamics.readout = ro;
+    Bound b = bind_model(d);
+    Net net;
+    ASSERT_EQ(net.bind(b.view, Options{}), Status::Ok);
+    net.reset(0, test_h0());
+    for (int t = 0; t < 5; ++t) net.step(test_x());
+    const auto z = net.z();
+    const auto y = net.output();
+    const int best = z[0] >= z[1] ? 0 : 1;
+    EXPECT_EQ(net.decide(), best);
+    if (ro == Readout::Identity) {
+      EXPECT_EQ(y, z);
+    }
+    if (ro == Readout::Softmax) {
+      EXPECT_NEAR(y.sum(), 1.0f, 1e-6f);
+      EXPECT_NEAR(y[0], 1.0 / (1.0 + std::exp(static_cast<double>(z[1] - z[0]))), 1e-6);
+    }
+    if (ro == Readout::Argmax) {
+      EXPECT_EQ(y[best], 1.0f);
+      EXPECT_EQ(y[1 - best], 0.0f);
+    }
+  }
+}
+
+TEST(Network, RamIsStateOnly) {
+  // the model stays in the buffer: the object holds h, r, z, y and a few scalars
+  EXPECT_LT((network_ram_bytes<150, 5, 2>()), 4096u);
+  EXPECT_GE((network_ram_bytes<150, 5, 2>()), (2 * 150 + 2 * 2) * sizeof(float));
+}

@@ -1,0 +1,126 @@
+// No heap in the runtime: this binary replaces the global allocator (operator new and the malloc
+// family) with one that aborts while armed, then runs load() and 1000 steps in every mode.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <new>
+
+#include "sasrnn/converter/model_file.hpp"
+#include "sasrnn/msi.hpp"
+#include "sasrnn/network.hpp"
+#include "support.hpp"
+
+extern "C" {
+void* __libc_malloc(size_t);
+void* __libc_calloc(size_t, size_t);
+void* __libc_realloc(void*, size_t);
+void __libc_free(void*);
+void* __libc_memalign(size_t, size_t);
+}
+
+namespace {
+volatile bool g_armed = false;
+volatile long g_allocations = 0;
+
+void on_alloc() {
+  if (g_armed) {
+    std::fputs("heap allocation inside the runtime\n", stderr);
+    std::abort();
+  }
+  g_allocations = g_allocations + 1;
+}
+}  // namespace
+
+extern "C" {
+void* malloc(size_t n) {
+  on_alloc();
+  return __libc_malloc(n);
+}
+void* calloc(size_t a, size_t b) {
+  on_alloc();
+  return __libc_calloc(a, b);
+}
+void* realloc(void* p, size_t n) {
+  on_alloc();
+  return __libc_realloc(p, n);
+}
+void free(void* p) { __libc_free(p); }
+void* aligned_alloc(size_t a, size_t n) {
+  on_alloc();
+  return __libc_memalign(a, n);
+}
+int posix_memalign(void** out, size_t a, size_t n) {
+  on_alloc();
+  *out = __libc_memalign(a, n);
+  return *out ? 0 : 12;
+}
+}
+
+void* operator new(size_t n) {
+  on_alloc();
+  if (void* p = __libc_malloc(n ? n : 1)) return p;
+  throw std::bad_alloc();
+}
+void* operator new[](size_t n) { return operator new(n); }
+void* operator new(size_t n, std::align_val_t a) {
+  on_alloc();
+  if (void* p = __libc_memalign(static_cast<size_t>(a), n ? n : 1)) return p;
+  throw std::bad_alloc();
+}
+void* operator new[](size_t n, std::align_val_t a) { return operator new(n, a); }
+void operator delete(void* p) noexcept { __libc_free(p); }
+void operator delete[](void* p) noexcept { __libc_free(p); }
+void operator delete(void* p, size_t) noexcept { __libc_free(p); }
+void operator delete[](void* p, size_t) noexcept { __libc_free(p); }
+void operator delete(void* p, std::align_val_t) noexcept { __libc_free(p); }
+void operator delete[](void* p, std::align_val_t) noexcept { __libc_free(p); }
+void operator delete(void* p, size_t, std::align_val_t) noexcept { __libc_free(p); }
+void operator delete[](void* p, size_t, std::align_val_t) noexcept { __libc_free(p); }
+
+using namespace sasrnn;
+
+TEST(NoHeap, TheReplacedAllocatorSeesAllocations) {
+  const long before = g_allocations;
+  auto* p = new int(3);
+  void* q = std::malloc(10);
+  EXPECT_GE(g_allocations - before, 2);
+  delete p;
+  std::free(q);
+}
+
+TEST(NoHeap, LoadAndThousandStepsInEveryMode) {
+  conv::ModelData d = test::mixed_model(30, 5, 2, 3);
+  conv::apply_msi_task(d);
+  const conv::AlignedBuffer buf = conv::build_model_file(d);
+  using Net = Network<30, 5, 2>;
+  Net net;  // on the stack: no heap
+  msi::Protocol p = msi::Protocol::test(20.0f);
+  float checksum = 0.0f;
+  g_armed = true;
+  const long before = g_allocations;
+  ModelView view;
+  const Status loaded = load<30, 5, 2>(buf.data(), buf.size(), view);
+  for (Mode mode : {Mode::MeanField, Mode::SampledPerStep, Mode::SampledPerTrial, Mode::MeanWeights}) {
+    Options opt;
+    opt.mode = mode;
+    opt.seed = 11;
+    if (net.bind(view, opt) != Status::Ok) break;
+    int steps = 0;
+    for (uint32_t trial = 0; steps < 1000; ++trial) {
+      const msi::Stimulus stim(p, msi::Trial{msi::Modality::Both, 15.0f, trial});
+      net.reset(trial);
+      Net::Input x;
+      for (int t = 0; t < stim.steps() && steps < 1000; ++t, ++steps) {
+        stim.input(t, x.data());
+        net.step(x);
+      }
+      checksum += net.output()[0] + static_cast<float>(net.decide());
+    }
+  }
+  g_armed = false;
+  EXPECT_EQ(loaded, Status::Ok);
+  EXPECT_EQ(g_allocations, before);
+  EXPECT_TRUE(std::isfinite(checksum));
+  EXPECT_NE(checksum, 0.0f);
+}

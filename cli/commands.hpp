@@ -1,0 +1,20 @@
+// The sasrnn subcommands. Each is defined in its own file in cli/ (option parsing only); the work
+// is done by the library of its stage (converter/, trainer/, firmware_examples/host/, bench/).
+// A subcommand's callback stores its exit code in `status`.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <map>
+#include <string>
+
+#include "sasrnn/network.hpp"
+
+namespace sasrnn::cli {
+
+void add_inspect_verify(CLI::App& app, int& status);  // inspect_verify.cpp
+void add_run(CLI::App& app, int& status);             // run.cpp
+
+/// --mode names shared by every subcommand that runs the network.
+const std::map<std::string, Mode>& mode_names();
+
+}  // namespace sasrnn::cli

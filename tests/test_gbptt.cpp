@@ -1,0 +1,180 @@
+// gBPTT (paper eq. 6-13) against finite differences of the mean-field loss (paper eq. 4-5), in
+// double, for all nine hyperparameter groups; and against plain BPTT when pi = Xi = 0.
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "sasrnn/trainer/mean_field.hpp"
+
+namespace {
+
+using namespace sasrnn::train;
+using M = Mat<double>;
+
+constexpr int kN = 6, kIn = 3, kOut = 2, kSteps = 8, kB = 3;
+constexpr double kAlpha = 0.3;
+
+struct Problem {
+  Params<double> p;
+  Batch<double> b;
+  Noise<double> nz;
+  LossSpec<double> ls{0.5};
+};
+
+M uniform(std::mt19937_64& g, int r, int c, double lo, double hi) {
+  std::uniform_real_distribution<double> u(lo, hi);
+  M a(r, c);
+  for (Eigen::Index k = 0; k < a.size(); ++k) a(k) = u(g);
+  return a;
+}
+M gauss(std::mt19937_64& g, int r, int c, double sd) {
+  std::normal_distribution<double> n(0.0, sd);
+  M a(r, c);
+  for (Eigen::Index k = 0; k < a.size(); ++k) a(k) = n(g);
+  return a;
+}
+
+Layer<double> random_layer(std::mt19937_64& g, int r, int c, double m_sd) {
+  return Layer<double>{uniform(g, r, c, 0.05, 0.9), gauss(g, r, c, m_sd), uniform(g, r, c, 0.01, 0.2)};
+}
+
+Problem make_setup(uint64_t seed) {
+  std::mt19937_64 g(seed);
+  Problem s;
+  s.p.in = random_layer(g, kN, kIn, 1.0);
+  s.p.rec = random_layer(g, kN, kN, 0.8);
+  s.p.out = random_layer(g, kOut, kN, 0.8);
+  s.b.steps = kSteps;
+  s.b.size = kB;
+  s.b.x = uniform(g, kIn, kSteps * kB, 0.1, 1.2);
+  s.b.target = uniform(g, kOut, kSteps * kB, 0.0, 1.0);
+  s.b.mask = uniform(g, kOut, kSteps * kB, 0.0, 1.0).unaryExpr([](double v) { return v < 0.3 ? 0.0 : 1.0; });
+  s.nz.eps_u = gauss(g, kN, kSteps * kB, 1.0);
+  s.nz.eps_out = gauss(g, kOut, kSteps * kB, 1.0);
+  s.nz.n_rec = gauss(g, kN, kSteps * kB, 0.05);
+  return s;
+}
+
+double loss_of(const Problem& s, const Params<double>& p) {
+  Tape<double> tape;
+  return forward(p, kAlpha, s.b, s.nz, s.ls, tape);
+}
+
+Grads<double> analytic(const Problem& s, const Params<double>& p) {
+  Tape<double> tape;
+  forward(p, kAlpha, s.b, s.nz, s.ls, tape);
+  Grads<double> g;
+  backward(p, kAlpha, s.b, s.nz, s.ls, tape, g);
+  return g;
+}
+
+class FiniteDifferences : public ::testing::TestWithParam<int> {};
+
+TEST_P(FiniteDifferences, EveryElementOfGroupMatches) {
+  const Group grp = static_cast<Group>(GetParam());
+  for (uint64_t seed : {1u, 2u, 3u}) {
+    const Problem s = make_setup(seed);
+    const Grads<double> g = analytic(s, s.p);
+    const M& an = g.group(grp);
+    M fd(an.rows(), an.cols());
+    const double h = 1e-6;
+    for (Eigen::Index k = 0; k < an.size(); ++k) {
+      Params<double> plus = s.p, minus = s.p;
+      plus.group(grp)(k) += h;
+      minus.group(grp)(k) -= h;
+      fd(k) = (loss_of(s, plus) - loss_of(s, minus)) / (2 * h);
+    }
+    ASSERT_GT(fd.norm(), 1e-4) << group_name(grp) << ": the loss must depend on this group";
+    const double rel = (fd - an).norm() / fd.norm();
+    EXPECT_LT(rel, 1e-5) << group_name(grp) << " seed " << seed << "\nfd\n" << fd << "\nan\n" << an;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(AllNineGroups, FiniteDifferences, ::testing::Range(0, kGroups),
+                         [](const auto& info) { return std::string(group_name(static_cast<Group>(info.param))); });
+
+// Plain BPTT of a deterministic rate RNN h(s+1) = (1-a) h(s) + a (W r(s) + W_in x(s+1)) + n,
+// z = W_out r, written per trial with loops, independently of the batched gBPTT code.
+struct PlainGrads {
+  M w_in, w, w_out;
+};
+
+PlainGrads plain_bptt(const Problem& s, const M& w_in, const M& w, const M& w_out) {
+  const int n = kN;
+  PlainGrads g{M::Zero(kN, kIn), M::Zero(kN, kN), M::Zero(kOut, kN)};
+  for (int bi = 0; bi < kB; ++bi) {
+    std::vector<Eigen::VectorXd> h(kSteps + 1, Eigen::VectorXd::Zero(n)), r(kSteps + 1, Eigen::VectorXd::Zero(n));
+    for (int t = 0; t < kSteps; ++t) {
+      const int c = t * kB + bi;
+      const Eigen::VectorXd u = w * r[t] + w_in * s.b.x.col(c);
+      h[t + 1] = (1 - kAlpha) * h[t] + kAlpha * u + s.nz.n_rec.col(c);
+      r[t + 1] = h[t + 1].cwiseMax(0.0);
+    }
+    Eigen::VectorXd delta_next = Eigen::VectorXd::Zero(n);
+    for (int t = kSteps - 1; t >= 0; --t) {
+      const int c = t * kB + bi;
+      const Eigen::VectorXd z = w_out * r[t + 1];
+      const Eigen::VectorXd dz =
+          s.ls.scale * 2 * (z - s.b.target.col(c)).cwiseProduct(s.b.mask.col(c));
+      g.w_out += dz * r[t + 1].transpose();
+      Eigen::VectorXd dr = w_out.transpose() * dz;
+      if (t + 1 < kSteps) dr += w.transpose() * (kAlpha * delta_next);
+      Eigen::VectorXd delta = (1 - kAlpha) * delta_next;
+      for (int i = 0; i < n; ++i) delta(i) += h[t + 1](i) > 0 ? dr(i) : 0.0;
+      g.w += kAlpha * delta * r[t].transpose();
+      g.w_in += kAlpha * delta * s.b.x.col(c).transpose();
+      delta_next = delta;
+    }
+  }
+  return g;
+}
+
+TEST(GbpttReducesToBptt, WithPiAndXiZero) {
+  for (uint64_t seed : {4u, 5u}) {
+    Problem s = make_setup(seed);
+    for (Layer<double>* l : {&s.p.in, &s.p.rec, &s.p.out}) {
+      l->pi.setZero();
+      l->xi.setZero();
+    }
+    const Grads<double> g = analytic(s, s.p);
+    const PlainGrads ref = plain_bptt(s, s.p.in.m, s.p.rec.m, s.p.out.m);
+    ASSERT_GT(ref.w.norm(), 1e-3);
+    EXPECT_LT((g.in.m - ref.w_in).norm() / ref.w_in.norm(), 1e-12);
+    EXPECT_LT((g.rec.m - ref.w).norm() / ref.w.norm(), 1e-12);
+    EXPECT_LT((g.out.m - ref.w_out).norm() / ref.w_out.norm(), 1e-12);
+    // With pi = 0 the pi-gradient is -m dL/dw (eq. 13e) and the Xi-gradient vanishes: Delta = 0
+    // everywhere, so the variance terms drop out instead of dividing by zero.
+    EXPECT_LT((g.rec.pi + s.p.rec.m.cwiseProduct(ref.w)).norm() / ref.w.norm(), 1e-12);
+    EXPECT_EQ(g.rec.xi.cwiseAbs().maxCoeff(), 0.0);
+    EXPECT_EQ(g.out.xi.cwiseAbs().maxCoeff(), 0.0);
+    EXPECT_TRUE(g.rec.pi.allFinite() && g.in.pi.allFinite() && g.out.pi.allFinite());
+  }
+}
+
+TEST(MeanFieldForward, MatchesPerTrialLoopWithNoise) {
+  // The batched forward equals a direct per-trial evaluation of eq. 4-5 at one chosen step.
+  const Problem s = make_setup(9);
+  Tape<double> tape;
+  forward(s.p, kAlpha, s.b, s.nz, s.ls, tape);
+  const M mu = s.p.rec.mu(), var = s.p.rec.var(), mu_in = s.p.in.mu(), var_in = s.p.in.var();
+  const int t = 5, bi = 1, c = t * kB + bi;
+  const Eigen::VectorXd r = tape.r_prev.col(c), x = s.b.x.col(c);
+  for (int i = 0; i < kN; ++i) {
+    double g = 0, d2 = 0;
+    for (int j = 0; j < kN; ++j) {
+      g += (1 - s.p.rec.pi(i, j)) * s.p.rec.m(i, j) * r(j);
+      const double rho = (1 - s.p.rec.pi(i, j)) * (s.p.rec.m(i, j) * s.p.rec.m(i, j) + s.p.rec.xi(i, j));
+      d2 += (rho - std::pow((1 - s.p.rec.pi(i, j)) * s.p.rec.m(i, j), 2)) * r(j) * r(j);
+    }
+    for (int j = 0; j < kIn; ++j) {
+      g += (1 - s.p.in.pi(i, j)) * s.p.in.m(i, j) * x(j);
+      const double rho = (1 - s.p.in.pi(i, j)) * (s.p.in.m(i, j) * s.p.in.m(i, j) + s.p.in.xi(i, j));
+      d2 += (rho - std::pow((1 - s.p.in.pi(i, j)) * s.p.in.m(i, j), 2)) * x(j) * x(j);
+    }
+    const double u = g + s.nz.eps_u(i, c) * std::sqrt(d2);
+    const double h_prev = t == 0 ? 0.0 : tape.h(i, c - kB);
+    EXPECT_NEAR(tape.h(i, c), (1 - kAlpha) * h_prev + kAlpha * u + s.nz.n_rec(i, c), 1e-12);
+  }
+}
+
+}  // namespace

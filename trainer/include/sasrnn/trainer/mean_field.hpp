@@ -1,0 +1,247 @@
+// Mean-field forward pass (paper eq. 4-5) and gBPTT backward pass (paper eq. 6-13) of a
+// spike-and-slab RNN, batched: trials are matrix columns, so every step is a matrix product.
+//
+// Scalar-generic (double for the finite-difference tests, float or double for training). The
+// element-wise maths (mu, var, ReLU, leak) is the runtime's: sasrnn/dynamics.hpp.
+//
+// Indexing follows the runtime's Network::step(): step s (0-based) reads x(s+1) and r(s) and
+// produces h(s+1), r(s+1) and z(s+1), which is compared with target(s). h(0) = 0.
+#pragma once
+
+#include <Eigen/Core>
+#include <array>
+#include <cmath>
+#include <vector>
+
+#include "sasrnn/dynamics.hpp"
+
+namespace sasrnn::train {
+
+template <class T>
+using Mat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>;
+
+/// The nine hyperparameter groups (paper: m, pi, Xi of the input, recurrent and output layers).
+enum class Group : int { MIn, PiIn, XiIn, MRec, PiRec, XiRec, MOut, PiOut, XiOut };
+constexpr int kGroups = 9;
+const char* group_name(Group g);
+
+/// One layer's SaS hyperparameters, rows x cols, (i, j) = from j to i (paper eq. 3).
+template <class T>
+struct Layer {
+  Mat<T> pi, m, xi;
+
+  void resize(int rows, int cols) {
+    pi.setZero(rows, cols);
+    m.setZero(rows, cols);
+    xi.setZero(rows, cols);
+  }
+  int rows() const { return static_cast<int>(m.rows()); }
+  int cols() const { return static_cast<int>(m.cols()); }
+  /// mu = (1 - pi) m, element-wise (dynamics.hpp).
+  Mat<T> mu() const { return pi.binaryExpr(m, [](T p, T mm) { return dyn::sas_mean(p, mm); }); }
+  /// var = rho - mu^2 = (1 - pi)(xi + pi m^2), element-wise (dynamics.hpp).
+  Mat<T> var() const {
+    Mat<T> v(pi.rows(), pi.cols());
+    for (Eigen::Index k = 0; k < v.size(); ++k) v(k) = dyn::sas_var(pi(k), m(k), xi(k));
+    return v;
+  }
+  template <class U>
+  Layer<U> cast() const {
+    return Layer<U>{pi.template cast<U>(), m.template cast<U>(), xi.template cast<U>()};
+  }
+};
+
+template <class T>
+struct Params {
+  Layer<T> in, rec, out;  ///< N x NIn, N x N, NOut x N
+
+  int n() const { return rec.rows(); }
+  int n_in() const { return in.cols(); }
+  int n_out() const { return out.rows(); }
+  Mat<T>& group(Group g) {
+    Layer<T>& l = layer(g);
+    switch (static_cast<int>(g) % 3) {
+      case 0: return l.m;
+      case 1: return l.pi;
+      default: return l.xi;
+    }
+  }
+  const Mat<T>& group(Group g) const { return const_cast<Params*>(this)->group(g); }
+  Layer<T>& layer(Group g) {
+    const int l = static_cast<int>(g) / 3;
+    return l == 0 ? in : (l == 1 ? rec : out);
+  }
+  template <class U>
+  Params<U> cast() const {
+    return Params<U>{in.template cast<U>(), rec.template cast<U>(), out.template cast<U>()};
+  }
+};
+
+/// A batch of B trials of S steps: x(s+1), targets and loss mask for each step, NIn x B etc.,
+/// stored as column blocks [s * B, (s + 1) * B).
+template <class T>
+struct Batch {
+  int steps = 0, size = 0;
+  Mat<T> x;       ///< NIn x (S B), the full input of paper eq. 2 (noise included)
+  Mat<T> target;  ///< NOut x (S B)
+  Mat<T> mask;    ///< NOut x (S B), 1 where the loss counts
+
+  auto block(const Mat<T>& a, int s) const { return a.middleCols(s * size, size); }
+};
+
+/// The quenched random numbers of one mini-epoch (paper text after eq. 5): the same values are
+/// used by the forward and the backward pass. N x (S B), NOut x (S B), N x (S B).
+template <class T>
+struct Noise {
+  Mat<T> eps_u;    ///< eps^u of paper eq. 4b
+  Mat<T> eps_out;  ///< eps^out of paper eq. 4d
+  Mat<T> n_rec;    ///< n of paper eq. 4a, already scaled by sqrt(2 alpha sigma^2)
+};
+
+/// Loss settings: L = scale * sum over (k, s, b) of mask (z - target)^2.
+template <class T>
+struct LossSpec {
+  T scale = 1;
+};
+
+/// Everything the forward pass keeps for the backward pass.
+template <class T>
+struct Tape {
+  Mat<T> r_prev;  ///< r(s), N x (S B)
+  Mat<T> h;       ///< h(s+1)
+  Mat<T> r;       ///< r(s+1)
+  Mat<T> sd_u;    ///< sqrt(Delta_in^2 + Delta_rec^2) (paper eq. 4b)
+  Mat<T> sd_out;  ///< Delta_out (paper eq. 4d)
+  Mat<T> z;       ///< z(s+1), NOut x (S B)
+};
+
+/// Gradients of the loss with respect to all nine groups.
+template <class T>
+using Grads = Params<T>;
+
+/// Mean-field forward pass over a batch (paper eq. 4-5). Returns the loss.
+template <class T>
+T forward(const Params<T>& p, T alpha, const Batch<T>& b, const Noise<T>& nz, const LossSpec<T>& ls,
+          Tape<T>& tape) {
+  const int n = p.n(), B = b.size, S = b.steps;
+  const Mat<T> mu_in = p.in.mu(), var_in = p.in.var();
+  const Mat<T> mu_rec = p.rec.mu(), var_rec = p.rec.var();
+  const Mat<T> mu_out = p.out.mu(), var_out = p.out.var();
+  tape.r_prev.resize(n, S * B);
+  tape.h.resize(n, S * B);
+  tape.r.resize(n, S * B);
+  tape.sd_u.resize(n, S * B);
+  tape.sd_out.resize(p.n_out(), S * B);
+  tape.z.resize(p.n_out(), S * B);
+  const Mat<T> x2 = b.x.cwiseAbs2();
+  // Input terms for all steps at once: G_in (eq. 5a) and Delta_in^2 (eq. 5d).
+  const Mat<T> g_in = mu_in * b.x;
+  const Mat<T> d2_in = var_in * x2;
+  Mat<T> h = Mat<T>::Zero(n, B), r = Mat<T>::Zero(n, B), g(n, B), d2(n, B);
+  T loss = 0;
+  for (int s = 0; s < S; ++s) {
+    const auto cols = [&](Mat<T>& a) { return a.middleCols(s * B, B); };
+    cols(tape.r_prev) = r;
+    g.noalias() = mu_rec * r;                    // eq. 5b
+    d2.noalias() = var_rec * r.cwiseAbs2();      // eq. 5e
+    g += g_in.middleCols(s * B, B);
+    d2 += d2_in.middleCols(s * B, B);
+    auto sd = cols(tape.sd_u);
+    for (Eigen::Index k = 0; k < g.size(); ++k) {
+      const T sdk = d2(k) > T(0) ? std::sqrt(d2(k)) : T(0);
+      sd(k) = sdk;
+      const T u = g(k) + nz.eps_u(n * s * B + k) * sdk;           // eq. 4b
+      h(k) = dyn::leak(h(k), u, alpha, nz.n_rec(n * s * B + k));  // eq. 4a
+      r(k) = dyn::relu(h(k));                                     // eq. 4c
+    }
+    cols(tape.h) = h;
+    cols(tape.r) = r;
+    auto z = tape.z.middleCols(s * B, B);
+    auto sdo = tape.sd_out.middleCols(s * B, B);
+    z.noalias() = mu_out * r;                       // eq. 5c
+    Mat<T> d2o = var_out * r.cwiseAbs2();           // eq. 5f
+    const auto eps_o = nz.eps_out.middleCols(s * B, B);
+    for (Eigen::Index k = 0; k < z.size(); ++k) {
+      sdo(k) = d2o(k) > T(0) ? std::sqrt(d2o(k)) : T(0);
+      z(k) += eps_o(k) * sdo(k);                    // eq. 4d
+    }
+    const auto diff = (z - b.target.middleCols(s * B, B)).cwiseProduct(b.mask.middleCols(s * B, B));
+    loss += diff.cwiseAbs2().sum();
+  }
+  return ls.scale * loss;
+}
+
+/// d(mu, var)/d(pi, m, xi) applied to the gradients with respect to mu and var of one layer
+/// (paper eq. 7 and 13: mu = (1 - pi) m, var = (1 - pi)(xi + pi m^2)).
+template <class T>
+void chain_layer(const Layer<T>& l, const Mat<T>& d_mu, const Mat<T>& d_var, Layer<T>& g) {
+  g.resize(l.rows(), l.cols());
+  for (Eigen::Index k = 0; k < l.m.size(); ++k) {
+    const T pi = l.pi(k), m = l.m(k), xi = l.xi(k);
+    g.m(k) = d_mu(k) * (T(1) - pi) + d_var(k) * T(2) * (T(1) - pi) * pi * m;    // eq. 7a / 13a,d
+    g.pi(k) = -d_mu(k) * m + d_var(k) * (m * m * (T(1) - T(2) * pi) - xi);      // eq. 7b / 13b,e
+    g.xi(k) = d_var(k) * (T(1) - pi);                                           // eq. 7c / 13c,f
+  }
+}
+
+/// gBPTT (paper eq. 6-13): gradients of forward()'s loss, using its tape and the same quenched
+/// noise. The error signal delta(s) = dL/dh(s) runs back from the last step (eq. 9-12); the
+/// per-step sensitivities dL/dG and dL/dDelta^2 are stored, and the sums over time of eq. 6 and 8
+/// are done as one matrix product per layer at the end. Delta = 0 contributes nothing.
+template <class T>
+void backward(const Params<T>& p, T alpha, const Batch<T>& b, const Noise<T>& nz,
+              const LossSpec<T>& ls, const Tape<T>& tape, Grads<T>& grads) {
+  const int n = p.n(), no = p.n_out(), B = b.size, S = b.steps;
+  const Mat<T> mu_rec = p.rec.mu(), var_rec = p.rec.var();
+  const Mat<T> mu_out = p.out.mu(), var_out = p.out.var();
+  Mat<T> dg(n, S * B), dd2(n, S * B), dgo(no, S * B), dd2o(no, S * B);
+  Mat<T> dh_next = Mat<T>::Zero(n, B);   // dL/dh(s+2)
+  Mat<T> dr_carry = Mat<T>::Zero(n, B);  // dL/dr(s+1) through u(s+2)
+  Mat<T> dr(n, B), dh(n, B);
+  for (int s = S - 1; s >= 0; --s) {
+    const int c0 = s * B;
+    // dL/dz(s+1) of the masked squared error, then eq. 4d: dL/dG_out and dL/dDelta_out^2.
+    for (int bi = 0; bi < B; ++bi)
+      for (int k = 0; k < no; ++k) {
+        const Eigen::Index c = c0 + bi;
+        const T dz = ls.scale * T(2) * b.mask(k, c) * (tape.z(k, c) - b.target(k, c));
+        dgo(k, c) = dz;
+        const T sd = tape.sd_out(k, c);
+        dd2o(k, c) = sd > T(0) ? dz * nz.eps_out(k, c) / (T(2) * sd) : T(0);
+      }
+    const auto r = tape.r.middleCols(c0, B);
+    // eq. 11 (eq. 12 at the last step): the output's contribution to dL/dr(s+1).
+    dr.noalias() = mu_out.transpose() * dgo.middleCols(c0, B);
+    dr += T(2) * r.cwiseProduct(var_out.transpose() * dd2o.middleCols(c0, B));
+    dr += dr_carry;
+    // eq. 9, 10a: delta(s+1) = (1 - alpha) delta(s+2) + dL/dr(s+1) phi'(h(s+1)).
+    const auto h = tape.h.middleCols(c0, B);
+    for (Eigen::Index k = 0; k < dh.size(); ++k)
+      dh(k) = (T(1) - alpha) * dh_next(k) + dr(k) * dyn::relu_grad(h(k));
+    // eq. 8: dL/du = alpha delta; u = G + eps sqrt(Delta^2) (eq. 4b).
+    auto dgs = dg.middleCols(c0, B);
+    auto dd2s = dd2.middleCols(c0, B);
+    const auto sd = tape.sd_u.middleCols(c0, B);
+    const auto eps = nz.eps_u.middleCols(c0, B);
+    for (Eigen::Index k = 0; k < dh.size(); ++k) {
+      const T du = alpha * dh(k);
+      dgs(k) = du;
+      dd2s(k) = sd(k) > T(0) ? du * eps(k) / (T(2) * sd(k)) : T(0);
+    }
+    // eq. 10b: dL/dr(s) through u(s+1).
+    const auto r_prev = tape.r_prev.middleCols(c0, B);
+    dr_carry.noalias() = mu_rec.transpose() * dgs;
+    dr_carry += T(2) * r_prev.cwiseProduct(var_rec.transpose() * dd2s);
+    dh_next = dh;
+  }
+  // Sums over time (eq. 6, 8) as products with the stored presynaptic values.
+  const Mat<T> x2 = b.x.cwiseAbs2();
+  const Mat<T> rp2 = tape.r_prev.cwiseAbs2();
+  const Mat<T> r2 = tape.r.cwiseAbs2();
+  chain_layer(p.in, Mat<T>(dg * b.x.transpose()), Mat<T>(dd2 * x2.transpose()), grads.in);
+  chain_layer(p.rec, Mat<T>(dg * tape.r_prev.transpose()), Mat<T>(dd2 * rp2.transpose()),
+              grads.rec);
+  chain_layer(p.out, Mat<T>(dgo * tape.r.transpose()), Mat<T>(dd2o * r2.transpose()), grads.out);
+}
+
+}  // namespace sasrnn::train

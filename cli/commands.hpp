@@ -13,6 +13,10 @@ namespace sasrnn::cli {
 
 void add_inspect_verify(CLI::App& app, int& status);  // inspect_verify.cpp
 void add_run(CLI::App& app, int& status);             // run.cpp
+void add_train(CLI::App& app, int& status);           // train.cpp
+
+/// The full command line of this invocation (for provenance), set by main().
+std::string& command_line();
 
 /// --mode names shared by every subcommand that runs the network.
 const std::map<std::string, Mode>& mode_names();

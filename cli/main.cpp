@@ -1,16 +1,25 @@
 // sasrnn: one command-line tool, one subcommand per stage. Each subcommand's options are in its
 // own file here (see commands.hpp); its work is done by the library of its stage.
 #include <CLI/CLI.hpp>
+#include <string>
 
 #include "commands.hpp"
 
+std::string& sasrnn::cli::command_line() {
+  static std::string line;
+  return line;
+}
+
 int main(int argc, char** argv) {
+  for (int i = 0; i < argc; ++i)
+    sasrnn::cli::command_line() += (i ? " " : "") + std::string(i ? argv[i] : "sasrnn");
   CLI::App app{
       "sasrnn: spike-and-slab recurrent networks -- train, convert, inspect, verify and run"};
   app.require_subcommand(1);
   int status = 0;
   sasrnn::cli::add_inspect_verify(app, status);
   sasrnn::cli::add_run(app, status);
+  sasrnn::cli::add_train(app, status);
   CLI11_PARSE(app, argc, argv);
   return status;
 }

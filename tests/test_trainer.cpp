@@ -1,0 +1,281 @@
+// The trainer: optimiser steps, projection, frozen groups, determinism (threads, resume),
+// checkpoints, training batches, and that training on MSI actually learns (run by the runtime).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+
+#include "sasrnn/host/msi_eval.hpp"
+#include "sasrnn/trainer/trainer.hpp"
+#include "support.hpp"
+
+namespace {
+
+using namespace sasrnn;
+using namespace sasrnn::train;
+
+TrainConfig small_config(int n = 12, int epochs = 4) {
+  TrainConfig c = msi_paper_config();
+  c.n = n;
+  c.epochs = epochs;
+  c.batch = 8;
+  c.seed = 3;
+  c.single_precision = false;
+  return c;
+}
+
+bool same_params(const Params<double>& a, const Params<double>& b) {
+  for (int k = 0; k < kGroups; ++k)
+    if (a.group(static_cast<Group>(k)) != b.group(static_cast<Group>(k))) return false;
+  return true;
+}
+
+TEST(Optimizer, FirstAdamStepMovesEachEntryByTheLearningRate) {
+  // With bias correction, Adam's first step is lr * g / (|g| + eps): lr times the sign of g.
+  Params<double> p;
+  p.in.resize(2, 2);
+  p.rec.resize(2, 2);
+  p.out.resize(1, 2);
+  p.rec.m << 0.5, -0.5, 0.25, 0.0;
+  p.rec.pi.setConstant(0.5);
+  Grads<double> g = p;
+  for (int k = 0; k < kGroups; ++k) g.group(static_cast<Group>(k)).setZero();
+  g.rec.m << 2.0, -0.001, 0.0, 1e3;
+  g.rec.pi << 1.0, -1.0, 0.0, 0.0;
+  OptimizerConfig cfg;
+  cfg.lr.fill(0.01);
+  cfg.train.fill(true);
+  cfg.eps = 1e-12;
+  Optimizer opt(cfg, p);
+  opt.step(p, g, 0, nullptr);
+  EXPECT_NEAR(p.rec.m(0, 0), 0.49, 1e-9);
+  EXPECT_NEAR(p.rec.m(0, 1), -0.49, 1e-9);
+  EXPECT_EQ(p.rec.m(1, 0), 0.25);  // zero gradient: no move
+  EXPECT_NEAR(p.rec.m(1, 1), -0.01, 1e-9);
+  EXPECT_NEAR(p.rec.pi(0, 0), 0.49, 1e-9);
+  EXPECT_NEAR(p.rec.pi(0, 1), 0.51, 1e-9);
+}
+
+TEST(Optimizer, RmspropFirstStepAndSchedule) {
+  Params<double> p;
+  p.in.resize(1, 1);
+  p.rec.resize(1, 1);
+  p.out.resize(1, 1);
+  Grads<double> g = p;
+  g.rec.m(0) = 3.0;
+  OptimizerConfig cfg;
+  cfg.kind = OptimizerKind::RMSprop;
+  cfg.lr.fill(0.01);
+  cfg.train.fill(true);
+  cfg.eps = 0;
+  cfg.decay = 0.5;
+  cfg.decay_every = 10;
+  Optimizer opt(cfg, p);
+  // v = (1 - rho) g^2, step = lr g / sqrt(v) = lr / sqrt(0.1)
+  opt.step(p, g, 0, nullptr);
+  EXPECT_NEAR(p.rec.m(0), -0.01 / std::sqrt(0.1), 1e-12);
+  EXPECT_DOUBLE_EQ(opt.lr(Group::MRec, 9), 0.01);
+  EXPECT_DOUBLE_EQ(opt.lr(Group::MRec, 10), 0.005);
+  EXPECT_DOUBLE_EQ(opt.lr(Group::MRec, 25), 0.0025);
+}
+
+TEST(Optimizer, ProjectionAndFrozenGroupsAndFixedEntries) {
+  Params<double> p;
+  p.in.resize(1, 2);
+  p.rec.resize(1, 2);
+  p.out.resize(1, 2);
+  p.rec.pi << 0.001, 0.999;
+  p.rec.xi << 0.001, 0.5;
+  p.in.m << 1.0, 2.0;
+  Grads<double> g = p;
+  g.rec.pi << 1.0, -1.0;  // pushes pi below 0 and above 1
+  g.rec.xi << 1.0, 1.0;   // pushes Xi below 0
+  g.out.m << 1.0, 1.0;
+  g.in.m << 1.0, 1.0;
+  OptimizerConfig cfg;
+  cfg.lr.fill(0.1);
+  cfg.train.fill(true);
+  cfg.train[static_cast<size_t>(Group::MOut)] = false;
+  Params<double> fixed = p;
+  for (int k = 0; k < kGroups; ++k) fixed.group(static_cast<Group>(k)).setZero();
+  fixed.in.m(0, 1) = 1.0;
+  Optimizer opt(cfg, p);
+  opt.step(p, g, 0, &fixed);
+  EXPECT_EQ(p.rec.pi(0), 0.0);
+  EXPECT_EQ(p.rec.pi(1), 1.0);
+  EXPECT_EQ(p.rec.xi(0), 0.0);
+  EXPECT_NEAR(p.rec.xi(1), 0.4, 1e-6);
+  EXPECT_EQ(p.out.m(0), 0.0);  // frozen group
+  EXPECT_NEAR(p.in.m(0, 0), 0.9, 1e-6);
+  EXPECT_EQ(p.in.m(0, 1), 2.0);  // fixed entry
+}
+
+TEST(TrainingBatch, UsesTheRuntimeStimulusAndDrawsConditionsFairly) {
+  MsiTaskConfig task;
+  const int n = 24000;
+  int catches = 0;
+  std::array<int, 3> modality{};
+  std::array<int, 8> rate{};
+  for (int i = 0; i < n; ++i) {
+    const msi::Trial t = draw_training_trial(task, 5, static_cast<uint32_t>(i));
+    EXPECT_EQ(t.index, static_cast<uint32_t>(i));
+    if (t.modality == msi::Modality::Catch) {
+      ++catches;
+      continue;
+    }
+    ++modality[static_cast<size_t>(t.modality)];
+    ++rate[static_cast<size_t>(t.rate - 9.0f)];
+  }
+  // Binomial counts within 4 standard deviations.
+  const double sd_catch = std::sqrt(n * 0.1 * 0.9);
+  EXPECT_NEAR(catches, n * 0.1, 4 * sd_catch);
+  const double m = n - catches;
+  for (int c : modality) EXPECT_NEAR(c, m / 3, 4 * std::sqrt(m / 3 * (2.0 / 3)));
+  for (int c : rate) EXPECT_NEAR(c, m / 8, 4 * std::sqrt(m / 8 * (7.0 / 8)));
+
+  // The batch holds exactly what the runtime's Stimulus produces for those trials.
+  const Batch<double> b = make_msi_batch<double>(task, 5, 100, 4);
+  msi::Protocol p = task.protocol;
+  ASSERT_EQ(b.steps, msi::Stimulus(p, msi::Trial{}).steps());
+  const Batch<double> again = make_msi_batch<double>(task, 5, 102, 1);
+  for (int s = 0; s < b.steps; ++s) {
+    EXPECT_EQ(b.x.col(s * 4 + 2), again.x.col(s));
+    EXPECT_EQ(b.target.col(s * 4 + 2), again.target.col(s));
+    EXPECT_EQ(b.mask.col(s * 4 + 2), again.mask.col(s));
+  }
+}
+
+TEST(Trainer, InitialisationFollowsDesign) {
+  TrainConfig c = small_config(150, 1);
+  const Trainer t(c);
+  const Params<double>& p = t.params();
+  EXPECT_EQ(p.rec.pi.cwiseAbs().maxCoeff(), 0.0);
+  EXPECT_GE(p.rec.xi.minCoeff(), 0.0);
+  EXPECT_LE(p.rec.xi.maxCoeff(), 0.01);
+  // m_rec ~ N(0, 1/N): sample variance within 5 standard errors (N^2 = 22500 samples)
+  const double var = p.rec.m.cwiseAbs2().mean();
+  EXPECT_NEAR(var, 1.0 / 150, 5 * std::sqrt(2.0 / 22500) / 150);
+  // absent MSI input connections: pi = 1, m = Xi = 0
+  for (int i = 0; i < 150; ++i)
+    for (int j = 0; j < msi::kInputs; ++j)
+      if (!msi::input_connected(i, j, 150)) {
+        EXPECT_EQ(p.in.pi(i, j), 1.0);
+        EXPECT_EQ(p.in.m(i, j), 0.0);
+      }
+}
+
+TEST(Trainer, ResultsDoNotDependOnThreadCount) {
+  TrainConfig c = small_config();
+  c.chunks = 4;
+  c.threads = 1;
+  Trainer one(c);
+  one.run([](const EpochStats&) { return true; });
+  c.threads = 3;
+  Trainer three(c);
+  three.run([](const EpochStats&) { return true; });
+  EXPECT_TRUE(same_params(one.params(), three.params()));
+}
+
+TEST(Trainer, ResumeFromCheckpointEqualsAnUninterruptedRun) {
+  const std::string path = testing::TempDir() + "resume.ckpt";
+  TrainConfig c = small_config(12, 6);
+  Trainer full(c);
+  full.run([](const EpochStats&) { return true; });
+
+  Trainer first(c);
+  first.run([](const EpochStats& s) { return s.epoch < 2; });  // stops after epoch index 2
+  ASSERT_EQ(first.epoch(), 3);
+  first.save_checkpoint(path);
+  Trainer second(c);
+  second.load_checkpoint(path);
+  EXPECT_EQ(second.epoch(), 3);
+  ASSERT_EQ(second.history().size(), 3u);
+  EXPECT_EQ(second.history()[2].loss, first.history()[2].loss);
+  second.run([](const EpochStats&) { return true; });
+  EXPECT_EQ(second.epoch(), 6);
+  EXPECT_TRUE(same_params(full.params(), second.params()));
+  std::remove(path.c_str());
+}
+
+TEST(Trainer, BadCheckpointsAreRejectedWithACause) {
+  const std::string dir = testing::TempDir();
+  TrainConfig c = small_config();
+  Trainer t(c);
+  const std::string good = dir + "good.ckpt";
+  t.save_checkpoint(good);
+  const auto expect_error = [&](const std::string& path, const std::string& needle) {
+    Trainer u(c);
+    try {
+      u.load_checkpoint(path);
+      ADD_FAILURE() << path << " loaded";
+    } catch (const std::runtime_error& e) {
+      EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+    }
+  };
+  expect_error(dir + "missing.ckpt", "cannot open");
+  std::ofstream(dir + "junk.ckpt") << "this is not a checkpoint at all";
+  expect_error(dir + "junk.ckpt", "not a sasrnn checkpoint");
+  std::ifstream in(good, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::ofstream(dir + "cut.ckpt", std::ios::binary) << bytes.substr(0, bytes.size() - 100);
+  expect_error(dir + "cut.ckpt", "truncated");
+  TrainConfig other = c;
+  other.seed = 99;
+  Trainer v(other);
+  try {
+    v.load_checkpoint(good);
+    ADD_FAILURE() << "a checkpoint of another configuration loaded";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("another configuration"), std::string::npos);
+  }
+}
+
+TEST(Trainer, ParameterStatisticsSeparateRecurrentDirections) {
+  Params<double> p;
+  p.in.resize(3, 1);
+  p.rec.resize(3, 3);
+  p.out.resize(1, 3);
+  // upper triangle (i < j, recurrent I) pi = 1, lower (i > j, II) pi = 0, diagonal 0.5
+  p.rec.pi << 0.5, 1, 1, 0, 0.5, 1, 0, 0, 0.5;
+  p.rec.m.setConstant(0.2);
+  p.out.pi << 0.0, 0.5, 1.0;
+  const EpochStats s = parameter_stats(p, Mat<double>());
+  EXPECT_DOUBLE_EQ(s.sparsity_rec_i, 1.0);
+  EXPECT_DOUBLE_EQ(s.sparsity_rec_ii, 0.0);
+  EXPECT_DOUBLE_EQ(s.sparsity_out, 0.5);
+  EXPECT_NEAR(s.pi_entropy_out, std::log(2.0) / 3, 1e-12);  // only pi = 0.5 has entropy
+  EXPECT_NEAR(s.vip_rec, 3.0 / 9, 1e-12);                   // pi = 0 and |m| > 0.05
+}
+
+TEST(Trainer, LearnsMsiAsMeasuredByTheRuntime) {
+  // A small network and a few hundred epochs: the loss falls and the runtime, run on the
+  // trained model over the MSI evaluation set, decides far better than chance (0.5).
+  TrainConfig c = msi_paper_config();
+  c.n = 30;
+  c.epochs = 400;
+  c.batch = 30;
+  c.seed = 7;
+  c.opt.lr.fill(0.01);
+  Trainer t(c);
+  t.run([](const EpochStats&) { return true; });
+  double first = 0, last = 0;
+  for (int i = 0; i < 10; ++i) {
+    first += t.history()[static_cast<size_t>(i)].loss;
+    last += t.history()[t.history().size() - 1 - static_cast<size_t>(i)].loss;
+  }
+  EXPECT_LT(last, 0.5 * first);
+  const conv::AlignedBuffer buf = conv::build_model_file(t.to_model("test"));
+  ModelView view;
+  ASSERT_EQ(load(buf.data(), buf.size(), view), Status::Ok);
+  host::EvalConfig e;
+  e.reps = 20;
+  const host::EvalResult r = host::evaluate_msi(view, e);
+  // 480 trials: chance gives 0.5 +- 0.023; a learned network is far above.
+  EXPECT_GT(r.accuracy, 0.8) << "loss " << first / 10 << " -> " << last / 10;
+  // the easiest conditions (rates 9 and 16 with both modalities) are decided correctly
+  EXPECT_LT(r.p_high(2, 0), 0.2);
+  EXPECT_GT(r.p_high(2, 7), 0.8);
+}
+
+}  // namespace

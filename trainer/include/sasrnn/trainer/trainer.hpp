@@ -1,0 +1,103 @@
+// Training an MSI spike-and-slab RNN with mean-field gBPTT: initialisation, the epoch loop
+// (batched, both cores, deterministic for a seed), statistics per epoch, checkpoints and resume,
+// and the export of the result as a .sasrnn model.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "sasrnn/converter/model_file.hpp"
+#include "sasrnn/trainer/mean_field.hpp"
+#include "sasrnn/trainer/msi_batch.hpp"
+#include "sasrnn/trainer/optimizer.hpp"
+
+namespace sasrnn::train {
+
+struct TrainConfig {
+  int n = 150;
+  uint64_t seed = 1;
+  int epochs = 2000;
+  int batch = 30;
+  double target_loss = 0.0;  ///< stop when the mean loss of the last 10 epochs is below; 0 = off
+  double l2 = 1e-3;          ///< l2 strength on m and Xi: adds l2 * (sum m^2 + sum Xi^2)
+  double sigma_rec = 0.15;   ///< recurrent noise (paper eq. 1a)
+  double init_xi = 0.01;     ///< Xi ~ init_xi * U(0, 1) at start (DESIGN.md "Trainer")
+  bool single_precision = true;  ///< compute in float (parameters and optimiser stay double)
+  int chunks = 2;            ///< the batch is split in this many fixed parts (results depend on it)
+  int threads = 2;           ///< worker threads (results do not depend on it)
+  OptimizerConfig opt;
+  MsiTaskConfig task;
+};
+
+/// The defaults of the paper's MSI experiment (Fig. 10): Adam, lr 1e-3, l2 1e-3.
+TrainConfig msi_paper_config();
+
+/// Statistics of one epoch (the per-epoch log).
+struct EpochStats {
+  int epoch = 0;
+  double loss = 0;      ///< masked squared error of the batch (without the l2 term)
+  double accuracy = 0;  ///< decisions at the last step, non-catch trials of the batch
+  double seconds = 0;   ///< wall time of the epoch
+  // sparsity = mean pi (paper Sec. III); recurrent I: w_ij with i < j, II: i > j
+  double sparsity_in = 0, sparsity_rec_i = 0, sparsity_rec_ii = 0, sparsity_out = 0;
+  // mean entropy per connection (paper eq. 14 split in its two levels)
+  double pi_entropy_in = 0, pi_entropy_rec = 0, pi_entropy_out = 0;
+  double xi_entropy_in = 0, xi_entropy_rec = 0, xi_entropy_out = 0;
+  double vip_rec = 0, vip_out = 0;  ///< fraction of VIP connections (pi < 0.1, |m| > 0.05)
+};
+
+/// Header and one row of the CSV log.
+std::string csv_header();
+std::string csv_row(const EpochStats& s);
+
+/// Layer statistics as in the log, from parameters (connected input entries only).
+EpochStats parameter_stats(const Params<double>& p, const Mat<double>& input_mask);
+
+class Trainer {
+ public:
+  explicit Trainer(const TrainConfig& cfg);
+
+  /// Runs epochs [epoch(), cfg.epochs) or until the target loss; calls `on_epoch` after each
+  /// (return false to stop early, e.g. to checkpoint).
+  void run(const std::function<bool(const EpochStats&)>& on_epoch);
+
+  /// One epoch: batch, forward, backward, l2, update. Returns its statistics.
+  EpochStats train_epoch();
+
+  /// Gradients of the loss (+ l2) of epoch `epoch`'s batch at the current parameters.
+  Grads<double> gradients(int epoch, double* loss, double* accuracy);
+
+  const Params<double>& params() const { return params_; }
+  Params<double>& params() { return params_; }
+  const Mat<double>& input_mask() const { return input_mask_; }
+  const TrainConfig& config() const { return cfg_; }
+  int epoch() const { return epoch_; }
+  double recent_loss() const;
+  std::vector<EpochStats>& history() { return history_; }
+
+  /// The model file content (float32) with MSI metadata and provenance.
+  conv::ModelData to_model(const std::string& command) const;
+
+  /// Checkpoint: parameters, optimiser state, epoch and history, bit-exact.
+  void save_checkpoint(const std::string& path) const;
+  /// Restores a checkpoint written with the same configuration (throws on mismatch).
+  void load_checkpoint(const std::string& path);
+
+ private:
+  TrainConfig cfg_;
+  Params<double> params_;
+  Params<double> fixed_;      ///< 1 = never updated (absent MSI input connections)
+  Mat<double> input_mask_;    ///< N x NIn, 1 = connected
+  Optimizer opt_;
+  int epoch_ = 0;
+  std::vector<EpochStats> history_;
+};
+
+/// Human-readable duration, e.g. "3m12s".
+std::string format_duration(double seconds);
+
+}  // namespace sasrnn::train

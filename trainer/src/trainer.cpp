@@ -1,0 +1,431 @@
+#include "sasrnn/trainer/trainer.hpp"
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include "sasrnn/rng.hpp"
+
+namespace sasrnn::train {
+
+namespace {
+
+constexpr uint64_t kInitSalt = 0x696E69745F706172ull;  // "init_par"
+constexpr double kXiEntropyFloor = 1e-4;               // paper Fig. 4: Xi < a relaxed to a
+constexpr const char* kTrainerVersion = "sasrnn-trainer 0.1";
+
+double binary_entropy(double p) {
+  double h = 0;
+  if (p > 0 && p < 1) h = -p * std::log(p) - (1 - p) * std::log(1 - p);
+  return h;
+}
+
+/// Mean-field gradient of one chunk of the batch, computed in precision T.
+struct ChunkResult {
+  Grads<double> grads;
+  double loss = 0;
+  int correct = 0, counted = 0;
+};
+
+template <class T>
+ChunkResult run_chunk(const TrainConfig& cfg, const Params<double>& p, uint32_t first, int count,
+                      double loss_scale) {
+  const Params<T> pt = p.template cast<T>();
+  const Batch<T> b = make_msi_batch<T>(cfg.task, cfg.seed, first, count);
+  const double alpha = cfg.task.protocol.alpha();
+  const Noise<T> nz = make_noise<T>(cfg.seed, first, count, b.steps, pt.n(), pt.n_out(),
+                                    dyn::recurrent_noise_scale(alpha, cfg.sigma_rec));
+  const LossSpec<T> ls{static_cast<T>(loss_scale)};
+  Tape<T> tape;
+  ChunkResult res;
+  res.loss = static_cast<double>(forward(pt, static_cast<T>(alpha), b, nz, ls, tape));
+  Grads<T> g;
+  backward(pt, static_cast<T>(alpha), b, nz, ls, tape, g);
+  res.grads = g.template cast<double>();
+  const int last = (b.steps - 1) * count;
+  for (int bi = 0; bi < count; ++bi) {
+    const msi::Trial t = draw_training_trial(cfg.task, cfg.seed, first + static_cast<uint32_t>(bi));
+    if (t.modality == msi::Modality::Catch) continue;
+    const int choice = tape.z(msi::High, last + bi) >= tape.z(msi::Low, last + bi) ? msi::High : msi::Low;
+    res.correct += choice == msi::correct_choice(t, cfg.task.protocol.boundary) ? 1 : 0;
+    ++res.counted;
+  }
+  return res;
+}
+
+void add_to(Grads<double>& acc, const Grads<double>& g) {
+  for (int k = 0; k < kGroups; ++k) acc.group(static_cast<Group>(k)) += g.group(static_cast<Group>(k));
+}
+
+Mat<double> init_normal(uint64_t seed, uint32_t layer, int rows, int cols, double sd) {
+  Mat<double> a(rows, cols);
+  for (int i = 0; i < rows; ++i)
+    for (int j = 0; j < cols; ++j)
+      a(i, j) = sd * normal(seed ^ kInitSalt, Counter{static_cast<uint32_t>(i * cols + j), layer, 0,
+                                                      static_cast<uint32_t>(Stream::TaskDraw)});
+  return a;
+}
+
+Mat<double> init_uniform(uint64_t seed, uint32_t layer, int rows, int cols, double scale) {
+  Mat<double> a(rows, cols);
+  for (int i = 0; i < rows; ++i)
+    for (int j = 0; j < cols; ++j)
+      a(i, j) = scale * uniform01(random_block(seed ^ kInitSalt,
+                                               Counter{static_cast<uint32_t>(i * cols + j), layer, 1,
+                                                       static_cast<uint32_t>(Stream::TaskDraw)}).w[0]);
+  return a;
+}
+
+std::vector<float> row_major(const Mat<double>& a) {
+  std::vector<float> v(static_cast<size_t>(a.size()));
+  for (int i = 0; i < a.rows(); ++i)
+    for (int j = 0; j < a.cols(); ++j) v[static_cast<size_t>(i) * a.cols() + j] = static_cast<float>(a(i, j));
+  return v;
+}
+
+}  // namespace
+
+TrainConfig msi_paper_config() {
+  TrainConfig c;
+  c.opt.kind = OptimizerKind::Adam;
+  c.opt.lr.fill(1e-3);
+  c.opt.train.fill(true);
+  return c;
+}
+
+std::string format_duration(double seconds) {
+  const long s = std::lround(std::max(0.0, seconds));
+  char buf[32];
+  if (s >= 3600)
+    std::snprintf(buf, sizeof buf, "%ldh%02ldm", s / 3600, (s / 60) % 60);
+  else if (s >= 60)
+    std::snprintf(buf, sizeof buf, "%ldm%02lds", s / 60, s % 60);
+  else
+    std::snprintf(buf, sizeof buf, "%lds", s);
+  return buf;
+}
+
+std::string csv_header() {
+  return "epoch,loss,accuracy,seconds,sparsity_in,sparsity_rec_I,sparsity_rec_II,sparsity_out,"
+         "pi_entropy_in,pi_entropy_rec,pi_entropy_out,xi_entropy_in,xi_entropy_rec,xi_entropy_out,"
+         "vip_rec,vip_out";
+}
+
+namespace {
+// The log's columns, in csv_header() order; one list so the CSV and the checkpoint agree.
+std::array<double*, 16> fields(EpochStats& s) {
+  return {nullptr,          &s.loss,           &s.accuracy,       &s.seconds,
+          &s.sparsity_in,   &s.sparsity_rec_i, &s.sparsity_rec_ii, &s.sparsity_out,
+          &s.pi_entropy_in, &s.pi_entropy_rec, &s.pi_entropy_out, &s.xi_entropy_in,
+          &s.xi_entropy_rec, &s.xi_entropy_out, &s.vip_rec,       &s.vip_out};
+}
+}  // namespace
+
+std::string csv_row(const EpochStats& stats) {
+  EpochStats s = stats;
+  std::ostringstream o;
+  o.precision(9);
+  o << s.epoch;
+  for (double* f : fields(s))
+    if (f) o << ',' << *f;
+  return o.str();
+}
+
+EpochStats parameter_stats(const Params<double>& p, const Mat<double>& input_mask) {
+  EpochStats s;
+  struct Acc {
+    double pi = 0, hpi = 0, hxi = 0, vip = 0;
+    long n = 0;
+    void add(double pi_, double m, double xi) {
+      pi += pi_;
+      hpi += binary_entropy(pi_);
+      hxi += 0.5 * std::log(2 * M_PI * M_E * std::max(xi, kXiEntropyFloor));
+      vip += (pi_ < 0.1 && std::abs(m) > 0.05) ? 1 : 0;
+      ++n;
+    }
+    double mean(double v) const { return n ? v / static_cast<double>(n) : 0.0; }
+  };
+  Acc in, rec, rec_i, rec_ii, out;
+  for (int i = 0; i < p.in.rows(); ++i)
+    for (int j = 0; j < p.in.cols(); ++j)
+      if (input_mask.size() == 0 || input_mask(i, j) != 0) in.add(p.in.pi(i, j), p.in.m(i, j), p.in.xi(i, j));
+  for (int i = 0; i < p.rec.rows(); ++i)
+    for (int j = 0; j < p.rec.cols(); ++j) {
+      rec.add(p.rec.pi(i, j), p.rec.m(i, j), p.rec.xi(i, j));
+      if (i < j) rec_i.add(p.rec.pi(i, j), p.rec.m(i, j), p.rec.xi(i, j));
+      if (i > j) rec_ii.add(p.rec.pi(i, j), p.rec.m(i, j), p.rec.xi(i, j));
+    }
+  for (Eigen::Index k = 0; k < p.out.m.size(); ++k) out.add(p.out.pi(k), p.out.m(k), p.out.xi(k));
+  s.sparsity_in = in.mean(in.pi);
+  s.sparsity_rec_i = rec_i.mean(rec_i.pi);
+  s.sparsity_rec_ii = rec_ii.mean(rec_ii.pi);
+  s.sparsity_out = out.mean(out.pi);
+  s.pi_entropy_in = in.mean(in.hpi);
+  s.pi_entropy_rec = rec.mean(rec.hpi);
+  s.pi_entropy_out = out.mean(out.hpi);
+  s.xi_entropy_in = in.mean(in.hxi);
+  s.xi_entropy_rec = rec.mean(rec.hxi);
+  s.xi_entropy_out = out.mean(out.hxi);
+  s.vip_rec = rec.mean(rec.vip);
+  s.vip_out = out.mean(out.vip);
+  return s;
+}
+
+Trainer::Trainer(const TrainConfig& cfg) : cfg_(cfg) {
+  if (cfg.n < 3) throw std::invalid_argument("N must be at least 3 (three input groups)");
+  if (cfg.batch < 1) throw std::invalid_argument("batch must be at least 1");
+  if (cfg.chunks < 1 || cfg.chunks > cfg.batch)
+    throw std::invalid_argument("chunks must be between 1 and the batch size");
+  const int n = cfg.n, ni = msi::kInputs, no = msi::kOutputs;
+  // DESIGN.md "Trainer": m ~ N(0, 1/fan_in), Xi ~ init_xi U(0, 1), pi = 0.
+  params_.in = Layer<double>{Mat<double>::Zero(n, ni), init_normal(cfg.seed, 0, n, ni, 1.0 / std::sqrt(ni)),
+                             init_uniform(cfg.seed, 0, n, ni, cfg.init_xi)};
+  params_.rec = Layer<double>{Mat<double>::Zero(n, n), init_normal(cfg.seed, 1, n, n, 1.0 / std::sqrt(n)),
+                              init_uniform(cfg.seed, 1, n, n, cfg.init_xi)};
+  params_.out = Layer<double>{Mat<double>::Zero(no, n), init_normal(cfg.seed, 2, no, n, 1.0 / std::sqrt(n)),
+                              init_uniform(cfg.seed, 2, no, n, cfg.init_xi)};
+  // MSI wiring: absent input connections are pi = 1, m = Xi = 0 and never trained.
+  input_mask_.setZero(n, ni);
+  fixed_.in.resize(n, ni);
+  fixed_.rec.resize(n, n);
+  fixed_.out.resize(no, n);
+  for (int i = 0; i < n; ++i)
+    for (int j = 0; j < ni; ++j) {
+      const bool on = msi::input_connected(i, j, n);
+      input_mask_(i, j) = on ? 1.0 : 0.0;
+      if (!on) {
+        params_.in.pi(i, j) = 1.0;
+        params_.in.m(i, j) = 0.0;
+        params_.in.xi(i, j) = 0.0;
+        fixed_.in.pi(i, j) = fixed_.in.m(i, j) = fixed_.in.xi(i, j) = 1.0;
+      }
+    }
+  // Groups that are not learned keep their initial values; a fixed-at-zero Xi or pi group
+  // (e.g. deterministic inputs) is set with init_xi = 0 or by the caller.
+  opt_ = Optimizer(cfg.opt, params_);
+}
+
+Grads<double> Trainer::gradients(int epoch, double* loss, double* accuracy) {
+  const int B = cfg_.batch, chunks = cfg_.chunks;
+  const msi::Stimulus probe(cfg_.task.protocol, msi::Trial{});
+  const double scale = 1.0 / (static_cast<double>(B) * probe.steps() * msi::kOutputs);
+  const uint32_t first = static_cast<uint32_t>(epoch) * static_cast<uint32_t>(B);
+  std::vector<ChunkResult> results(static_cast<size_t>(chunks));
+  const auto work = [&](int c) {
+    const int lo = c * B / chunks, hi = (c + 1) * B / chunks;
+    results[static_cast<size_t>(c)] =
+        cfg_.single_precision
+            ? run_chunk<float>(cfg_, params_, first + static_cast<uint32_t>(lo), hi - lo, scale)
+            : run_chunk<double>(cfg_, params_, first + static_cast<uint32_t>(lo), hi - lo, scale);
+  };
+  const int threads = std::max(1, std::min(cfg_.threads, chunks));
+  for (int c0 = 0; c0 < chunks; c0 += threads) {
+    std::vector<std::thread> pool;
+    for (int c = c0 + 1; c < std::min(chunks, c0 + threads); ++c) pool.emplace_back(work, c);
+    work(c0);
+    for (auto& t : pool) t.join();
+  }
+  // Sum the chunks in a fixed order: the result does not depend on the thread count.
+  Grads<double> g = results[0].grads;
+  double l = results[0].loss;
+  int correct = results[0].correct, counted = results[0].counted;
+  for (size_t c = 1; c < results.size(); ++c) {
+    add_to(g, results[c].grads);
+    l += results[c].loss;
+    correct += results[c].correct;
+    counted += results[c].counted;
+  }
+  // l2 on m and Xi: l2 * (sum m^2 + sum Xi^2), absent input entries excluded.
+  for (Group grp : {Group::MIn, Group::XiIn, Group::MRec, Group::XiRec, Group::MOut, Group::XiOut}) {
+    Mat<double> d = 2.0 * cfg_.l2 * params_.group(grp);
+    if (grp == Group::MIn || grp == Group::XiIn) d = d.cwiseProduct(input_mask_);
+    g.group(grp) += d;
+  }
+  if (loss) *loss = l;
+  if (accuracy) *accuracy = counted ? static_cast<double>(correct) / counted : 0.0;
+  return g;
+}
+
+EpochStats Trainer::train_epoch() {
+  const auto t0 = std::chrono::steady_clock::now();
+  EpochStats s;
+  const Grads<double> g = gradients(epoch_, &s.loss, &s.accuracy);
+  opt_.step(params_, g, epoch_, &fixed_);
+  const EpochStats ps = parameter_stats(params_, input_mask_);
+  const double loss = s.loss, acc = s.accuracy;
+  s = ps;
+  s.loss = loss;
+  s.accuracy = acc;
+  s.epoch = epoch_;
+  s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  ++epoch_;
+  history_.push_back(s);
+  return s;
+}
+
+double Trainer::recent_loss() const {
+  const size_t k = std::min<size_t>(10, history_.size());
+  if (k == 0) return INFINITY;
+  double sum = 0;
+  for (size_t i = history_.size() - k; i < history_.size(); ++i) sum += history_[i].loss;
+  return sum / static_cast<double>(k);
+}
+
+void Trainer::run(const std::function<bool(const EpochStats&)>& on_epoch) {
+  while (epoch_ < cfg_.epochs) {
+    const EpochStats s = train_epoch();
+    const bool reached = cfg_.target_loss > 0 && history_.size() >= 10 && recent_loss() < cfg_.target_loss;
+    if (!on_epoch(s) || reached) break;
+  }
+}
+
+conv::ModelData Trainer::to_model(const std::string& command) const {
+  conv::ModelData d = conv::make_empty_model(static_cast<uint32_t>(cfg_.n), msi::kInputs, msi::kOutputs);
+  const auto fill = [](conv::LayerData& l, const Layer<double>& p) {
+    l.pi = row_major(p.pi);
+    l.m = row_major(p.m);
+    l.xi = row_major(p.xi);
+  };
+  fill(d.input, params_.in);
+  fill(d.recurrent, params_.rec);
+  fill(d.output, params_.out);
+  conv::apply_msi_task(d);
+  const msi::Protocol& pr = cfg_.task.protocol;
+  d.dynamics.alpha = pr.alpha();
+  d.dynamics.tau_ms = pr.tau_ms;
+  d.dynamics.dt_ms = pr.dt_ms;
+  d.dynamics.sigma_rec = static_cast<float>(cfg_.sigma_rec);
+  d.dynamics.sigma_in = pr.sigma_in;
+  d.dynamics.baseline = pr.baseline;
+  d.msi.fixation_ms = pr.fixation_ms;
+  d.msi.stimulus_ms = pr.stimulus_ms;
+  d.msi.decision_ms = pr.decision_ms;
+  d.msi.boundary = pr.boundary;
+  d.msi.target_hi = pr.target_hi;
+  d.msi.target_lo = pr.target_lo;
+  d.name = "msi_n" + std::to_string(cfg_.n);
+  d.provenance.trainer_version = kTrainerVersion;
+  d.provenance.seed = cfg_.seed;
+  d.provenance.command = command;
+  char when[32];
+  const std::time_t now = std::time(nullptr);
+  std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+  d.provenance.created = when;
+  d.provenance.metrics.push_back({"epochs", static_cast<double>(epoch_)});
+  if (!history_.empty()) {
+    d.provenance.metrics.push_back({"final_loss_mean10", recent_loss()});
+    d.provenance.metrics.push_back({"final_train_accuracy", history_.back().accuracy});
+  }
+  return d;
+}
+
+namespace {
+
+constexpr char kCkptMagic[8] = {'S', 'A', 'S', 'R', 'C', 'K', 'P', 'T'};
+constexpr uint32_t kCkptVersion = 1;
+
+nlohmann::json identity(const TrainConfig& c) {
+  const msi::Protocol& p = c.task.protocol;
+  return {{"n", c.n},          {"seed", c.seed},
+          {"batch", c.batch},  {"chunks", c.chunks},
+          {"single_precision", c.single_precision},
+          {"catch_fraction", c.task.catch_fraction},
+          {"epochs_ms", {p.fixation_ms, p.stimulus_ms, p.decision_ms, p.dt_ms, p.tau_ms}}};
+}
+
+void write_mat(std::ostream& o, const Mat<double>& a) {
+  const int64_t dims[2] = {a.rows(), a.cols()};
+  o.write(reinterpret_cast<const char*>(dims), sizeof dims);
+  o.write(reinterpret_cast<const char*>(a.data()), static_cast<std::streamsize>(a.size() * sizeof(double)));
+}
+
+void read_mat(std::istream& in, Mat<double>& a, const std::string& path) {
+  int64_t dims[2];
+  in.read(reinterpret_cast<char*>(dims), sizeof dims);
+  if (!in || dims[0] != a.rows() || dims[1] != a.cols())
+    throw std::runtime_error(path + ": checkpoint truncated or of another network size");
+  in.read(reinterpret_cast<char*>(a.data()), static_cast<std::streamsize>(a.size() * sizeof(double)));
+  if (!in) throw std::runtime_error(path + ": checkpoint truncated");
+}
+
+void for_each_group(Params<double>& p, const std::function<void(Mat<double>&)>& f) {
+  for (int k = 0; k < kGroups; ++k) f(p.group(static_cast<Group>(k)));
+}
+
+}  // namespace
+
+void Trainer::save_checkpoint(const std::string& path) const {
+  nlohmann::json head = {{"identity", identity(cfg_)}, {"epoch", epoch_}, {"optimizer_steps", opt_.steps()}};
+  nlohmann::json hist = nlohmann::json::array();
+  for (EpochStats s : history_) {
+    nlohmann::json row = nlohmann::json::array({s.epoch});
+    for (double* f : fields(s))
+      if (f) row.push_back(*f);
+    hist.push_back(row);
+  }
+  head["history"] = hist;
+  std::ostringstream o(std::ios::binary);
+  o.write(kCkptMagic, sizeof kCkptMagic);
+  o.write(reinterpret_cast<const char*>(&kCkptVersion), sizeof kCkptVersion);
+  const std::string h = head.dump();
+  const uint64_t len = h.size();
+  o.write(reinterpret_cast<const char*>(&len), sizeof len);
+  o.write(h.data(), static_cast<std::streamsize>(len));
+  Trainer& self = const_cast<Trainer&>(*this);
+  for_each_group(self.params_, [&](Mat<double>& a) { write_mat(o, a); });
+  for_each_group(self.opt_.first(), [&](Mat<double>& a) { write_mat(o, a); });
+  for_each_group(self.opt_.second(), [&](Mat<double>& a) { write_mat(o, a); });
+  const std::string bytes = o.str();
+  conv::write_file(path, reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+}
+
+void Trainer::load_checkpoint(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error(path + ": cannot open checkpoint");
+  char magic[8];
+  uint32_t version = 0;
+  uint64_t len = 0;
+  in.read(magic, sizeof magic);
+  in.read(reinterpret_cast<char*>(&version), sizeof version);
+  in.read(reinterpret_cast<char*>(&len), sizeof len);
+  if (!in || !std::equal(magic, magic + 8, kCkptMagic))
+    throw std::runtime_error(path + ": not a sasrnn checkpoint");
+  if (version != kCkptVersion)
+    throw std::runtime_error(path + ": checkpoint version " + std::to_string(version) + " is not supported");
+  if (len > (1u << 30)) throw std::runtime_error(path + ": checkpoint header corrupt");
+  std::string h(len, '\0');
+  in.read(h.data(), static_cast<std::streamsize>(len));
+  nlohmann::json head = nlohmann::json::parse(h, nullptr, false);
+  if (!in || head.is_discarded()) throw std::runtime_error(path + ": checkpoint header corrupt");
+  if (head["identity"] != identity(cfg_))
+    throw std::runtime_error(path + ": checkpoint was written with another configuration: " +
+                             head["identity"].dump() + " vs " + identity(cfg_).dump());
+  Params<double> p = params_, m1 = opt_.first(), m2 = opt_.second();
+  for_each_group(p, [&](Mat<double>& a) { read_mat(in, a, path); });
+  for_each_group(m1, [&](Mat<double>& a) { read_mat(in, a, path); });
+  for_each_group(m2, [&](Mat<double>& a) { read_mat(in, a, path); });
+  params_ = p;
+  opt_.first() = m1;
+  opt_.second() = m2;
+  opt_.set_steps(head["optimizer_steps"].get<long>());
+  epoch_ = head["epoch"].get<int>();
+  history_.clear();
+  for (const auto& row : head["history"]) {
+    EpochStats s;
+    s.epoch = row.at(0).get<int>();
+    size_t k = 1;
+    for (double* f : fields(s))
+      if (f) *f = row.at(k++).get<double>();
+    history_.push_back(s);
+  }
+}
+
+}  // namespace sasrnn::train

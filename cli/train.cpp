@@ -18,40 +18,67 @@ namespace {
 struct TrainArgs {
   train::TrainJob job;
   double lr = 1e-3;
-  double lr_pi = 0;  // 0: same as --lr
-  double lr_xi = 0;
+  std::vector<std::string> lr_groups;  // NAME=VALUE
   std::vector<std::string> groups;
-  std::string optimizer = "adam";
+  std::vector<std::string> decay_groups;
+  std::string optimizer = "rmsprop";
   std::string precision = "float";
   int eval_trials = 20;
-  float fixation_ms = 300, stimulus_ms = 900, decision_ms = 400;
 };
+
+bool parse_group(const std::string& name, train::Group& g) {
+  for (int k = 0; k < train::kGroups; ++k)
+    if (name == train::group_name(static_cast<train::Group>(k))) {
+      g = static_cast<train::Group>(k);
+      return true;
+    }
+  return false;
+}
+
+constexpr const char* kGroupList = "m_in pi_in xi_in m_rec pi_rec xi_rec m_out pi_out xi_out";
 
 int run(TrainArgs& a, const std::string& command) {
   train::TrainJob job = a.job;
   train::TrainConfig& c = job.cfg;
   c.opt.kind = a.optimizer == "rmsprop" ? train::OptimizerKind::RMSprop : train::OptimizerKind::Adam;
   c.single_precision = a.precision == "float";
-  c.task.protocol.fixation_ms = a.fixation_ms;
-  c.task.protocol.stimulus_ms = a.stimulus_ms;
-  c.task.protocol.decision_ms = a.decision_ms;
-  c.opt.train.fill(a.groups.empty());
-  for (const std::string& g : a.groups) {
-    bool found = false;
-    for (int k = 0; k < train::kGroups; ++k)
-      if (g == train::group_name(static_cast<train::Group>(k))) {
-        c.opt.train[static_cast<size_t>(k)] = true;
-        found = true;
-      }
-    if (!found) {
-      std::cerr << "sasrnn train: --train: unknown group '" << g
-                << "' (groups: m_in pi_in xi_in m_rec pi_rec xi_rec m_out pi_out xi_out)\n";
-      return 2;
+  const auto bad_group = [](const std::string& opt, const std::string& g) {
+    std::cerr << "sasrnn train: " << opt << ": unknown group '" << g << "' (groups: " << kGroupList
+              << ")\n";
+    return 2;
+  };
+  if (!a.groups.empty()) {
+    c.opt.train.fill(false);
+    for (const std::string& name : a.groups) {
+      train::Group g;
+      if (!parse_group(name, g)) return bad_group("--train", name);
+      c.opt.train[static_cast<size_t>(g)] = true;
     }
   }
-  for (int k = 0; k < train::kGroups; ++k) {
-    const int kind = k % 3;  // m, pi, xi
-    c.opt.lr[static_cast<size_t>(k)] = kind == 1 && a.lr_pi > 0 ? a.lr_pi : (kind == 2 && a.lr_xi > 0 ? a.lr_xi : a.lr);
+  if (!a.decay_groups.empty()) {
+    c.opt.decayed.fill(false);
+    for (const std::string& name : a.decay_groups) {
+      train::Group g;
+      if (!parse_group(name, g)) return bad_group("--decay-groups", name);
+      c.opt.decayed[static_cast<size_t>(g)] = true;
+    }
+  }
+  for (int k = 0; k < train::kGroups; ++k)
+    if (k % 3 != 1) c.opt.lr[static_cast<size_t>(k)] = a.lr;  // m and Xi groups
+  for (const std::string& spec : a.lr_groups) {
+    const size_t eq = spec.find('=');
+    train::Group g;
+    if (eq == std::string::npos || !parse_group(spec.substr(0, eq), g))
+      return bad_group("--lr-group", spec.substr(0, eq));
+    try {
+      size_t used = 0;
+      const double v = std::stod(spec.substr(eq + 1), &used);
+      if (used != spec.size() - eq - 1 || !(v >= 0)) throw std::invalid_argument("");
+      c.opt.lr[static_cast<size_t>(g)] = v;
+    } catch (const std::exception&) {
+      std::cerr << "sasrnn train: --lr-group: '" << spec << "' is not NAME=RATE with RATE >= 0\n";
+      return 2;
+    }
   }
   job.command = command;
   if (a.eval_trials > 0) {
@@ -83,71 +110,93 @@ int run(TrainArgs& a, const std::string& command) {
 void add_train(CLI::App& app, int& status) {
   auto a = std::make_shared<TrainArgs>();
   train::TrainConfig& c = a->job.cfg;
+  msi::Protocol& pr = c.task.protocol;
   auto* t = app.add_subcommand(
       "train",
       "Train an MSI spike-and-slab RNN with mean-field gBPTT (paper eq. 4-13) and write a .sasrnn "
-      "model, a CSV log (loss, accuracy, sparsity, entropies per epoch) and a checkpoint");
+      "model, a CSV log (loss, accuracy, sparsity, entropies per epoch) and a checkpoint. The "
+      "defaults are the paper's MSI settings as the authors' reference implementation runs them.");
   t->add_option("--out,-o", a->job.out, "Model file to write (.sasrnn)")->required();
-  t->add_option("--n", c.n, "Recurrent units (a multiple of 3: auditory, visual, no input)")
+  t->add_option("--n", c.n, "Recurrent units (thirds: auditory, visual, no sensory input)")
       ->check(CLI::Range(3, 4096))
-      ->default_val(150);
-  t->add_option("--seed", c.seed, "Seed: initialisation, trials, noise")->default_val(1);
-  t->add_option("--epochs", c.epochs, "Training epochs (one batch each)")
+      ->capture_default_str();
+  t->add_option("--seed", c.seed, "Seed: initialisation, trials, noise")->capture_default_str();
+  t->add_option("--epochs", c.epochs, "Most training epochs (one batch each)")
       ->check(CLI::Range(1, 100000000))
-      ->default_val(2000);
-  t->add_option("--batch", c.batch, "Trials per epoch")->check(CLI::Range(1, 100000))->default_val(30);
-  t->add_option("--lr", a->lr, "Learning rate of every group")->check(CLI::PositiveNumber)->default_val(1e-3);
-  t->add_option("--lr-pi", a->lr_pi, "Learning rate of the pi groups (default: --lr)")
-      ->check(CLI::NonNegativeNumber);
-  t->add_option("--lr-xi", a->lr_xi, "Learning rate of the Xi groups (default: --lr)")
-      ->check(CLI::NonNegativeNumber);
-  t->add_option("--train", a->groups,
-                "Groups to learn, comma separated (default: all nine): m_in pi_in xi_in m_rec "
-                "pi_rec xi_rec m_out pi_out xi_out")
-      ->delimiter(',');
-  t->add_option("--optimizer", a->optimizer, "adam or rmsprop")
+      ->capture_default_str();
+  t->add_option("--batch", c.batch, "Trials per epoch")->check(CLI::Range(1, 100000))->capture_default_str();
+  t->add_option("--target-loss", c.target_loss,
+                "Stop when the mean loss of the last 10 epochs is below (0: never)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  t->add_option("--optimizer", a->optimizer, "rmsprop or adam")
       ->check(CLI::IsMember({"adam", "rmsprop"}))
-      ->default_val("adam");
+      ->capture_default_str();
+  t->add_option("--lr", a->lr, "Learning rate of the m and Xi groups")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  t->add_option("--lr-group", a->lr_groups,
+                "Learning rate of one group, NAME=RATE (repeatable); defaults: pi_rec=1, "
+                "pi_out=0.1");
+  t->add_option("--train", a->groups,
+                std::string("Groups to learn, comma separated (default: all but pi_in, xi_in, "
+                            "i.e. deterministic inputs): ") + kGroupList)
+      ->delimiter(',');
   t->add_option("--decay", c.opt.decay, "Learning-rate factor applied every --decay-every epochs")
       ->check(CLI::Range(0.0, 1.0))
-      ->default_val(1.0);
+      ->capture_default_str();
   t->add_option("--decay-every", c.opt.decay_every, "Epochs between learning-rate decays (0: none)")
       ->check(CLI::NonNegativeNumber)
-      ->default_val(0);
-  t->add_option("--l2", c.l2, "l2 strength on m and Xi")->check(CLI::NonNegativeNumber)->default_val(1e-3);
-  t->add_option("--target-loss", c.target_loss, "Stop when the mean loss of the last 10 epochs is below")
+      ->capture_default_str();
+  t->add_option("--decay-groups", a->decay_groups, "Groups whose rate decays (default: pi_rec,pi_out)")
+      ->delimiter(',');
+  t->add_option("--l2", c.l2, "l2 strength on m and Xi (gradient += l2 * value)")
       ->check(CLI::NonNegativeNumber)
-      ->default_val(0.0);
+      ->capture_default_str();
   t->add_option("--sigma-rec", c.sigma_rec, "Recurrent noise sigma (paper eq. 1a)")
       ->check(CLI::NonNegativeNumber)
-      ->default_val(0.15);
-  t->add_option("--init-xi", c.init_xi, "Initial Xi ~ INIT_XI * U(0,1)")->check(CLI::NonNegativeNumber)->default_val(0.01);
-  t->add_option("--catch-fraction", c.task.catch_fraction, "Share of catch trials")
+      ->capture_default_str();
+  t->add_option("--init-xi", c.init_xi, "Initial recurrent and output Xi ~ INIT_XI * U(0,1)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  t->add_option("--catch-fraction", c.task.catch_fraction, "Share of catch trials in a batch")
       ->check(CLI::Range(0.0, 0.9))
-      ->default_val(0.1);
-  t->add_option("--fixation-ms", a->fixation_ms, "Training fixation epoch")->check(CLI::Range(0.0f, 1e5f))->default_val(300);
-  t->add_option("--stimulus-ms", a->stimulus_ms, "Training stimulus epoch")->check(CLI::Range(20.0f, 1e5f))->default_val(900);
-  t->add_option("--decision-ms", a->decision_ms, "Training decision epoch")->check(CLI::Range(20.0f, 1e5f))->default_val(400);
+      ->capture_default_str();
+  t->add_flag("!--random-conditions", c.task.balanced,
+              "Draw each trial's condition at random instead of the balanced batch (24 "
+              "conditions in order, catch trials at the end)");
+  t->add_option("--fixation-ms", pr.fixation_ms, "Training fixation epoch")
+      ->check(CLI::Range(0.0f, 1e5f))
+      ->capture_default_str();
+  t->add_option("--stimulus-ms", pr.stimulus_ms, "Training stimulus epoch")
+      ->check(CLI::Range(20.0f, 1e5f))
+      ->capture_default_str();
+  t->add_option("--decision-ms", pr.decision_ms, "Training decision epoch")
+      ->check(CLI::Range(20.0f, 1e5f))
+      ->capture_default_str();
+  t->add_option("--trial-ms", pr.trial_ms, "Pad every training trial to this length (catch trials too)")
+      ->check(CLI::Range(0.0f, 1e6f))
+      ->capture_default_str();
   t->add_option("--precision", a->precision, "Arithmetic of the forward/backward passes")
       ->check(CLI::IsMember({"float", "double"}))
-      ->default_val("float");
+      ->capture_default_str();
   t->add_option("--threads", c.threads, "Worker threads (results do not depend on it)")
       ->check(CLI::Range(1, 64))
-      ->default_val(2);
+      ->capture_default_str();
   t->add_option("--chunks", c.chunks, "Fixed parts the batch is split into (results depend on it)")
       ->check(CLI::Range(1, 64))
-      ->default_val(2);
+      ->capture_default_str();
   t->add_option("--log", a->job.log, "CSV log (default: OUT with .csv)");
   t->add_option("--checkpoint", a->job.checkpoint, "Checkpoint file (default: OUT with .ckpt)");
   t->add_option("--checkpoint-every", a->job.checkpoint_every, "Epochs between checkpoints")
       ->check(CLI::NonNegativeNumber)
-      ->default_val(100);
+      ->capture_default_str();
   t->add_flag("--resume", a->job.resume, "Continue from the checkpoint (same configuration)");
   t->add_option("--eval-trials", a->eval_trials,
                 "After training, run the runtime on the MSI test set with this many trials per "
                 "condition (MeanField and SampledPerStep, dt 20 ms); 0 = skip")
       ->check(CLI::Range(0, 10000))
-      ->default_val(20);
+      ->capture_default_str();
   t->add_option("--progress-every", a->job.progress_every,
                 "Epochs between progress lines when stderr is not a terminal (0: about 40 lines)")
       ->check(CLI::NonNegativeNumber);

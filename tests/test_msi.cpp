@@ -94,6 +94,9 @@ TEST(Msi, TargetsAndLossMask) {
           EXPECT_FLOAT_EQ(y[1 - correct], 0.2f);
           EXPECT_FLOAT_EQ(mask[High], 1.0f);
           break;
+        case Epoch::Padding:
+          ADD_FAILURE() << "the training protocol has no padding";
+          break;
       }
     }
   }
@@ -157,4 +160,38 @@ TEST(Msi, EvaluationSetCoversEveryConditionEqually) {
     for (int c : row) EXPECT_EQ(c, 7);
   EXPECT_EQ(correct_choice(Trial{Modality::Visual, 13.0f, 0}, 12.5f), High);
   EXPECT_EQ(correct_choice(Trial{Modality::Visual, 12.0f, 0}, 12.5f), Low);
+}
+
+TEST(Stimulus, ReferenceTrainingProtocolIsPaddedTo2500ms) {
+  // The authors' training trials: 100/1000/300 ms then padding to 2500 ms (125 steps at 20 ms);
+  // in the padding only baseline and noise reach the inputs and the loss does not count,
+  // except in catch trials, which count everywhere.
+  Protocol p = Protocol::reference_training();
+  p.input_noise = false;
+  const Stimulus s(p, Trial{Modality::Both, 15.0f, 0});
+  ASSERT_EQ(s.steps(), 125);
+  EXPECT_EQ(s.epoch(4), Epoch::Fixation);
+  EXPECT_EQ(s.epoch(5), Epoch::Stimulus);
+  EXPECT_EQ(s.epoch(69), Epoch::Decision);
+  EXPECT_EQ(s.epoch(70), Epoch::Padding);
+  float x[kInputs], y[kOutputs], mask[kOutputs];
+  s.input(69, x);
+  EXPECT_FLOAT_EQ(x[StartCue], 1.2f);
+  s.target(69, y, mask);
+  EXPECT_FLOAT_EQ(y[High], 1.0f);
+  for (int t = 70; t < 125; ++t) {
+    s.input(t, x);
+    for (int j = 0; j < kInputs; ++j) EXPECT_FLOAT_EQ(x[j], 0.2f) << t;
+    s.target(t, y, mask);
+    EXPECT_EQ(mask[High], 0.0f);
+    EXPECT_EQ(mask[Low], 0.0f);
+  }
+  const Stimulus c(p, Trial{Modality::Catch, 0.0f, 1});
+  ASSERT_EQ(c.steps(), 125);
+  for (int t = 0; t < 125; ++t) {
+    c.target(t, y, mask);
+    EXPECT_EQ(mask[High], 1.0f);
+    EXPECT_FLOAT_EQ(y[High], 0.2f);
+    EXPECT_FLOAT_EQ(y[Low], 0.2f);
+  }
 }

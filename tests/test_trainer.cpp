@@ -75,9 +75,10 @@ TEST(Optimizer, RmspropFirstStepAndSchedule) {
   // v = (1 - rho) g^2, step = lr g / sqrt(v) = lr / sqrt(0.1)
   opt.step(p, g, 0, nullptr);
   EXPECT_NEAR(p.rec.m(0), -0.01 / std::sqrt(0.1), 1e-12);
-  EXPECT_DOUBLE_EQ(opt.lr(Group::MRec, 9), 0.01);
-  EXPECT_DOUBLE_EQ(opt.lr(Group::MRec, 10), 0.005);
-  EXPECT_DOUBLE_EQ(opt.lr(Group::MRec, 25), 0.0025);
+  // the authors' schedule: rate * decay^floor((epoch + 1) / decay_every)
+  EXPECT_DOUBLE_EQ(opt.lr(Group::MRec, 8), 0.01);
+  EXPECT_DOUBLE_EQ(opt.lr(Group::MRec, 9), 0.005);
+  EXPECT_DOUBLE_EQ(opt.lr(Group::MRec, 29), 0.00125);
 }
 
 TEST(Optimizer, ProjectionAndFrozenGroupsAndFixedEntries) {
@@ -113,12 +114,14 @@ TEST(Optimizer, ProjectionAndFrozenGroupsAndFixedEntries) {
 
 TEST(TrainingBatch, UsesTheRuntimeStimulusAndDrawsConditionsFairly) {
   MsiTaskConfig task;
+  task.balanced = false;
+  task.catch_fraction = 0.1;
   const int n = 24000;
   int catches = 0;
   std::array<int, 3> modality{};
   std::array<int, 8> rate{};
   for (int i = 0; i < n; ++i) {
-    const msi::Trial t = draw_training_trial(task, 5, static_cast<uint32_t>(i));
+    const msi::Trial t = draw_training_trial(task, 5, static_cast<uint32_t>(i), 30);
     EXPECT_EQ(t.index, static_cast<uint32_t>(i));
     if (t.modality == msi::Modality::Catch) {
       ++catches;
@@ -135,15 +138,45 @@ TEST(TrainingBatch, UsesTheRuntimeStimulusAndDrawsConditionsFairly) {
   for (int c : rate) EXPECT_NEAR(c, m / 8, 4 * std::sqrt(m / 8 * (7.0 / 8)));
 
   // The batch holds exactly what the runtime's Stimulus produces for those trials.
-  const Batch<double> b = make_msi_batch<double>(task, 5, 100, 4);
+  const Batch<double> b = make_msi_batch<double>(task, 5, 100, 4, 30);
   msi::Protocol p = task.protocol;
   ASSERT_EQ(b.steps, msi::Stimulus(p, msi::Trial{}).steps());
-  const Batch<double> again = make_msi_batch<double>(task, 5, 102, 1);
+  const Batch<double> again = make_msi_batch<double>(task, 5, 102, 1, 30);
   for (int s = 0; s < b.steps; ++s) {
     EXPECT_EQ(b.x.col(s * 4 + 2), again.x.col(s));
     EXPECT_EQ(b.target.col(s * 4 + 2), again.target.col(s));
     EXPECT_EQ(b.mask.col(s * 4 + 2), again.mask.col(s));
   }
+}
+
+TEST(TrainingBatch, BalancedBatchesHoldEveryConditionAndTheCatchTrials) {
+  // The authors' batch: the 24 conditions in order, then round(30 * 0.2) = 6 catch trials.
+  const MsiTaskConfig task;
+  for (uint32_t epoch : {0u, 7u}) {
+    std::array<std::array<int, 8>, 3> seen{};
+    int catches = 0;
+    for (uint32_t k = 0; k < 30; ++k) {
+      const msi::Trial t = draw_training_trial(task, 1, epoch * 30 + k, 30);
+      if (t.modality == msi::Modality::Catch) {
+        EXPECT_GE(k, 24u);
+        ++catches;
+        continue;
+      }
+      ++seen[static_cast<size_t>(t.modality)][static_cast<size_t>(t.rate - 9.0f)];
+    }
+    EXPECT_EQ(catches, 6);
+    for (const auto& m : seen)
+      for (int c : m) EXPECT_EQ(c, 1);
+  }
+  // 125 steps of 20 ms; the padding after the decision is masked except in catch trials.
+  const Batch<double> b = make_msi_batch<double>(task, 1, 0, 30, 30);
+  ASSERT_EQ(b.steps, 125);
+  const int last_decision = (100 + 1000 + 300) / 20 - 1;  // step 69
+  EXPECT_EQ(b.mask(0, last_decision * 30 + 3), 1.0);
+  EXPECT_EQ(b.mask(0, (last_decision + 1) * 30 + 3), 0.0);
+  EXPECT_EQ(b.mask(0, 124 * 30 + 3), 0.0);
+  EXPECT_EQ(b.mask(0, 124 * 30 + 27), 1.0);  // catch trial
+  EXPECT_EQ(b.target(0, 124 * 30 + 27), static_cast<double>(0.2f));
 }
 
 TEST(Trainer, InitialisationFollowsDesign) {
@@ -253,10 +286,9 @@ TEST(Trainer, LearnsMsiAsMeasuredByTheRuntime) {
   // trained model over the MSI evaluation set, decides far better than chance (0.5).
   TrainConfig c = msi_paper_config();
   c.n = 30;
-  c.epochs = 400;
-  c.batch = 30;
+  c.epochs = 300;
+  c.target_loss = 0;
   c.seed = 7;
-  c.opt.lr.fill(0.01);
   Trainer t(c);
   t.run([](const EpochStats&) { return true; });
   double first = 0, last = 0;
@@ -271,8 +303,8 @@ TEST(Trainer, LearnsMsiAsMeasuredByTheRuntime) {
   host::EvalConfig e;
   e.reps = 20;
   const host::EvalResult r = host::evaluate_msi(view, e);
-  // 480 trials: chance gives 0.5 +- 0.023; a learned network is far above.
-  EXPECT_GT(r.accuracy, 0.8) << "loss " << first / 10 << " -> " << last / 10;
+  // 480 trials: chance gives 0.5 +- 0.023, so 0.7 is 9 standard deviations above chance.
+  EXPECT_GT(r.accuracy, 0.7) << "loss " << first / 10 << " -> " << last / 10;
   // the easiest conditions (rates 9 and 16 with both modalities) are decided correctly
   EXPECT_LT(r.p_high(2, 0), 0.2);
   EXPECT_GT(r.p_high(2, 7), 0.8);

@@ -1,5 +1,7 @@
 #include "sasrnn/trainer/msi_batch.hpp"
 
+#include <cmath>
+
 #include "sasrnn/rng.hpp"
 
 namespace sasrnn::train {
@@ -10,7 +12,22 @@ constexpr uint64_t kTaskSalt = 0x7461736B5F647261ull;   // "task_dra"
 constexpr uint64_t kNoiseSalt = 0x6E6F6973655F6D66ull;  // "noise_mf"
 }  // namespace
 
-msi::Trial draw_training_trial(const MsiTaskConfig& task, uint64_t seed, uint32_t index) {
+msi::Trial draw_training_trial(const MsiTaskConfig& task, uint64_t seed, uint32_t index, int batch) {
+  if (task.balanced) {
+    const int pos = static_cast<int>(index % static_cast<uint32_t>(batch));
+    const int n_catch = static_cast<int>(std::lround(batch * task.catch_fraction));
+    msi::Trial t;
+    t.index = index;
+    if (pos >= batch - n_catch) {
+      t.modality = msi::Modality::Catch;
+      t.rate = 0.0f;
+      return t;
+    }
+    const int condition = pos % msi::kConditions;
+    t.modality = static_cast<msi::Modality>(condition / msi::kRates);
+    t.rate = msi::rate_of(condition % msi::kRates);
+    return t;
+  }
   const Block w = random_block(seed ^ kTaskSalt,
                                Counter{0, 0, index, static_cast<uint32_t>(Stream::TaskDraw)});
   msi::Trial t;
@@ -26,13 +43,14 @@ msi::Trial draw_training_trial(const MsiTaskConfig& task, uint64_t seed, uint32_
 }
 
 template <class T>
-Batch<T> make_msi_batch(const MsiTaskConfig& task, uint64_t seed, uint32_t first, int count) {
+Batch<T> make_msi_batch(const MsiTaskConfig& task, uint64_t seed, uint32_t first, int count,
+                        int batch) {
   msi::Protocol p = task.protocol;
   p.seed = seed ^ kTaskSalt;
   Batch<T> b;
   b.size = count;
   for (int bi = 0; bi < count; ++bi) {
-    const msi::Stimulus stim(p, draw_training_trial(task, seed, first + static_cast<uint32_t>(bi)));
+    const msi::Stimulus stim(p, draw_training_trial(task, seed, first + static_cast<uint32_t>(bi), batch));
     if (bi == 0) {
       b.steps = stim.steps();
       b.x.resize(msi::kInputs, b.steps * count);
@@ -80,8 +98,8 @@ Noise<T> make_noise(uint64_t seed, uint32_t first, int count, int steps, int n, 
   return nz;
 }
 
-template Batch<float> make_msi_batch<float>(const MsiTaskConfig&, uint64_t, uint32_t, int);
-template Batch<double> make_msi_batch<double>(const MsiTaskConfig&, uint64_t, uint32_t, int);
+template Batch<float> make_msi_batch<float>(const MsiTaskConfig&, uint64_t, uint32_t, int, int);
+template Batch<double> make_msi_batch<double>(const MsiTaskConfig&, uint64_t, uint32_t, int, int);
 template Noise<float> make_noise<float>(uint64_t, uint32_t, int, int, int, int, double);
 template Noise<double> make_noise<double>(uint64_t, uint32_t, int, int, int, int, double);
 

@@ -19,7 +19,8 @@ Optimizer::Optimizer(const OptimizerConfig& cfg, const Params<double>& shape)
 
 double Optimizer::lr(Group grp, int epoch) const {
   double lr = cfg_.lr[static_cast<size_t>(grp)];
-  if (cfg_.decay_every > 0) lr *= std::pow(cfg_.decay, epoch / cfg_.decay_every);
+  if (cfg_.decay_every > 0 && cfg_.decayed[static_cast<size_t>(grp)])
+    lr *= std::pow(cfg_.decay, (epoch + 1) / cfg_.decay_every);
   return lr;
 }
 
@@ -45,7 +46,7 @@ void Optimizer::step(Params<double>& p, const Grads<double>& g, int epoch,
         w(e) -= lr * (a(e) / c1) / (std::sqrt(v(e) / c2) + cfg_.eps);
       } else {
         v(e) = cfg_.rho * v(e) + (1 - cfg_.rho) * d(e) * d(e);
-        w(e) -= lr * d(e) / (std::sqrt(v(e)) + cfg_.eps);
+        w(e) -= lr * d(e) / std::sqrt(v(e) + cfg_.eps);
       }
     }
   }

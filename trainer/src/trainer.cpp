@@ -39,7 +39,7 @@ template <class T>
 ChunkResult run_chunk(const TrainConfig& cfg, const Params<double>& p, uint32_t first, int count,
                       double loss_scale) {
   const Params<T> pt = p.template cast<T>();
-  const Batch<T> b = make_msi_batch<T>(cfg.task, cfg.seed, first, count);
+  const Batch<T> b = make_msi_batch<T>(cfg.task, cfg.seed, first, count, cfg.batch);
   const double alpha = cfg.task.protocol.alpha();
   const Noise<T> nz = make_noise<T>(cfg.seed, first, count, b.steps, pt.n(), pt.n_out(),
                                     dyn::recurrent_noise_scale(alpha, cfg.sigma_rec));
@@ -50,9 +50,13 @@ ChunkResult run_chunk(const TrainConfig& cfg, const Params<double>& p, uint32_t 
   Grads<T> g;
   backward(pt, static_cast<T>(alpha), b, nz, ls, tape, g);
   res.grads = g.template cast<double>();
-  const int last = (b.steps - 1) * count;
+  // the decision is read at the last step of the decision epoch (before any padding)
+  const msi::Stimulus probe(cfg.task.protocol, msi::Trial{});
+  const int last =
+      (probe.fixation_steps() + probe.stimulus_steps() + probe.decision_steps() - 1) * count;
   for (int bi = 0; bi < count; ++bi) {
-    const msi::Trial t = draw_training_trial(cfg.task, cfg.seed, first + static_cast<uint32_t>(bi));
+    const msi::Trial t =
+        draw_training_trial(cfg.task, cfg.seed, first + static_cast<uint32_t>(bi), cfg.batch);
     if (t.modality == msi::Modality::Catch) continue;
     const int choice = tape.z(msi::High, last + bi) >= tape.z(msi::Low, last + bi) ? msi::High : msi::Low;
     res.correct += choice == msi::correct_choice(t, cfg.task.protocol.boundary) ? 1 : 0;
@@ -94,10 +98,25 @@ std::vector<float> row_major(const Mat<double>& a) {
 }  // namespace
 
 TrainConfig msi_paper_config() {
+  // As the authors' reference implementation trains the MSI network: RMSprop; lr 1e-3 for m and
+  // Xi; pi_rec 1 and pi_out 0.1, halved every 100 epochs; the input layer deterministic
+  // (pi_in = Xi_in = 0, only m_in learned); at most 500 epochs, stop below loss 0.002.
   TrainConfig c;
-  c.opt.kind = OptimizerKind::Adam;
+  c.epochs = 500;
+  c.target_loss = 0.002;
+  c.opt.kind = OptimizerKind::RMSprop;
   c.opt.lr.fill(1e-3);
+  c.opt.lr[static_cast<size_t>(Group::PiRec)] = 1.0;
+  c.opt.lr[static_cast<size_t>(Group::PiOut)] = 0.1;
   c.opt.train.fill(true);
+  c.opt.train[static_cast<size_t>(Group::PiIn)] = false;
+  c.opt.train[static_cast<size_t>(Group::XiIn)] = false;
+  c.init_xi_in = 0.0;
+  c.opt.decay = 0.5;
+  c.opt.decay_every = 100;
+  c.opt.decayed.fill(false);
+  c.opt.decayed[static_cast<size_t>(Group::PiRec)] = true;
+  c.opt.decayed[static_cast<size_t>(Group::PiOut)] = true;
   return c;
 }
 
@@ -187,7 +206,7 @@ Trainer::Trainer(const TrainConfig& cfg) : cfg_(cfg) {
   const int n = cfg.n, ni = msi::kInputs, no = msi::kOutputs;
   // DESIGN.md "Trainer": m ~ N(0, 1/fan_in), Xi ~ init_xi U(0, 1), pi = 0.
   params_.in = Layer<double>{Mat<double>::Zero(n, ni), init_normal(cfg.seed, 0, n, ni, 1.0 / std::sqrt(ni)),
-                             init_uniform(cfg.seed, 0, n, ni, cfg.init_xi)};
+                             init_uniform(cfg.seed, 0, n, ni, cfg.init_xi_in)};
   params_.rec = Layer<double>{Mat<double>::Zero(n, n), init_normal(cfg.seed, 1, n, n, 1.0 / std::sqrt(n)),
                               init_uniform(cfg.seed, 1, n, n, cfg.init_xi)};
   params_.out = Layer<double>{Mat<double>::Zero(no, n), init_normal(cfg.seed, 2, no, n, 1.0 / std::sqrt(n)),
@@ -243,9 +262,9 @@ Grads<double> Trainer::gradients(int epoch, double* loss, double* accuracy) {
     correct += results[c].correct;
     counted += results[c].counted;
   }
-  // l2 on m and Xi: l2 * (sum m^2 + sum Xi^2), absent input entries excluded.
+  // l2 on m and Xi: (l2 / 2)(sum m^2 + sum Xi^2), absent input entries excluded.
   for (Group grp : {Group::MIn, Group::XiIn, Group::MRec, Group::XiRec, Group::MOut, Group::XiOut}) {
-    Mat<double> d = 2.0 * cfg_.l2 * params_.group(grp);
+    Mat<double> d = cfg_.l2 * params_.group(grp);
     if (grp == Group::MIn || grp == Group::XiIn) d = d.cwiseProduct(input_mask_);
     g.group(grp) += d;
   }
@@ -337,8 +356,8 @@ nlohmann::json identity(const TrainConfig& c) {
   return {{"n", c.n},          {"seed", c.seed},
           {"batch", c.batch},  {"chunks", c.chunks},
           {"single_precision", c.single_precision},
-          {"catch_fraction", c.task.catch_fraction},
-          {"epochs_ms", {p.fixation_ms, p.stimulus_ms, p.decision_ms, p.dt_ms, p.tau_ms}}};
+          {"catch_fraction", c.task.catch_fraction}, {"balanced", c.task.balanced},
+          {"epochs_ms", {p.fixation_ms, p.stimulus_ms, p.decision_ms, p.trial_ms, p.dt_ms, p.tau_ms}}};
 }
 
 void write_mat(std::ostream& o, const Mat<double>& a) {

@@ -51,6 +51,7 @@ struct Protocol {
   float fixation_ms = 500.0f;
   float stimulus_ms = 1000.0f;
   float decision_ms = 300.0f;
+  float trial_ms = 0.0f;     ///< total length when padded after the decision (0: no padding)
   float dt_ms = 20.0f;
   float tau_ms = 100.0f;
   float baseline = 0.2f;     ///< x0
@@ -69,6 +70,16 @@ struct Protocol {
     p.fixation_ms = 300.0f;
     p.stimulus_ms = 900.0f;
     p.decision_ms = 400.0f;
+    return p;
+  }
+  /// The authors' reference implementation's training protocol: 100/1000/300 ms padded to
+  /// 2500 ms (125 steps at dt = 20 ms); the padding is not in the loss, except in catch trials.
+  static Protocol reference_training() {
+    Protocol p;
+    p.fixation_ms = 100.0f;
+    p.stimulus_ms = 1000.0f;
+    p.decision_ms = 300.0f;
+    p.trial_ms = 2500.0f;
     return p;
   }
   /// The paper's test protocol: 500/1000/300 ms at a given dt (20 ms or 0.5 ms).
@@ -93,7 +104,7 @@ inline int correct_choice(const Trial& t, float boundary) {
   return (t.modality != Modality::Catch && t.rate > boundary) ? High : Low;
 }
 
-enum class Epoch : uint8_t { Fixation, Stimulus, Decision };
+enum class Epoch : uint8_t { Fixation, Stimulus, Decision, Padding };
 
 /// One trial's inputs and targets, step by step. Step t (0-based) is the network's t-th step:
 /// its input is x(t+1) of paper eq. 1b and its output y(t+1) is compared with target(t).
@@ -105,9 +116,12 @@ class Stimulus {
         n_fix_(epoch_steps(p.fixation_ms, p.dt_ms)),
         n_stim_(epoch_steps(p.stimulus_ms, p.dt_ms)),
         n_dec_(epoch_steps(p.decision_ms, p.dt_ms)),
+        n_total_(epoch_steps(p.trial_ms, p.dt_ms) > n_fix_ + n_stim_ + n_dec_
+                     ? epoch_steps(p.trial_ms, p.dt_ms)
+                     : n_fix_ + n_stim_ + n_dec_),
         noise_scale_(p.input_noise ? dyn::input_noise_scale(p.alpha(), p.sigma_in) : 0.0f) {}
 
-  int steps() const { return n_fix_ + n_stim_ + n_dec_; }
+  int steps() const { return n_total_; }
   int fixation_steps() const { return n_fix_; }
   int stimulus_steps() const { return n_stim_; }
   int decision_steps() const { return n_dec_; }
@@ -117,7 +131,8 @@ class Stimulus {
   Epoch epoch(int t) const {
     if (t < n_fix_) return Epoch::Fixation;
     if (t < n_fix_ + n_stim_) return Epoch::Stimulus;
-    return Epoch::Decision;
+    if (t < n_fix_ + n_stim_ + n_dec_) return Epoch::Decision;
+    return Epoch::Padding;
   }
 
   /// The noiseless task input x_task(t) (without baseline), kInputs values.
@@ -125,7 +140,7 @@ class Stimulus {
     for (int j = 0; j < kInputs; ++j) x[j] = 0.0f;
     const Epoch e = epoch(t);
     if (trial_.modality == Modality::Catch) return;
-    x[StartCue] = e == Epoch::Fixation ? 0.0f : 1.0f;
+    x[StartCue] = (e == Epoch::Stimulus || e == Epoch::Decision) ? 1.0f : 0.0f;
     if (e != Epoch::Stimulus) return;
     const float pos = amplitude_pos(trial_.rate), neg = amplitude_neg(trial_.rate);
     if (trial_.modality != Modality::Auditory) {
@@ -152,12 +167,14 @@ class Stimulus {
   }
 
   /// Targets and loss mask for step t: fixation both lo (mask 1); stimulus mask 0;
-  /// decision the correct unit hi and the other lo (mask 1); catch trials all lo, mask 1.
+  /// decision the correct unit hi and the other lo (mask 1); padding mask 0;
+  /// catch trials all lo, mask 1 throughout.
   void target(int t, float* y, float* mask) const {
     const Epoch e = epoch(t);
     y[High] = p_.target_lo;
     y[Low] = p_.target_lo;
-    const bool counted = trial_.modality == Modality::Catch || e != Epoch::Stimulus;
+    const bool counted =
+        trial_.modality == Modality::Catch || e == Epoch::Fixation || e == Epoch::Decision;
     mask[High] = mask[Low] = counted ? 1.0f : 0.0f;
     if (trial_.modality != Modality::Catch && e == Epoch::Decision)
       y[correct_choice(trial_, p_.boundary)] = p_.target_hi;
@@ -166,7 +183,7 @@ class Stimulus {
  private:
   Protocol p_;
   Trial trial_;
-  int n_fix_, n_stim_, n_dec_;
+  int n_fix_, n_stim_, n_dec_, n_total_;
   float noise_scale_;
 };
 

@@ -10,17 +10,23 @@
 namespace sasrnn::train {
 
 struct MsiTaskConfig {
-  msi::Protocol protocol = msi::Protocol::training();
-  double catch_fraction = 0.1;  ///< share of catch trials (no stimulus, no cue, all targets lo)
+  /// The authors' training trials by default: 100/1000/300 ms padded to 2500 ms.
+  msi::Protocol protocol = msi::Protocol::reference_training();
+  double catch_fraction = 0.2;  ///< share of catch trials (no stimulus, no cue, all targets lo)
+  /// Balanced batches (the authors'): every batch holds the 24 conditions in order, repeated to
+  /// fill it, and round(batch * catch_fraction) catch trials at its end. Otherwise each trial's
+  /// condition is drawn at random.
+  bool balanced = true;
 };
 
-/// The condition of training trial `index` (a pure function of seed and index): catch with
-/// probability catch_fraction, otherwise modality and event rate uniform.
-msi::Trial draw_training_trial(const MsiTaskConfig& task, uint64_t seed, uint32_t index);
+/// The condition of training trial `index` of the stream (batch b holds trials
+/// [b * batch, (b + 1) * batch)): a pure function of (task, seed, index, batch).
+msi::Trial draw_training_trial(const MsiTaskConfig& task, uint64_t seed, uint32_t index, int batch);
 
 /// Trials [first, first + count) of the training stream as a batch (x, targets, mask).
 template <class T>
-Batch<T> make_msi_batch(const MsiTaskConfig& task, uint64_t seed, uint32_t first, int count);
+Batch<T> make_msi_batch(const MsiTaskConfig& task, uint64_t seed, uint32_t first, int count,
+                        int batch);
 
 /// Quenched noise for those trials: eps^u, eps^out (N(0,1)) and the recurrent noise already
 /// scaled by sqrt(2 alpha sigma^2); a pure function of (seed, trial index, step, unit).

@@ -18,9 +18,10 @@ struct OptimizerConfig {
   std::array<bool, kGroups> train{};      ///< which groups are learned
   double beta1 = 0.9, beta2 = 0.999;      ///< Adam moments
   double rho = 0.9;                       ///< RMSprop decay
-  double eps = 1e-8;
-  double decay = 1.0;                     ///< lr *= decay every decay_every epochs
+  double eps = 1e-8;  ///< Adam: lr m / (sqrt(v) + eps); RMSprop: lr g / sqrt(v + eps)
+  double decay = 1.0;                     ///< lr *= decay every decay_every epochs ...
   int decay_every = 0;                    ///< 0: constant learning rate
+  std::array<bool, kGroups> decayed{{true, true, true, true, true, true, true, true, true}};  ///< ... for these groups
 };
 
 /// Per-group moment estimates. `mask` (same shape as a group, 1 = learnable) keeps entries such

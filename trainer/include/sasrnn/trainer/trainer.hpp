@@ -23,9 +23,10 @@ struct TrainConfig {
   int epochs = 2000;
   int batch = 30;
   double target_loss = 0.0;  ///< stop when the mean loss of the last 10 epochs is below; 0 = off
-  double l2 = 1e-3;          ///< l2 strength on m and Xi: adds l2 * (sum m^2 + sum Xi^2)
+  double l2 = 1e-3;          ///< l2 strength on m and Xi: adds (l2 / 2)(sum m^2 + sum Xi^2)
   double sigma_rec = 0.15;   ///< recurrent noise (paper eq. 1a)
-  double init_xi = 0.01;     ///< Xi ~ init_xi * U(0, 1) at start (DESIGN.md "Trainer")
+  double init_xi = 0.01;     ///< recurrent and output Xi ~ init_xi * U(0, 1) at start
+  double init_xi_in = 0.01;  ///< input Xi ~ init_xi_in * U(0, 1) (0: deterministic inputs)
   bool single_precision = true;  ///< compute in float (parameters and optimiser stay double)
   int chunks = 2;            ///< the batch is split in this many fixed parts (results depend on it)
   int threads = 2;           ///< worker threads (results do not depend on it)
@@ -33,7 +34,8 @@ struct TrainConfig {
   MsiTaskConfig task;
 };
 
-/// The defaults of the paper's MSI experiment (Fig. 10): Adam, lr 1e-3, l2 1e-3.
+/// The settings of the paper's MSI experiment (Fig. 10: alpha 0.2, sigma 0.15, sigma_in 0.01,
+/// x0 0.2, l2 1e-3, lr 1e-3) as the authors' reference implementation runs it (trainer.cpp).
 TrainConfig msi_paper_config();
 
 /// Statistics of one epoch (the per-epoch log).

@@ -311,3 +311,53 @@ TEST(Trainer, LearnsMsiAsMeasuredByTheRuntime) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Trainer, ForwardPassIsTheRuntimesMeanField) {
+  // One definition of the dynamics: with Xi = 0 and pi in {0, 1} (so Delta = 0) and no noise,
+  // the trainer's batched forward pass and the runtime's MeanField step give the same
+  // trajectory on the same MSI inputs (float runtime vs double trainer).
+  TrainConfig c = small_config(30, 1);
+  Trainer t(c);
+  Params<double> p = t.params();
+  for (Layer<double>* l : {&p.in, &p.rec, &p.out}) {
+    l->xi.setZero();
+    for (Eigen::Index k = 0; k < l->pi.size(); ++k) l->pi(k) = l->pi(k) > 0.5 || (k % 7 == 3) ? 1.0 : 0.0;
+  }
+  t.params() = p;
+  conv::ModelData md = t.to_model("test");
+  md.dynamics.sigma_rec = 0.0f;
+  const conv::AlignedBuffer buf = conv::build_model_file(md);
+  ModelView view;
+  ASSERT_EQ((load<30, 5, 2>(buf.data(), buf.size(), view)), Status::Ok);
+  Network<30, 5, 2> net;
+  ASSERT_EQ(net.bind(view, Options{Mode::MeanField, 1, false, 0.0f}), Status::Ok);
+
+  MsiTaskConfig task;
+  task.protocol.input_noise = false;
+  const Batch<double> b = make_msi_batch<double>(task, 1, 0, 30, 30);
+  Noise<double> nz;
+  nz.eps_u.setZero(30, b.steps * 30);
+  nz.eps_out.setZero(2, b.steps * 30);
+  nz.n_rec.setZero(30, b.steps * 30);
+  Tape<double> tape;
+  forward(p, 0.2, b, nz, LossSpec<double>{1.0}, tape);
+  for (int trial : {3, 17, 27}) {
+    net.reset(0);
+    double max_diff = 0, max_h = 0;
+    for (int s = 0; s < b.steps; ++s) {
+      const Eigen::Matrix<float, 5, 1> x = b.x.col(s * 30 + trial).cast<float>();
+      ASSERT_EQ(net.step(x), Status::Ok);
+      for (int i = 0; i < 30; ++i) {
+        max_diff = std::max(max_diff, std::abs(net.state()[i] - tape.h(i, s * 30 + trial)));
+        max_h = std::max(max_h, std::abs(tape.h(i, s * 30 + trial)));
+      }
+      EXPECT_NEAR(net.z()[0], tape.z(0, s * 30 + trial), 1e-4 * (1 + std::abs(tape.z(0, s * 30 + trial))));
+    }
+    ASSERT_GT(max_h, 0.1);                // the network is active
+    EXPECT_LT(max_diff, 1e-4 * max_h);  // float runtime vs double trainer over 125 steps
+  }
+}
+
+}  // namespace

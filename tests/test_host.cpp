@@ -1,6 +1,8 @@
 // The host app core: evaluation set bookkeeping, determinism across threads, bad input.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "sasrnn/converter/model_file.hpp"
 #include "sasrnn/host/msi_eval.hpp"
 #include "support.hpp"
@@ -93,4 +95,24 @@ TEST(Host, BadInputGivesOneLineErrors) {
   cfg.reps = 1;
   cfg.dt_ms = 500.0f;  // alpha = 5 > 1
   EXPECT_THROW(host::evaluate_msi(v, cfg), std::invalid_argument);
+}
+
+TEST(Psychometric, MaximumLikelihoodFitRecoversAKnownCurve) {
+  // 1000 trials per rate with counts exactly at Phi((f - 12.3) / 0.8): the fit recovers both.
+  std::array<uint32_t, msi::kRates> high{}, count{};
+  for (int k = 0; k < msi::kRates; ++k) {
+    const double f = 9.0 + k;
+    count[static_cast<size_t>(k)] = 1000;
+    high[static_cast<size_t>(k)] = static_cast<uint32_t>(
+        std::lround(1000 * 0.5 * std::erfc(-(f - 12.3) / (0.8 * std::sqrt(2.0)))));
+  }
+  const host::PsychometricFit fit = host::fit_psychometric(high, count);
+  EXPECT_NEAR(fit.mu, 12.3, 0.02);
+  EXPECT_NEAR(fit.sigma, 0.8, 0.02);
+  // A step between 12 and 13 (a perfect observer) gives a steep curve centred at the boundary.
+  for (int k = 0; k < msi::kRates; ++k) high[static_cast<size_t>(k)] = k >= 4 ? 1000 : 0;
+  const host::PsychometricFit step = host::fit_psychometric(high, count);
+  EXPECT_NEAR(step.mu, 12.5, 0.5);
+  EXPECT_LT(step.sigma, 0.1);
+  EXPECT_NEAR(host::optimal_sigma(0.3, 0.4), 0.24, 1e-12);
 }

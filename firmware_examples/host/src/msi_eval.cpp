@@ -1,6 +1,7 @@
 #include "sasrnn/host/msi_eval.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -117,6 +118,47 @@ EvalResult evaluate_msi(const ModelView& model, const EvalConfig& cfg) {
   return r;
 }
 
+PsychometricFit fit_psychometric(const std::array<uint32_t, msi::kRates>& high,
+                                 const std::array<uint32_t, msi::kRates>& count) {
+  const auto nll = [&](double mu, double sigma) {
+    double l = 0;
+    for (int k = 0; k < msi::kRates; ++k) {
+      const double p = 0.5 * std::erfc(-(msi::rate_of(k) - mu) / (sigma * std::sqrt(2.0)));
+      const double pc = std::min(std::max(p, 1e-12), 1 - 1e-12);
+      l -= high[static_cast<size_t>(k)] * std::log(pc) +
+           (count[static_cast<size_t>(k)] - high[static_cast<size_t>(k)]) * std::log(1 - pc);
+    }
+    return l;
+  };
+  // Grid search, then two rounds of refinement around the best point.
+  PsychometricFit best{12.5, 1.0};
+  double best_l = nll(best.mu, best.sigma);
+  double mu_lo = 9.0, mu_hi = 16.0, ls_lo = std::log(0.02), ls_hi = std::log(20.0);
+  for (int round = 0; round < 3; ++round) {
+    const int n = 120;
+    for (int i = 0; i <= n; ++i)
+      for (int j = 0; j <= n; ++j) {
+        const double mu = mu_lo + (mu_hi - mu_lo) * i / n;
+        const double sigma = std::exp(ls_lo + (ls_hi - ls_lo) * j / n);
+        const double l = nll(mu, sigma);
+        if (l < best_l) {
+          best_l = l;
+          best = {mu, sigma};
+        }
+      }
+    const double dmu = (mu_hi - mu_lo) / n * 2, dls = (ls_hi - ls_lo) / n * 2;
+    mu_lo = std::max(9.0, best.mu - dmu);
+    mu_hi = std::min(16.0, best.mu + dmu);
+    ls_lo = std::max(std::log(0.02), std::log(best.sigma) - dls);
+    ls_hi = std::min(std::log(20.0), std::log(best.sigma) + dls);
+  }
+  return best;
+}
+
+double optimal_sigma(double sigma_v, double sigma_a) {
+  return 1.0 / std::sqrt(1.0 / (sigma_v * sigma_v) + 1.0 / (sigma_a * sigma_a));
+}
+
 void print_report(std::ostream& out, const EvalConfig& cfg, const EvalResult& r) {
   char line[256];
   std::snprintf(line, sizeof line,
@@ -144,6 +186,20 @@ void print_report(std::ostream& out, const EvalConfig& cfg, const EvalResult& r)
   }
   std::snprintf(line, sizeof line, "accuracy (mean P(correct) over %d conditions): %.2f %%\n",
                 msi::kConditions, 100.0 * r.accuracy);
+  out << line;
+  PsychometricFit fits[msi::kModalities];
+  for (int m = 0; m < msi::kModalities; ++m) fits[m] = fit_psychometric(r.high[m], r.count[m]);
+  const int v = static_cast<int>(msi::Modality::Visual), a = static_cast<int>(msi::Modality::Auditory),
+            b = static_cast<int>(msi::Modality::Both);
+  std::snprintf(line, sizeof line,
+                "cumulative Gaussian fits: visual mu %.2f sigma %.3f | auditory mu %.2f sigma %.3f | "
+                "both mu %.2f sigma %.3f\n",
+                fits[v].mu, fits[v].sigma, fits[a].mu, fits[a].sigma, fits[b].mu, fits[b].sigma);
+  out << line;
+  std::snprintf(line, sizeof line,
+                "optimal integration 1/sigma_va^2 = 1/sigma_v^2 + 1/sigma_a^2 predicts sigma_va %.3f; "
+                "measured %.3f\n",
+                optimal_sigma(fits[v].sigma, fits[a].sigma), fits[b].sigma);
   out << line;
   const double us = r.steps ? 1e6 * r.seconds / static_cast<double>(r.steps) : 0.0;
   std::snprintf(line, sizeof line,

@@ -52,6 +52,19 @@ struct EvalResult {
   }
 };
 
+/// A cumulative Gaussian P(high | f) = Phi((f - mu) / sigma) fitted to one modality's choices by
+/// maximum likelihood (binomial), mu in [9, 16], sigma in [0.02, 20]. sigma measures the
+/// discrimination threshold: smaller is better.
+struct PsychometricFit {
+  double mu = 0;
+  double sigma = 0;
+};
+PsychometricFit fit_psychometric(const std::array<uint32_t, msi::kRates>& high,
+                                 const std::array<uint32_t, msi::kRates>& count);
+
+/// Optimal cue integration (DESIGN.md "Tasks"): 1 / sigma_va^2 = 1 / sigma_v^2 + 1 / sigma_a^2.
+double optimal_sigma(double sigma_v, double sigma_a);
+
 /// Runs the MSI test protocol (500/1000/300 ms at cfg.dt_ms) on a verified MSI model.
 /// Throws std::invalid_argument for unsupported sizes or invalid options (one-line message).
 EvalResult evaluate_msi(const ModelView& model, const EvalConfig& cfg);

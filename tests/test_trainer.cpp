@@ -282,11 +282,11 @@ TEST(Trainer, ParameterStatisticsSeparateRecurrentDirections) {
 }
 
 TEST(Trainer, LearnsMsiAsMeasuredByTheRuntime) {
-  // A small network and a few hundred epochs: the loss falls and the runtime, run on the
+  // A small network and 600 epochs: the loss falls and the runtime, run on the
   // trained model over the MSI evaluation set, decides far better than chance (0.5).
   TrainConfig c = msi_paper_config();
   c.n = 30;
-  c.epochs = 300;
+  c.epochs = 600;  // 300 epochs are not yet reliably past the plateau of small nets
   c.target_loss = 0;
   c.seed = 7;
   Trainer t(c);
@@ -303,8 +303,8 @@ TEST(Trainer, LearnsMsiAsMeasuredByTheRuntime) {
   host::EvalConfig e;
   e.reps = 20;
   const host::EvalResult r = host::evaluate_msi(view, e);
-  // 480 trials: chance gives 0.5 +- 0.023, so 0.7 is 9 standard deviations above chance.
-  EXPECT_GT(r.accuracy, 0.7) << "loss " << first / 10 << " -> " << last / 10;
+  // 480 trials: chance gives 0.5 +- 0.023, so 0.8 is 13 standard deviations above chance.
+  EXPECT_GT(r.accuracy, 0.8) << "loss " << first / 10 << " -> " << last / 10;
   // the easiest conditions (rates 9 and 16 with both modalities) are decided correctly
   EXPECT_LT(r.p_high(2, 0), 0.2);
   EXPECT_GT(r.p_high(2, 7), 0.8);

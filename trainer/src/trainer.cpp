@@ -12,6 +12,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "sasrnn/converter/commands.hpp"
 #include "sasrnn/rng.hpp"
 
 namespace sasrnn::train {
@@ -167,7 +168,7 @@ EpochStats parameter_stats(const Params<double>& p, const Mat<double>& input_mas
       pi += pi_;
       hpi += binary_entropy(pi_);
       hxi += 0.5 * std::log(2 * M_PI * M_E * std::max(xi, kXiEntropyFloor));
-      vip += (pi_ < 0.1 && std::abs(m) > 0.05) ? 1 : 0;
+      vip += conv::is_vip(pi_, m) ? 1 : 0;
       ++n;
     }
     double mean(double v) const { return n ? v / static_cast<double>(n) : 0.0; }

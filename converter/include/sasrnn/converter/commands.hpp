@@ -8,6 +8,17 @@
 
 namespace sasrnn::conv {
 
+/// A very important connection (paper Fig. 17): almost never absent, with a sizeable mean.
+template <class T>
+constexpr bool is_vip(T pi, T m) {
+  return pi < T(0.1) && (m > T(0.05) || m < T(-0.05));
+}
+/// An unimportant connection: almost always absent.
+template <class T>
+constexpr bool is_uip(T pi) {
+  return pi > T(0.9);
+}
+
 /// Statistics of one layer's hyperparameters (paper Sec. III: sparsity = mean pi).
 struct LayerStats {
   size_t count = 0;
@@ -28,8 +39,8 @@ LayerStats layer_stats(const LayerData& l, Keep keep) {
       ++s.count;
       s.mean_pi += l.pi[k];
       s.mean_xi += l.xi[k];
-      if (l.pi[k] < 0.1f && (l.m[k] > 0.05f || l.m[k] < -0.05f)) ++s.vip;
-      if (l.pi[k] > 0.9f) ++s.uip;
+      if (is_vip(l.pi[k], l.m[k])) ++s.vip;
+      if (is_uip(l.pi[k])) ++s.uip;
     }
   if (s.count) {
     s.mean_pi /= static_cast<double>(s.count);

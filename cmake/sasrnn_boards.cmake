@@ -1,0 +1,36 @@
+# The QEMU mps2 boards the Cortex-M examples build for: CPU flags and memory map.
+# picolibc's linker script takes the memory map as --defsym values; an505 runs in secure state,
+# whose code and RAM aliases are at 0x10000000 / 0x38000000.
+set(SASRNN_BOARDS mps2-an385 mps2-an386 mps2-an500 mps2-an505)
+
+# sasrnn_board_info(BOARD PREFIX): sets PREFIX_CORE, PREFIX_CPU_FLAGS (list), PREFIX_FLASH,
+# PREFIX_FLASH_SIZE, PREFIX_RAM, PREFIX_RAM_SIZE in the caller's scope.
+function(sasrnn_board_info board prefix)
+  set(flash 0x00000000)
+  set(ram 0x20000000)
+  set(flash_size 0x00400000)
+  set(ram_size 0x00200000)
+  if(board STREQUAL "mps2-an385")
+    set(core "Cortex-M3")
+    set(flags -mcpu=cortex-m3 -mthumb -mfloat-abi=soft)
+  elseif(board STREQUAL "mps2-an386")
+    set(core "Cortex-M4F")
+    set(flags -mcpu=cortex-m4 -mthumb -mfpu=fpv4-sp-d16 -mfloat-abi=hard)
+  elseif(board STREQUAL "mps2-an500")
+    set(core "Cortex-M7")
+    set(flags -mcpu=cortex-m7 -mthumb -mfpu=fpv5-d16 -mfloat-abi=hard)
+  elseif(board STREQUAL "mps2-an505")
+    set(core "Cortex-M33")
+    set(flags -mcpu=cortex-m33 -mthumb -mfpu=fpv5-sp-d16 -mfloat-abi=hard)
+    set(flash 0x10000000)
+    set(ram 0x38000000)
+  else()
+    message(FATAL_ERROR "unknown board '${board}' (one of: ${SASRNN_BOARDS})")
+  endif()
+  set(${prefix}_CORE "${core}" PARENT_SCOPE)
+  set(${prefix}_CPU_FLAGS "${flags}" PARENT_SCOPE)
+  set(${prefix}_FLASH ${flash} PARENT_SCOPE)
+  set(${prefix}_FLASH_SIZE ${flash_size} PARENT_SCOPE)
+  set(${prefix}_RAM ${ram} PARENT_SCOPE)
+  set(${prefix}_RAM_SIZE ${ram_size} PARENT_SCOPE)
+endfunction()

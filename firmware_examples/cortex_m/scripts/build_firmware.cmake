@@ -1,0 +1,21 @@
+# cmake -DBOARD=... -DBINARY_DIR=... -DSOURCE_DIR=... -DTOOLCHAIN=... -DMODEL_SOURCE=...
+#       -DGENERATED=... -DEIGEN=... -DFLATBUFFERS=... -DREPS=... -P build_firmware.cmake
+# Configures (quick when cached) and builds the Cortex-M examples for one board.
+foreach(var BOARD BINARY_DIR SOURCE_DIR TOOLCHAIN MODEL_SOURCE GENERATED EIGEN FLATBUFFERS REPS)
+  if(NOT DEFINED ${var})
+    message(FATAL_ERROR "build_firmware.cmake: ${var} not set")
+  endif()
+endforeach()
+execute_process(
+  COMMAND ${CMAKE_COMMAND} -S ${SOURCE_DIR} -B ${BINARY_DIR} -G Ninja --toolchain ${TOOLCHAIN}
+          -DSASRNN_BOARD=${BOARD} -DSASRNN_MODEL_SOURCE=${MODEL_SOURCE}
+          -DSASRNN_GENERATED_INCLUDE=${GENERATED} -DSASRNN_EIGEN_INCLUDE=${EIGEN}
+          -DSASRNN_FLATBUFFERS_INCLUDE=${FLATBUFFERS} -DSASRNN_FW_REPS=${REPS}
+  RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "configuring the firmware for ${BOARD} failed")
+endif()
+execute_process(COMMAND ${CMAKE_COMMAND} --build ${BINARY_DIR} --parallel 1 RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "building the firmware for ${BOARD} failed")
+endif()

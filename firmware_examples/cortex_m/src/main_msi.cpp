@@ -1,0 +1,18 @@
+// msi_fw: the MSI example firmware. The model is linked in as a C array (fw_model.cpp, made at
+// build time by fw_model_tool embed). The exit code (0 = ran) comes back through semihosting.
+#include <cstddef>
+
+#include "msi_app.hpp"
+
+extern const unsigned char sasrnn_msi_model[];
+extern const std::size_t sasrnn_msi_model_size;
+
+#ifndef SASRNN_FW_REPS
+#define SASRNN_FW_REPS 2
+#endif
+
+int main() {
+  fw::MsiConfig cfg;
+  cfg.reps = SASRNN_FW_REPS;
+  return fw::run_msi(sasrnn_msi_model, sasrnn_msi_model_size, cfg, nullptr);
+}

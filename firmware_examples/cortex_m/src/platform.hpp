@@ -1,0 +1,27 @@
+// The few things the example apps need from where they run: text output, instruction-count
+// marks and a tick counter. platform_semihost.cpp implements them on the Cortex-M boards
+// (semihosting, SysTick), platform_host.cpp on the host (stdout, no marks).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace fw {
+
+/// Writes n bytes to the standard output.
+void write(const char* s, size_t n);
+
+/// printf-style output of one line or part of one (at most 255 characters per call).
+void print(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/// An instruction-count mark: calls the extern "C" function sasrnn_fw_mark, at whose entry the
+/// QEMU plugin (tools/insn_plugin.cpp) reports its running instruction count. Returns the
+/// number of marks made before this one.
+uint32_t mark();
+
+/// SysTick value counted up since fw::ticks_start() (wraps at 2^24); 0 on the host. Used with
+/// QEMU -icount, where the virtual clock advances 2^shift ns per instruction.
+uint32_t ticks();
+void ticks_start();
+
+}  // namespace fw

@@ -1,0 +1,100 @@
+# Cortex-M examples: included by the top-level CMakeLists inside its tests block.
+# Builds the host side (model as a C array, host reference, comparison tool, QEMU plugin) and
+# registers, per QEMU board, CTest tests that cross-build the firmware, run it under QEMU with a
+# timeout and check it against the host:
+#   fw.<board>.build          configure + build firmware_examples/cortex_m with the toolchain file
+#   fw.<board>.msi_vs_host    MSI evaluation set on the board == host reference (decisions, floats)
+#   fw.<board>.no_allocator   nm: no malloc/free/operator new/_sbrk in any image
+#   fw.<board>.footprint      runtime .text/.data/.bss against a baseline image; Network RAM
+#   fw.<board>.insn_count     exact instructions per step per mode (QEMU plugin) + icount check
+# Labels: firmware, no-sanitize (QEMU and the cross build are not sanitizer material).
+if(SASRNN_SANITIZE)
+  return()
+endif()
+find_program(SASRNN_QEMU_ARM qemu-system-arm)
+find_program(SASRNN_ARM_GCC arm-none-eabi-gcc)
+find_program(SASRNN_ARM_NM arm-none-eabi-nm)
+find_program(SASRNN_ARM_SIZE arm-none-eabi-size)
+if(NOT SASRNN_QEMU_ARM OR NOT SASRNN_ARM_GCC OR NOT SASRNN_ARM_NM OR NOT SASRNN_ARM_SIZE)
+  message(WARNING "Cortex-M tests skipped: qemu-system-arm or arm-none-eabi-gcc missing (scripts/install-deps)")
+  return()
+endif()
+
+set(_fw_dir ${CMAKE_CURRENT_LIST_DIR})
+set(_fw_bin ${CMAKE_BINARY_DIR}/firmware_cortex_m)
+add_subdirectory(${_fw_dir}/host ${_fw_bin})
+include(${PROJECT_SOURCE_DIR}/cmake/sasrnn_boards.cmake)
+
+get_target_property(_fw_eigen Eigen3::Eigen INTERFACE_INCLUDE_DIRECTORIES)
+list(GET _fw_eigen 0 _fw_eigen)
+get_target_property(_fw_fb flatbuffers::flatbuffers INTERFACE_INCLUDE_DIRECTORIES)
+list(GET _fw_fb 0 _fw_fb)
+set(_fw_scripts ${_fw_dir}/scripts)
+set(_fw_labels "firmware;no-sanitize")
+
+# Repetitions of the 24 MSI conditions per board: two, one on the Cortex-M3, whose soft-float
+# arithmetic makes QEMU about three times slower (keeps the suite within a few minutes).
+# The host reference runs once per repetition count.
+foreach(reps 1 2)
+  add_test(NAME fw.host_reference.r${reps}
+    COMMAND ${CMAKE_COMMAND} -DPROGRAM=$<TARGET_FILE:msi_fw_host> -DREPS=${reps}
+            -DOUT=${_fw_bin}/host_msi_r${reps}.txt -P ${_fw_scripts}/run_host.cmake)
+  set_tests_properties(fw.host_reference.r${reps} PROPERTIES FIXTURES_SETUP fw_host_ref_r${reps}
+                       LABELS "${_fw_labels}" TIMEOUT 300)
+endforeach()
+
+# The runtime as an installed package used by an outside project (firmware_examples/installed_app).
+add_test(NAME fw.installed_package
+  COMMAND ${CMAKE_COMMAND} -DBUILD_DIR=${CMAKE_BINARY_DIR} -DPREFIX=${_fw_bin}/install
+          -DAPP_SOURCE=${PROJECT_SOURCE_DIR}/firmware_examples/installed_app -DAPP_BUILD=${_fw_bin}/installed_app
+          -DMODEL=${FW_MODEL} -DSOURCE_DIR=${PROJECT_SOURCE_DIR} -P ${_fw_scripts}/installed_app.cmake)
+set_tests_properties(fw.installed_package PROPERTIES LABELS "install;no-sanitize" TIMEOUT 300
+                     PASS_REGULAR_EXPRESSION "msi_installed: [0-9]+ of 24 correct")
+
+foreach(board ${SASRNN_BOARDS})
+  set(dir ${_fw_bin}/${board})
+  set(reps 2)
+  if(board STREQUAL "mps2-an385")
+    set(reps 1)
+  endif()
+  add_test(NAME fw.${board}.build
+    COMMAND ${CMAKE_COMMAND} -DBOARD=${board} -DBINARY_DIR=${dir} -DSOURCE_DIR=${_fw_dir}
+            -DTOOLCHAIN=${PROJECT_SOURCE_DIR}/cmake/arm-none-eabi.cmake
+            -DMODEL_SOURCE=${_fw_bin}/fw_model.cpp -DGENERATED=${CMAKE_BINARY_DIR}/generated
+            -DEIGEN=${_fw_eigen} -DFLATBUFFERS=${_fw_fb} -DREPS=${reps} -P ${_fw_scripts}/build_firmware.cmake)
+  set_tests_properties(fw.${board}.build PROPERTIES FIXTURES_SETUP fw_${board} LABELS "${_fw_labels}"
+                       TIMEOUT 600 RESOURCE_LOCK fw_cross_build)
+
+  add_test(NAME fw.${board}.msi_vs_host
+    COMMAND ${CMAKE_COMMAND} -DQEMU=${SASRNN_QEMU_ARM} -DMACHINE=${board} -DELF=${dir}/msi_fw.elf
+            -DOUT=${dir}/msi_fw.txt -DHOST_OUT=${_fw_bin}/host_msi_r${reps}.txt -DCOMPARE=$<TARGET_FILE:fw_compare>
+            "-DCOMPARE_ARGS=--require-bit-identical" -DTIMEOUT=240 -P ${_fw_scripts}/run_msi.cmake)
+  set_tests_properties(fw.${board}.msi_vs_host PROPERTIES FIXTURES_REQUIRED "fw_${board};fw_host_ref_r${reps}"
+                       FIXTURES_SETUP fw_${board}_ran LABELS "${_fw_labels}" TIMEOUT 300)
+
+  add_test(NAME fw.${board}.no_allocator
+    COMMAND ${CMAKE_COMMAND} -DNM=${SASRNN_ARM_NM}
+            "-DELFS=${dir}/msi_fw.elf;${dir}/msi_count.elf;${dir}/msi_count_o3.elf;${dir}/footprint_fw.elf;${dir}/footprint_fw_os.elf"
+            -P ${_fw_scripts}/check_no_alloc.cmake)
+  set_tests_properties(fw.${board}.no_allocator PROPERTIES FIXTURES_REQUIRED fw_${board}
+                       LABELS "${_fw_labels}" TIMEOUT 60)
+
+  add_test(NAME fw.${board}.footprint
+    COMMAND ${CMAKE_COMMAND} -DSIZE=${SASRNN_ARM_SIZE} -DDIR=${dir} -DBOARD=${board}
+            -DRAM_BYTES_FROM=${dir}/msi_fw.txt -P ${_fw_scripts}/footprint.cmake)
+  set_tests_properties(fw.${board}.footprint PROPERTIES FIXTURES_REQUIRED "fw_${board};fw_${board}_ran"
+                       LABELS "${_fw_labels}" TIMEOUT 60)
+
+  # SysTick runs at the board's system clock: 25 MHz on the mps2 FPGA images (40 ns), 20 MHz on
+  # the an505 (50 ns); -icount shift=0 makes one instruction 1 ns of virtual time.
+  set(tick_ns 40)
+  if(board STREQUAL "mps2-an505")
+    set(tick_ns 50)
+  endif()
+  add_test(NAME fw.${board}.insn_count
+    COMMAND ${CMAKE_COMMAND} -DQEMU=${SASRNN_QEMU_ARM} -DMACHINE=${board} "-DELFS=${dir}/msi_count.elf;${dir}/msi_count_o3.elf"
+            -DNM=${SASRNN_ARM_NM} -DPLUGIN=$<TARGET_FILE:sasrnn_insn_plugin> -DCOMPARE=$<TARGET_FILE:fw_compare>
+            -DOUT_DIR=${dir} -DTIMEOUT=240 -DTICK_NS=${tick_ns} -P ${_fw_scripts}/run_count.cmake)
+  set_tests_properties(fw.${board}.insn_count PROPERTIES FIXTURES_REQUIRED fw_${board}
+                       LABELS "${_fw_labels}" TIMEOUT 300)
+endforeach()

@@ -361,3 +361,33 @@ TEST(Trainer, ForwardPassIsTheRuntimesMeanField) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(TrainingNoise, FourNormalsPerBlockAreStandardNormal) {
+  // 150 units x 125 steps x 24 trials = 450 000 draws: moments within 5 standard errors, the KS
+  // statistic below the 0.1 % critical value, the tail beyond the ziggurat's r (3.4426) and the
+  // rejection paths at their normal frequencies, and a pure function of (trial, step, unit).
+  Mat<double> a(150, 125 * 24);
+  fill_normals<double>(99, Stream::MeanFieldU, 1000, 125, 24, 1.0, a);
+  const double n = static_cast<double>(a.size());
+  const double mean = a.mean();
+  const double var = (a.array() - mean).square().sum() / (n - 1);
+  EXPECT_NEAR(mean, 0.0, 5 / std::sqrt(n));
+  EXPECT_NEAR(var, 1.0, 5 * std::sqrt(2.0 / n));
+  const double m4 = a.array().pow(4).mean();
+  EXPECT_NEAR(m4, 3.0, 5 * std::sqrt(96.0 / n));
+  const double tail = (a.array().abs() > 3.442619855899).cast<double>().sum() / n;
+  const double p_tail = std::erfc(3.442619855899 / std::sqrt(2.0));
+  EXPECT_NEAR(tail, p_tail, 5 * std::sqrt(p_tail / n));
+  std::vector<double> sample(a.data(), a.data() + 100000);
+  const double d = test::ks_statistic(sample, test::normal_cdf);
+  EXPECT_LT(d, test::ks_critical_001(sample.size()));
+  // a sub-range of trials gives the same values for the same (trial, step, unit)
+  Mat<double> part(150, 125 * 2);
+  fill_normals<double>(99, Stream::MeanFieldU, 1010, 125, 2, 1.0, part);
+  for (int s : {0, 64, 124})
+    for (int b = 0; b < 2; ++b) EXPECT_EQ(part.col(s * 2 + b), a.col(s * 24 + 10 + b));
+}
+
+}  // namespace

@@ -72,6 +72,59 @@ Batch<T> make_msi_batch(const MsiTaskConfig& task, uint64_t seed, uint32_t first
   return b;
 }
 
+namespace {
+
+/// A standard normal from one 32-bit word: one ziggurat attempt with the runtime's tables
+/// (rng.hpp) -- layer from bits 0-6, sign from bit 7, a 24-bit magnitude from bits 8-31. The
+/// ~1.2 % of attempts outside their layer's rectangle finish exactly as the ziggurat does, with
+/// fresh uniforms from a block of their own (`spare`): the wedge test, the tail beyond r, or, if
+/// the attempt is rejected, a new independent normal. So four normals cost one Philox block.
+float word_normal(uint32_t w, uint64_t key, Counter spare) {
+  const detail::ZigguratTables& z = detail::kZiggurat;
+  const uint32_t layer = w & 127u;
+  const bool negative = (w & 128u) != 0;
+  const uint32_t mag = (w >> 8) << 7;  // 31-bit magnitude, 24 random bits
+  const float x = static_cast<float>(mag) * z.w[layer];
+  if (mag < z.k[layer]) return negative ? -x : x;
+  Block b = random_block(key, spare);
+  if (layer == 0) {  // tail beyond r (Marsaglia 1964), as normal_from_block
+    const float r = static_cast<float>(detail::kZigR);
+    for (uint32_t attempt = 1;; ++attempt) {
+      const float xt = -det_log(uniform_open0(b.w[0])) / r;
+      const float yt = -det_log(uniform_open0(b.w[1]));
+      if (yt + yt > xt * xt) return negative ? -(r + xt) : r + xt;
+      spare.stream = (spare.stream & 0xFFFFu) | (attempt << 16);
+      b = random_block(key, spare);
+    }
+  }
+  const float fy = z.f[layer] + uniform01(b.w[0]) * (z.f[layer - 1] - z.f[layer]);
+  if (fy < det_exp(-0.5f * x * x)) return negative ? -x : x;
+  spare.stream = (spare.stream & 0xFFFFu) | 0x8000u;  // rejected: an independent exact normal
+  return normal(key, spare);
+}
+
+}  // namespace
+
+template <class T>
+void fill_normals(uint64_t key, Stream stream, uint32_t first, int steps, int count, T scale,
+                  Mat<T>& out) {
+  const int rows = static_cast<int>(out.rows());
+  for (int s = 0; s < steps; ++s)
+    for (int bi = 0; bi < count; ++bi) {
+      T* col = out.col(s * count + bi).data();
+      const uint32_t trial = first + static_cast<uint32_t>(bi);
+      for (int i0 = 0; i0 < rows; i0 += 4) {
+        const Block b = random_block(key, Counter{static_cast<uint32_t>(i0 / 4), static_cast<uint32_t>(s),
+                                                  trial, static_cast<uint32_t>(stream)});
+        for (int k = 0; k < 4 && i0 + k < rows; ++k) {
+          const Counter spare{static_cast<uint32_t>(i0 + k), static_cast<uint32_t>(s), trial,
+                              static_cast<uint32_t>(stream) | 0x100u};
+          col[i0 + k] = scale * static_cast<T>(word_normal(b.w[k], key, spare));
+        }
+      }
+    }
+}
+
 template <class T>
 Noise<T> make_noise(uint64_t seed, uint32_t first, int count, int steps, int n, int n_out,
                     double noise_scale) {
@@ -80,21 +133,13 @@ Noise<T> make_noise(uint64_t seed, uint32_t first, int count, int steps, int n, 
   nz.eps_out.resize(n_out, steps * count);
   nz.n_rec.resize(n, steps * count);
   const uint64_t key = seed ^ kNoiseSalt;
-  const auto draw = [&](int i, int s, int bi, Stream st) {
-    return static_cast<T>(normal(key, Counter{static_cast<uint32_t>(i), static_cast<uint32_t>(s),
-                                              first + static_cast<uint32_t>(bi),
-                                              static_cast<uint32_t>(st)}));
-  };
-  for (int s = 0; s < steps; ++s)
-    for (int bi = 0; bi < count; ++bi) {
-      const int c = s * count + bi;
-      for (int i = 0; i < n; ++i) {
-        nz.eps_u(i, c) = draw(i, s, bi, Stream::MeanFieldU);
-        nz.n_rec(i, c) = noise_scale > 0 ? static_cast<T>(noise_scale) * draw(i, s, bi, Stream::RecurrentNoise)
-                                         : T(0);
-      }
-      for (int k = 0; k < n_out; ++k) nz.eps_out(k, c) = draw(k, s, bi, Stream::MeanFieldOut);
-    }
+  fill_normals<T>(key, Stream::MeanFieldU, first, steps, count, T(1), nz.eps_u);
+  fill_normals<T>(key, Stream::MeanFieldOut, first, steps, count, T(1), nz.eps_out);
+  if (noise_scale > 0)
+    fill_normals<T>(key, Stream::RecurrentNoise, first, steps, count, static_cast<T>(noise_scale),
+                    nz.n_rec);
+  else
+    nz.n_rec.setZero();
   return nz;
 }
 
@@ -102,5 +147,7 @@ template Batch<float> make_msi_batch<float>(const MsiTaskConfig&, uint64_t, uint
 template Batch<double> make_msi_batch<double>(const MsiTaskConfig&, uint64_t, uint32_t, int, int);
 template Noise<float> make_noise<float>(uint64_t, uint32_t, int, int, int, int, double);
 template Noise<double> make_noise<double>(uint64_t, uint32_t, int, int, int, int, double);
+template void fill_normals<float>(uint64_t, Stream, uint32_t, int, int, float, Mat<float>&);
+template void fill_normals<double>(uint64_t, Stream, uint32_t, int, int, double, Mat<double>&);
 
 }  // namespace sasrnn::train

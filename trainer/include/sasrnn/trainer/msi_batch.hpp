@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "sasrnn/msi.hpp"
+#include "sasrnn/rng.hpp"
 #include "sasrnn/trainer/mean_field.hpp"
 
 namespace sasrnn::train {
@@ -27,6 +28,13 @@ msi::Trial draw_training_trial(const MsiTaskConfig& task, uint64_t seed, uint32_
 template <class T>
 Batch<T> make_msi_batch(const MsiTaskConfig& task, uint64_t seed, uint32_t first, int count,
                         int batch);
+
+/// Standard normals (times `scale`) for rows x (steps * count) entries: entry (i, s * count + b)
+/// is a pure function of (key, stream, trial first + b, step s, row i); four per Philox block
+/// (one ziggurat attempt per 32-bit word, finished exactly where the fast path rejects).
+template <class T>
+void fill_normals(uint64_t key, Stream stream, uint32_t first, int steps, int count, T scale,
+                  Mat<T>& out);
 
 /// Quenched noise for those trials: eps^u, eps^out (N(0,1)) and the recurrent noise already
 /// scaled by sqrt(2 alpha sigma^2); a pure function of (seed, trial index, step, unit).

@@ -24,6 +24,7 @@ struct TrainArgs {
   std::string optimizer = "rmsprop";
   std::string precision = "float";
   int eval_trials = 20;
+  int validate_trials = 20;
 };
 
 bool parse_group(const std::string& name, train::Group& g) {
@@ -34,6 +35,9 @@ bool parse_group(const std::string& name, train::Group& g) {
     }
   return false;
 }
+
+/// Noise seed of the validation trials; evaluations (sasrnn run, --eval-trials) use seed 1.
+constexpr uint64_t kValidationSeed = 1000003;
 
 constexpr const char* kGroupList = "m_in pi_in xi_in m_rec pi_rec xi_rec m_out pi_out xi_out";
 
@@ -81,6 +85,19 @@ int run(TrainArgs& a, const std::string& command) {
     }
   }
   job.command = command;
+  if (job.validate_every > 0) {
+    const int reps = a.validate_trials;
+    job.validate = [reps](const conv::ModelData& model) {
+      const conv::AlignedBuffer buf = conv::build_model_file(model);
+      ModelView view;
+      const Status s = load(buf.data(), buf.size(), view);
+      if (s != Status::Ok) throw std::runtime_error(status_message(s));
+      host::EvalConfig e;
+      e.reps = static_cast<uint32_t>(reps);
+      e.seed = kValidationSeed;  // held-out trials: the final evaluation uses seed 1
+      return host::evaluate_msi(view, e).accuracy;
+    };
+  }
   if (a.eval_trials > 0) {
     const int reps = a.eval_trials;
     job.evaluate = [reps](const conv::ModelData& model) {
@@ -196,6 +213,17 @@ void add_train(CLI::App& app, int& status) {
                 "After training, run the runtime on the MSI test set with this many trials per "
                 "condition (MeanField and SampledPerStep, dt 20 ms); 0 = skip")
       ->check(CLI::Range(0, 10000))
+      ->capture_default_str();
+  t->add_option("--validate-every", a->job.validate_every,
+                "Model selection: every N epochs run the runtime (MeanField, dt 20 ms) on held-out "
+                "trials (noise seed 1000003) and write the best parameters instead of the last (0: off)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  t->add_option("--validate-from", a->job.validate_from, "First epoch of the model selection")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  t->add_option("--validate-trials", a->validate_trials, "Repetitions per condition of a validation")
+      ->check(CLI::Range(1, 10000))
       ->capture_default_str();
   t->add_option("--progress-every", a->job.progress_every,
                 "Epochs between progress lines when stderr is not a terminal (0: about 40 lines)")

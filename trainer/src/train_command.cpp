@@ -60,8 +60,25 @@ int run_train_job(const TrainJob& job, std::ostream& out, std::ostream& err) {
         << " seed=" << cfg.seed << " (" << (cfg.single_precision ? "float" : "double") << ", "
         << cfg.threads << " threads)\n";
     out.flush();
+    // Model selection: the best validated parameters (a resumed run starts the search afresh).
+    const bool validating = job.validate_every > 0 && job.validate;
+    Params<double> best;
+    double best_score = -1;
+    int best_epoch = -1;
     trainer.run([&](const EpochStats& s) {
       log << csv_row(s) << "\n";
+      if (validating && s.epoch + 1 >= job.validate_from &&
+          (s.epoch + 1 - job.validate_from) % job.validate_every == 0) {
+        const double score = job.validate(trainer.to_model(job.command));
+        if (score > best_score) {
+          best_score = score;
+          best_epoch = s.epoch + 1;
+          best = trainer.params();
+        }
+        out << "validation after epoch " << s.epoch + 1 << ": " << score << " (best " << best_score
+            << " after epoch " << best_epoch << ")\n";
+        out.flush();
+      }
       const auto now = std::chrono::steady_clock::now();
       const double elapsed = std::chrono::duration<double>(now - t0).count();
       const int done = s.epoch + 1 - start;
@@ -97,7 +114,16 @@ int run_train_job(const TrainJob& job, std::ostream& out, std::ostream& err) {
         << (reached ? ", target loss reached" : "") << "; mean loss of the last 10 epochs "
         << trainer.recent_loss() << "\n";
 
+    if (validating && best_epoch > 0) {
+      out << "writing the parameters after epoch " << best_epoch << " (validation " << best_score
+          << ")\n";
+      trainer.params() = best;
+    }
     conv::ModelData model = trainer.to_model(job.command);
+    if (validating && best_epoch > 0) {
+      model.provenance.metrics.push_back({"selected_epoch", static_cast<double>(best_epoch)});
+      model.provenance.metrics.push_back({"validation_accuracy", best_score});
+    }
     model.provenance.metrics.push_back({"train_seconds_this_session", wall});
     model.provenance.metrics.push_back({"ms_per_epoch", trained ? wall / trained * 1e3 : 0.0});
     if (job.evaluate)

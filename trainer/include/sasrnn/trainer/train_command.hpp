@@ -22,6 +22,12 @@ struct TrainJob {
   std::string command;          ///< the command line, for provenance
   /// Measures the trained model (e.g. with the runtime) and returns metrics for its provenance.
   std::function<std::vector<conv::Metric>(const conv::ModelData&)> evaluate;
+  /// Model selection on held-out trials: every `validate_every` epochs from `validate_from` on,
+  /// `validate` scores the current model (higher is better) and the best one is written.
+  /// Its trials must not be those of the final evaluation. 0 = off.
+  int validate_every = 0;
+  int validate_from = 0;
+  std::function<double(const conv::ModelData&)> validate;
 };
 
 /// Runs the job; returns the process exit code. Errors are one line on `err`.

@@ -3,7 +3,8 @@
 #         -DSASRNN_BOARD=mps2-an386
 # Compiles with picolibc.specs, -fno-exceptions -fno-rtti, one section per function/object and
 # -ffp-contract=off (bit-identity with the host, DESIGN.md "Numerics"). Links with gcc, not g++
-# (no libstdc++), picolibc's semihosting crt0 and linker script, and section garbage collection.
+# (no libstdc++), picolibc's semihosting crt0 and linker script (through sasrnn_mps2.ld, for an
+# 8 KiB stack), and section garbage collection.
 set(CMAKE_SYSTEM_NAME Generic)
 set(CMAKE_SYSTEM_PROCESSOR arm)
 set(CMAKE_C_COMPILER arm-none-eabi-gcc)
@@ -26,7 +27,7 @@ set(_sasrnn_common "${_sasrnn_cpu} --specs=picolibc.specs -ffunction-sections -f
 set(CMAKE_C_FLAGS_INIT "${_sasrnn_common}")
 set(CMAKE_CXX_FLAGS_INIT "${_sasrnn_common} -fno-exceptions -fno-rtti -fno-threadsafe-statics -fno-use-cxa-atexit")
 set(CMAKE_EXE_LINKER_FLAGS_INIT
-  "${_sasrnn_cpu} --specs=picolibc.specs --oslib=semihost --crt0=semihost -Wl,--gc-sections -Wl,--defsym=__flash=${_sasrnn_board_FLASH},--defsym=__flash_size=${_sasrnn_board_FLASH_SIZE},--defsym=__ram=${_sasrnn_board_RAM},--defsym=__ram_size=${_sasrnn_board_RAM_SIZE}")
+  "${_sasrnn_cpu} --specs=picolibc.specs --oslib=semihost --crt0=semihost -T${CMAKE_CURRENT_LIST_DIR}/sasrnn_mps2.ld -Wl,--gc-sections -Wl,--defsym=__flash=${_sasrnn_board_FLASH},--defsym=__flash_size=${_sasrnn_board_FLASH_SIZE},--defsym=__ram=${_sasrnn_board_RAM},--defsym=__ram_size=${_sasrnn_board_RAM_SIZE}")
 # Link C++ programs with the C driver (the linker flags carry the CPU flags and specs): g++
 # would add -lstdc++ (and with it an allocator).
 set(CMAKE_CXX_LINK_EXECUTABLE "<CMAKE_C_COMPILER> <CMAKE_CXX_LINK_FLAGS> <LINK_FLAGS> <OBJECTS> -o <TARGET> <LINK_LIBRARIES> -lm")

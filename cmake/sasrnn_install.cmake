@@ -28,5 +28,6 @@ write_basic_package_version_file(${CMAKE_BINARY_DIR}/sasrnnConfigVersion.cmake
   VERSION ${PROJECT_VERSION} COMPATIBILITY SameMinorVersion ARCH_INDEPENDENT)
 install(FILES ${CMAKE_BINARY_DIR}/sasrnnConfig.cmake ${CMAKE_BINARY_DIR}/sasrnnConfigVersion.cmake
               ${CMAKE_CURRENT_LIST_DIR}/arm-none-eabi.cmake ${CMAKE_CURRENT_LIST_DIR}/sasrnn_boards.cmake
+              ${CMAKE_CURRENT_LIST_DIR}/sasrnn_mps2.ld
               ${CMAKE_CURRENT_LIST_DIR}/sasrnn_embed.cmake
         DESTINATION ${SASRNN_INSTALL_CMAKEDIR})

@@ -6,6 +6,21 @@ foreach(var BOARD BINARY_DIR SOURCE_DIR TOOLCHAIN MODEL_SOURCE GENERATED EIGEN F
     message(FATAL_ERROR "build_firmware.cmake: ${var} not set")
   endif()
 endforeach()
+# Flags from the toolchain file only reach a fresh cache: start over when it changed.
+get_filename_component(_cmake_dir ${TOOLCHAIN} DIRECTORY)
+file(SHA256 ${TOOLCHAIN} _h1)
+file(SHA256 ${_cmake_dir}/sasrnn_boards.cmake _h2)
+file(SHA256 ${_cmake_dir}/sasrnn_mps2.ld _h3)
+set(stamp "${_h1} ${_h2} ${_h3}")
+if(EXISTS ${BINARY_DIR}/toolchain.stamp)
+  file(READ ${BINARY_DIR}/toolchain.stamp old_stamp)
+  if(NOT old_stamp STREQUAL stamp)
+    message(STATUS "toolchain file changed: reconfiguring ${BINARY_DIR} from scratch")
+    file(REMOVE_RECURSE ${BINARY_DIR})
+  endif()
+endif()
+file(MAKE_DIRECTORY ${BINARY_DIR})
+file(WRITE ${BINARY_DIR}/toolchain.stamp "${stamp}")
 execute_process(
   COMMAND ${CMAKE_COMMAND} -S ${SOURCE_DIR} -B ${BINARY_DIR} -G Ninja --toolchain ${TOOLCHAIN}
           -DSASRNN_BOARD=${BOARD} -DSASRNN_MODEL_SOURCE=${MODEL_SOURCE}

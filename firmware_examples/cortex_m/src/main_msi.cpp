@@ -3,6 +3,7 @@
 #include <cstddef>
 
 #include "msi_app.hpp"
+#include "platform.hpp"
 
 extern const unsigned char sasrnn_msi_model[];
 extern const std::size_t sasrnn_msi_model_size;
@@ -14,5 +15,9 @@ extern const std::size_t sasrnn_msi_model_size;
 int main() {
   fw::MsiConfig cfg;
   cfg.reps = SASRNN_FW_REPS;
-  return fw::run_msi(sasrnn_msi_model, sasrnn_msi_model_size, cfg, nullptr);
+  fw::stack_paint();
+  const int rc = fw::run_msi(sasrnn_msi_model, sasrnn_msi_model_size, cfg, nullptr);
+  fw::print("# stack used: %lu of %lu bytes\n", static_cast<unsigned long>(fw::stack_used()),
+            static_cast<unsigned long>(fw::stack_size()));
+  return rc;
 }

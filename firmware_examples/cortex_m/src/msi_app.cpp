@@ -33,7 +33,8 @@ struct Fnv {
   }
 };
 
-/// Prints floats as "x:XXXXXXXX" tokens, several per output call.
+/// Prints floats as "x:XXXXXXXX" tokens, several per output call. One line at a time: the
+/// buffer is shared (static), to keep the app's stack small.
 class HexLine {
  public:
   explicit HexLine(const char* head) { print("%s", head); }
@@ -56,9 +57,10 @@ class HexLine {
     write(buf_, used_);
     used_ = 0;
   }
-  char buf_[240];
+  static char buf_[240];
   size_t used_ = 0;
 };
+char HexLine::buf_[240];
 
 msi::Protocol protocol_for(const sasrnn::ModelView& view, const MsiConfig& cfg) {
   msi::Protocol p = msi::Protocol::test(cfg.dt_ms);
@@ -175,7 +177,7 @@ int run_msi(const uint8_t* model, size_t size, const MsiConfig& cfg, MsiDecision
   // '#' lines differ between host and target by nature (sizes of pointers) and are not compared.
   print("# network_ram_bytes<150,5,2>() = %lu\n",
         static_cast<unsigned long>(sasrnn::network_ram_bytes<kN, kNIn, kNOut>()));
-  MsiDecisions local;
+  static MsiDecisions local;  // not on the stack
   MsiDecisions& out = decisions ? *decisions : local;
   out.trials = total;
   int rc = 0;

@@ -24,4 +24,10 @@ uint32_t mark();
 uint32_t ticks();
 void ticks_start();
 
+/// Stack use: stack_paint() fills the unused stack with a pattern, stack_used() returns the
+/// deepest use since then in bytes (0 on the host) and stack_size() the reserved stack.
+void stack_paint();
+size_t stack_used();
+size_t stack_size();
+
 }  // namespace fw

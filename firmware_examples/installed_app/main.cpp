@@ -2,8 +2,6 @@
 // Reads an N=150 MSI model file, runs the 24 MSI conditions once each in MeanField mode and
 // prints the decisions and the number correct.
 //   usage: msi_installed MODEL.sasrnn [SEED]
-#include <sasrnn/sasrnn.hpp>
-
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -11,6 +9,7 @@
 #include <iterator>
 #include <memory>
 #include <new>
+#include <sasrnn/sasrnn.hpp>
 #include <vector>
 
 namespace {
@@ -33,7 +32,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "msi_installed: cannot open %s\n", argv[1]);
     return 1;
   }
-  const std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::vector<char> bytes((std::istreambuf_iterator<char>(in)),
+                                std::istreambuf_iterator<char>());
   // load() needs a 16-byte aligned buffer.
   std::unique_ptr<unsigned char[], AlignedDelete> buffer(
       new (std::align_val_t(16)) unsigned char[bytes.size() + 1]);
@@ -76,6 +76,7 @@ int main(int argc, char** argv) {
                 static_cast<double>(trial.rate), d == msi::High ? "high" : "low");
   }
   std::printf("msi_installed: %d of %d correct (mean-field, seed %llu)\n", correct,
-              static_cast<int>(msi::evaluation_size(1)), static_cast<unsigned long long>(protocol.seed));
+              static_cast<int>(msi::evaluation_size(1)),
+              static_cast<unsigned long long>(protocol.seed));
   return 0;
 }

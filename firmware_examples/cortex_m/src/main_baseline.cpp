@@ -9,7 +9,8 @@ volatile float g_input = 0.2f;
 
 int main() {
   const float input = g_input;
-  const int s = g_model == nullptr ? 1 : static_cast<int>(g_model_size) + g_mode + static_cast<int>(input);
+  const int s =
+      g_model == nullptr ? 1 : static_cast<int>(g_model_size) + g_mode + static_cast<int>(input);
   std::printf("footprint: status %d, decision %d\n", s, 0);
   return 0;
 }

@@ -33,7 +33,8 @@ int main() {
     fw::mark();
     fw::mark();
     const uint32_t t1 = fw::ticks();
-    fw::print("span calibration %d ticks %lu\n", c, static_cast<unsigned long>((t1 - t0) & 0xFFFFFFu));
+    fw::print("span calibration %d ticks %lu\n", c,
+              static_cast<unsigned long>((t1 - t0) & 0xFFFFFFu));
   }
   msi::Protocol protocol = msi::Protocol::test(20.0f);
   protocol.tau_ms = view.dynamics.tau_ms;

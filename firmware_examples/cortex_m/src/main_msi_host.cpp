@@ -46,9 +46,11 @@ int main(int argc, char** argv) {
       for (uint32_t k = 0; k < decisions.trials; ++k)
         same += r.trials[k].decision == decisions.decision[mi][k] ? 1u : 0u;
       const double us = r.steps ? 1e6 * r.seconds / static_cast<double>(r.steps) : 0.0;
-      fw::print("# host evaluator (sasrnn run) %s: %lu/%lu decisions equal; %.2f us per step on this host\n",
-                sasrnn::mode_name(ec.mode), static_cast<unsigned long>(same),
-                static_cast<unsigned long>(decisions.trials), us);
+      fw::print(
+          "# host evaluator (sasrnn run) %s: %lu/%lu decisions equal; %.2f us per step on this "
+          "host\n",
+          sasrnn::mode_name(ec.mode), static_cast<unsigned long>(same),
+          static_cast<unsigned long>(decisions.trials), us);
       if (same != decisions.trials) return 3;
     }
   } catch (const std::exception& e) {

@@ -43,7 +43,8 @@ class HexLine {
     std::memcpy(buf_ + used_, " x:", 3);
     static const char kDigits[] = "0123456789abcdef";
     const uint32_t b = bits(v);
-    for (int k = 0; k < 8; ++k) buf_[used_ + 3 + static_cast<size_t>(k)] = kDigits[(b >> (28 - 4 * k)) & 15u];
+    for (int k = 0; k < 8; ++k)
+      buf_[used_ + 3 + static_cast<size_t>(k)] = kDigits[(b >> (28 - 4 * k)) & 15u];
     used_ += 11;
   }
   void end() {
@@ -136,8 +137,10 @@ int run_mode(const sasrnn::ModelView& view, sasrnn::Mode mode, const MsiConfig& 
     t_line.add(g_net.output()[msi::Low]);
     t_line.end();
   }
-  print("P(high choice) %s, permille   rate:   9    10    11    12    13    14    15    16  correct\n",
-        sasrnn::mode_name(mode));
+  print(
+      "P(high choice) %s, permille   rate:   9    10    11    12    13    14    15    16  "
+      "correct\n",
+      sasrnn::mode_name(mode));
   uint32_t correct_all = 0;
   for (int m = 0; m < msi::kModalities; ++m) {
     print("  %-9s", msi::modality_name(static_cast<msi::Modality>(m)));
@@ -170,10 +173,11 @@ int run_msi(const uint8_t* model, size_t size, const MsiConfig& cfg, MsiDecision
     return 1;
   }
   const msi::Stimulus probe(protocol_for(view, cfg), msi::Trial{});
-  print("sasrnn-fw msi: N=%d NIn=%d NOut=%d, model %lu bytes, seed %lu, %lu reps x 24 conditions, "
-        "dt %d ms, %d steps per trial\n",
-        kN, kNIn, kNOut, static_cast<unsigned long>(size), static_cast<unsigned long>(cfg.seed),
-        static_cast<unsigned long>(cfg.reps), static_cast<int>(cfg.dt_ms), probe.steps());
+  print(
+      "sasrnn-fw msi: N=%d NIn=%d NOut=%d, model %lu bytes, seed %lu, %lu reps x 24 conditions, "
+      "dt %d ms, %d steps per trial\n",
+      kN, kNIn, kNOut, static_cast<unsigned long>(size), static_cast<unsigned long>(cfg.seed),
+      static_cast<unsigned long>(cfg.reps), static_cast<int>(cfg.dt_ms), probe.steps());
   // '#' lines differ between host and target by nature (sizes of pointers) and are not compared.
   print("# network_ram_bytes<150,5,2>() = %lu\n",
         static_cast<unsigned long>(sasrnn::network_ram_bytes<kN, kNIn, kNOut>()));

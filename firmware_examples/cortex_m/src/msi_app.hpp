@@ -18,10 +18,10 @@ constexpr int kNOut = 2;
 using MsiNetwork = sasrnn::Network<kN, kNIn, kNOut>;
 
 struct MsiConfig {
-  uint32_t reps = 2;        ///< repetitions of each of the 24 conditions
+  uint32_t reps = 2;  ///< repetitions of each of the 24 conditions
   uint64_t seed = 7;
-  float dt_ms = 20.0f;      ///< test protocol 500/1000/300 ms at this step
-  bool trajectories = true; ///< print y(t) of every step and the final h of every trial
+  float dt_ms = 20.0f;       ///< test protocol 500/1000/300 ms at this step
+  bool trajectories = true;  ///< print y(t) of every step and the final h of every trial
 };
 
 /// The modes the app runs, in order.

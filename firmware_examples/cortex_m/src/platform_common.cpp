@@ -19,7 +19,8 @@ void print(const char* fmt, ...) {
   va_start(args, fmt);
   const int n = std::vsnprintf(line, sizeof line, fmt, args);
   va_end(args);
-  if (n > 0) write(line, static_cast<size_t>(n) < sizeof line ? static_cast<size_t>(n) : sizeof line - 1);
+  if (n > 0)
+    write(line, static_cast<size_t>(n) < sizeof line ? static_cast<size_t>(n) : sizeof line - 1);
 }
 
 uint32_t mark() {

@@ -34,7 +34,8 @@ uint32_t ticks() { return (0x00FFFFFFu - syst_cvr()) & 0x00FFFFFFu; }
 void stack_paint() {
   char* sp;
   __asm__ volatile("mov %0, sp" : "=r"(sp));
-  for (uint32_t* p = reinterpret_cast<uint32_t*>(__heap_end); reinterpret_cast<char*>(p + 1) < sp - 64; ++p)
+  for (uint32_t* p = reinterpret_cast<uint32_t*>(__heap_end);
+       reinterpret_cast<char*>(p + 1) < sp - 64; ++p)
     *p = kPaint;
 }
 

@@ -67,9 +67,12 @@ int compare_msi(int argc, char** argv) {
   bool require_bits = false;
   for (int k = 4; k < argc; ++k) {
     const std::string a = argv[k];
-    if (a == "--abs-tol" && k + 1 < argc) abs_tol = std::atof(argv[++k]);
-    else if (a == "--rel-tol" && k + 1 < argc) rel_tol = std::atof(argv[++k]);
-    else if (a == "--require-bit-identical") require_bits = true;
+    if (a == "--abs-tol" && k + 1 < argc)
+      abs_tol = std::atof(argv[++k]);
+    else if (a == "--rel-tol" && k + 1 < argc)
+      rel_tol = std::atof(argv[++k]);
+    else if (a == "--require-bit-identical")
+      require_bits = true;
     else {
       std::fprintf(stderr, "fw_compare msi: unknown option %s\n", a.c_str());
       return 2;
@@ -86,7 +89,9 @@ int compare_msi(int argc, char** argv) {
   for (size_t i = 0; i < n; ++i) {
     const auto a = tokens(host[i]), b = tokens(target[i]);
     if (a.size() != b.size()) {
-      if (structure++ < 5) std::printf("line %zu differs:\n  host:   %.200s\n  target: %.200s\n", i + 1, host[i].c_str(), target[i].c_str());
+      if (structure++ < 5)
+        std::printf("line %zu differs:\n  host:   %.200s\n  target: %.200s\n", i + 1,
+                    host[i].c_str(), target[i].c_str());
       continue;
     }
     for (size_t k = 0; k < a.size(); ++k) {
@@ -103,27 +108,34 @@ int compare_msi(int argc, char** argv) {
       } else if (a[k].compare(0, 2, "d=") == 0) {
         ++decisions;
         if (a[k] != b[k]) {
-          if (decisions_differ++ < 10) std::printf("decision differs on line %zu: %s\n", i + 1, host[i].substr(0, 60).c_str());
+          if (decisions_differ++ < 10)
+            std::printf("decision differs on line %zu: %s\n", i + 1, host[i].substr(0, 60).c_str());
         }
       } else if (a[k].compare(0, 5, "hash=") == 0) {
         ++hashes;
         hashes_differ += a[k] != b[k];
       } else if (a[k] != b[k]) {
-        if (structure++ < 5) std::printf("line %zu token %zu differs: host '%s', target '%s'\n", i + 1, k + 1, a[k].c_str(), b[k].c_str());
+        if (structure++ < 5)
+          std::printf("line %zu token %zu differs: host '%s', target '%s'\n", i + 1, k + 1,
+                      a[k].c_str(), b[k].c_str());
       }
     }
   }
-  const bool identical = structure == 0 && decisions_differ == 0 && floats_differ == 0 && hashes_differ == 0;
+  const bool identical =
+      structure == 0 && decisions_differ == 0 && floats_differ == 0 && hashes_differ == 0;
   std::printf("decisions: %ld/%ld equal\n", decisions - decisions_differ, decisions);
   std::printf("printed floats (y(t) of every step, final h, final y): %ld/%ld bit-identical",
               floats - floats_differ, floats);
-  if (floats_differ) std::printf(", max |diff| %.3g, max relative %.3g, %ld outside tolerance (abs %.3g + rel %.3g)",
-                                 max_abs, max_rel, floats_out, abs_tol, rel_tol);
+  if (floats_differ)
+    std::printf(", max |diff| %.3g, max relative %.3g, %ld outside tolerance (abs %.3g + rel %.3g)",
+                max_abs, max_rel, floats_out, abs_tol, rel_tol);
   std::printf("\nfull trajectories h(t), all units and steps (hash): %ld/%ld bit-identical\n",
               hashes - hashes_differ, hashes);
-  std::printf("result: %s\n", identical ? "BIT-IDENTICAL to the host" : "not bit-identical to the host");
+  std::printf("result: %s\n",
+              identical ? "BIT-IDENTICAL to the host" : "not bit-identical to the host");
   const bool ok = structure == 0 && decisions_differ == 0 && floats_out == 0 && decisions > 0 &&
-                  (!require_bits || identical) && (hashes_differ == 0 || abs_tol > 0 || rel_tol > 0);
+                  (!require_bits || identical) &&
+                  (hashes_differ == 0 || abs_tol > 0 || rel_tol > 0);
   return ok ? 0 : 1;
 }
 
@@ -138,8 +150,10 @@ int counts(int argc, char** argv) {
   const auto plugin = read_lines(argv[3], true);
   double tick_ns = 0, insn_ns = 0;
   for (int k = 4; k + 1 < argc; k += 2) {
-    if (std::strcmp(argv[k], "--tick-ns") == 0) tick_ns = std::atof(argv[k + 1]);
-    else if (std::strcmp(argv[k], "--insn-ns") == 0) insn_ns = std::atof(argv[k + 1]);
+    if (std::strcmp(argv[k], "--tick-ns") == 0)
+      tick_ns = std::atof(argv[k + 1]);
+    else if (std::strcmp(argv[k], "--insn-ns") == 0)
+      insn_ns = std::atof(argv[k + 1]);
   }
   std::vector<Span> spans;
   for (const auto& line : fw) {
@@ -198,7 +212,8 @@ int counts(int argc, char** argv) {
     s.ticks += static_cast<double>(spans[k].ticks) - calib_ticks;
     ++s.steps;
   }
-  std::printf("marks cost %llu instructions (subtracted)\n", static_cast<unsigned long long>(calib));
+  std::printf("marks cost %llu instructions (subtracted)\n",
+              static_cast<unsigned long long>(calib));
   std::printf("%-18s %6s %12s %12s %12s %10s %10s", "mode", "steps", "insns/step", "min", "max",
               "RTF mean", "RTF worst");
   if (tick_ns > 0 && insn_ns > 0) std::printf(" %16s", "icount insns/step");
@@ -233,7 +248,8 @@ int main(int argc, char** argv) {
   if (argc >= 4 && std::strcmp(argv[1], "msi") == 0) return compare_msi(argc, argv);
   if (argc >= 4 && std::strcmp(argv[1], "counts") == 0) return counts(argc, argv);
   std::fprintf(stderr,
-               "usage: fw_compare msi HOST.txt TARGET.txt [--abs-tol A] [--rel-tol R] [--require-bit-identical]\n"
+               "usage: fw_compare msi HOST.txt TARGET.txt [--abs-tol A] [--rel-tol R] "
+               "[--require-bit-identical]\n"
                "       fw_compare counts FIRMWARE.txt PLUGIN.txt [--tick-ns T --insn-ns I]\n");
   return 2;
 }

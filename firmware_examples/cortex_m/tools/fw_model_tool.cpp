@@ -82,8 +82,8 @@ int embed(const std::string& in, const std::string& out, const std::string& name
     text += item;
     if (k % 24 == 23) text += '\n';
   }
-  text += "};\nextern const std::size_t " + name + "_size = " + std::to_string(buffer.size()) +
-          ";\n";
+  text +=
+      "};\nextern const std::size_t " + name + "_size = " + std::to_string(buffer.size()) + ";\n";
   sasrnn::conv::write_file(out, reinterpret_cast<const uint8_t*>(text.data()), text.size());
   return 0;
 }

@@ -32,15 +32,17 @@ void qemu_plugin_register_vcpu_tb_trans_cb(qemu_plugin_id_t id, qemu_plugin_vcpu
 size_t qemu_plugin_tb_n_insns(const struct qemu_plugin_tb* tb);
 struct qemu_plugin_insn* qemu_plugin_tb_get_insn(const struct qemu_plugin_tb* tb, size_t idx);
 uint64_t qemu_plugin_insn_vaddr(const struct qemu_plugin_insn* insn);
-void qemu_plugin_register_vcpu_insn_exec_inline(struct qemu_plugin_insn* insn, enum qemu_plugin_op op,
-                                                void* ptr, uint64_t imm);
-void qemu_plugin_register_vcpu_insn_exec_cb(struct qemu_plugin_insn* insn, qemu_plugin_vcpu_udata_cb_t cb,
+void qemu_plugin_register_vcpu_insn_exec_inline(struct qemu_plugin_insn* insn,
+                                                enum qemu_plugin_op op, void* ptr, uint64_t imm);
+void qemu_plugin_register_vcpu_insn_exec_cb(struct qemu_plugin_insn* insn,
+                                            qemu_plugin_vcpu_udata_cb_t cb,
                                             enum qemu_plugin_cb_flags flags, void* userdata);
 void qemu_plugin_register_atexit_cb(qemu_plugin_id_t id, qemu_plugin_udata_cb_t cb, void* userdata);
 void qemu_plugin_outs(const char* string);
 
 __attribute__((visibility("default"))) extern const int qemu_plugin_version;
-__attribute__((visibility("default"))) int qemu_plugin_install(qemu_plugin_id_t id, const struct qemu_info_t* info,
+__attribute__((visibility("default"))) int qemu_plugin_install(qemu_plugin_id_t id,
+                                                               const struct qemu_info_t* info,
                                                                int argc, char** argv);
 }
 
@@ -48,7 +50,7 @@ const int qemu_plugin_version = 1;
 
 namespace {
 
-uint64_t g_insns = 0;       // executed instructions (one vCPU: the mps2 boards have one core)
+uint64_t g_insns = 0;  // executed instructions (one vCPU: the mps2 boards have one core)
 uint64_t g_mark_addr = ~0ull;
 uint64_t g_marks = 0;
 
@@ -78,7 +80,8 @@ void on_exit(qemu_plugin_id_t /*id*/, void* /*udata*/) {
 
 }  // namespace
 
-int qemu_plugin_install(qemu_plugin_id_t id, const struct qemu_info_t* /*info*/, int argc, char** argv) {
+int qemu_plugin_install(qemu_plugin_id_t id, const struct qemu_info_t* /*info*/, int argc,
+                        char** argv) {
   for (int k = 0; k < argc; ++k) {
     if (std::strncmp(argv[k], "mark=", 5) == 0) {
       char* end = nullptr;
@@ -88,7 +91,8 @@ int qemu_plugin_install(qemu_plugin_id_t id, const struct qemu_info_t* /*info*/,
         return -1;
       }
     } else {
-      std::fprintf(stderr, "sasrnn_insn_plugin: unknown argument '%s' (expected mark=ADDRESS)\n", argv[k]);
+      std::fprintf(stderr, "sasrnn_insn_plugin: unknown argument '%s' (expected mark=ADDRESS)\n",
+                   argv[k]);
       return -1;
     }
   }

@@ -39,6 +39,15 @@ bool parse_group(const std::string& name, train::Group& g) {
 /// Noise seed of the validation trials; evaluations (sasrnn run, --eval-trials) use seed 1.
 constexpr uint64_t kValidationSeed = 1000003;
 
+/// The runtime's view of a model built in memory; `buf` keeps its bytes alive.
+ModelView runtime_view(const conv::ModelData& model, conv::AlignedBuffer& buf) {
+  buf = conv::build_model_file(model);
+  ModelView view;
+  const Status s = load(buf.data(), buf.size(), view);
+  if (s != Status::Ok) throw std::runtime_error(status_message(s));
+  return view;
+}
+
 constexpr const char* kGroupList = "m_in pi_in xi_in m_rec pi_rec xi_rec m_out pi_out xi_out";
 
 int run(TrainArgs& a, const std::string& command) {
@@ -88,10 +97,8 @@ int run(TrainArgs& a, const std::string& command) {
   if (job.validate_every > 0) {
     const int reps = a.validate_trials;
     job.validate = [reps](const conv::ModelData& model) {
-      const conv::AlignedBuffer buf = conv::build_model_file(model);
-      ModelView view;
-      const Status s = load(buf.data(), buf.size(), view);
-      if (s != Status::Ok) throw std::runtime_error(status_message(s));
+      conv::AlignedBuffer buf;
+      const ModelView view = runtime_view(model, buf);
       host::EvalConfig e;
       e.reps = static_cast<uint32_t>(reps);
       e.seed = kValidationSeed;  // held-out trials: the final evaluation uses seed 1
@@ -101,10 +108,8 @@ int run(TrainArgs& a, const std::string& command) {
   if (a.eval_trials > 0) {
     const int reps = a.eval_trials;
     job.evaluate = [reps](const conv::ModelData& model) {
-      const conv::AlignedBuffer buf = conv::build_model_file(model);
-      ModelView view;
-      const Status s = load(buf.data(), buf.size(), view);
-      if (s != Status::Ok) throw std::runtime_error(status_message(s));
+      conv::AlignedBuffer buf;
+      const ModelView view = runtime_view(model, buf);
       std::vector<conv::Metric> metrics;
       for (Mode mode : {Mode::MeanField, Mode::SampledPerStep}) {
         host::EvalConfig e;

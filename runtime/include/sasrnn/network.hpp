@@ -93,14 +93,14 @@ class Network {
     for (int j = 0; j < NIn; ++j)
       if (!std::isfinite(x[j])) return Status::NonFiniteInput;
     const uint32_t t = step_;
+    float n[N] = {};  // n_i of paper eq. 1a, drawn 8 at a time
+    if (noise_scale_ > 0.0f)
+      kernel::normals(options_.seed, t, trial_, static_cast<uint32_t>(Stream::RecurrentNoise), N, n);
+    float u[N];
+    preactivations(x, u);
     for (int i = 0; i < N; ++i) {
-      const float u = preactivation_row(i, x);
-      float noise = 0.0f;
-      if (noise_scale_ > 0.0f)
-        noise = noise_scale_ *
-                normal(options_.seed, Counter{static_cast<uint32_t>(i), t,
-                                              trial_, static_cast<uint32_t>(Stream::RecurrentNoise)});
-      h_[i] = dyn::leak(h_[i], u, alpha_, noise);  // paper eq. 1a / 4a
+      const float noise = noise_scale_ > 0.0f ? noise_scale_ * n[i] : 0.0f;
+      h_[i] = dyn::leak(h_[i], u[i], alpha_, noise);  // paper eq. 1a / 4a
     }
     r_ = h_.unaryExpr([](float h) { return dyn::relu(h); });  // paper eq. 1c
     compute_output();
@@ -112,7 +112,7 @@ class Network {
   /// use, from the current rates r(t) and the given x(t+1). Does not change the state.
   Status preactivation(const Input& x, State& u) const {
     if (!bound_) return Status::NotBound;
-    for (int i = 0; i < N; ++i) u[i] = preactivation_row(i, x);
+    preactivations(x, u.data());
     return Status::Ok;
   }
 
@@ -140,71 +140,113 @@ class Network {
     return Counter{index, draw_step(), trial_, static_cast<uint32_t>(s)};
   }
 
-  /// Deterministic or sampled weighted sum sum_j w_kj v_j over one row of a layer.
-  /// `Cols` is the row length; `v` the presynaptic values; `s` the weight stream.
-  template <int Cols, class Vec>
-  float concrete_sum(const LayerView& l, int row, const Vec& v, Stream s) const {
-    const float* pi = l.pi + static_cast<ptrdiff_t>(row) * Cols;
-    const float* m = l.m + static_cast<ptrdiff_t>(row) * Cols;
-    const float* xi = l.xi + static_cast<ptrdiff_t>(row) * Cols;
-    if (options_.mode == Mode::MeanWeights) {
-      return kernel::ordered_sum<Cols, float>([&](int j) {
-        return v[j] == 0.0f ? 0.0f : dyn::sas_mean(pi[j], m[j]) * v[j];
-      });
+  /// Rows computed together by the deterministic kernels (independent sums hide latency).
+  static constexpr int kRowBlock = 4;
+
+  /// u_i for every unit i (paper eq. 1b, or eq. 4b in MeanField) from r_ and x.
+  void preactivations(const Input& x, float* u) const {
+    const float* r = r_.data();
+    switch (options_.mode) {
+      case Mode::MeanField: {
+        float eps[N];  // eps^u of paper eq. 4b, drawn 8 at a time
+        kernel::normals(options_.seed, draw_step(), trial_,
+                        static_cast<uint32_t>(Stream::MeanFieldU), N, eps);
+        float r2[N], x2[NIn];
+        for (int j = 0; j < N; ++j) r2[j] = r[j] * r[j];
+        for (int j = 0; j < NIn; ++j) x2[j] = x[j] * x[j];
+        auto finish = [&](int i, float g_rec, float d2_rec) {
+          float g_in, d2_in;
+          const ptrdiff_t io = static_cast<ptrdiff_t>(i) * NIn;
+          kernel::moment_rows<NIn, 1>(in_.pi + io, in_.m + io, in_.xi + io, x.data(), x2, &g_in,
+                                      &d2_in);  // paper eq. 5a, 5d
+          const float d2 = d2_in + d2_rec;
+          float ui = g_rec + g_in;
+          if (d2 > 0.0f) ui += eps[i] * std::sqrt(d2);  // paper eq. 4b
+          u[i] = ui;
+        };
+        int i = 0;
+        for (; i + kRowBlock <= N; i += kRowBlock) {
+          float g[kRowBlock], d2[kRowBlock];
+          const ptrdiff_t ro = static_cast<ptrdiff_t>(i) * N;
+          kernel::moment_rows<N, kRowBlock>(rec_.pi + ro, rec_.m + ro, rec_.xi + ro, r, r2, g,
+                                            d2);  // paper eq. 5b, 5e
+          for (int k = 0; k < kRowBlock; ++k) finish(i + k, g[k], d2[k]);
+        }
+        for (; i < N; ++i) {
+          float g, d2;
+          const ptrdiff_t ro = static_cast<ptrdiff_t>(i) * N;
+          kernel::moment_rows<N, 1>(rec_.pi + ro, rec_.m + ro, rec_.xi + ro, r, r2, &g, &d2);
+          finish(i, g, d2);
+        }
+        return;
+      }
+      case Mode::MeanWeights: {  // paper eq. 1b with w = mu
+        int i = 0;
+        for (; i + kRowBlock <= N; i += kRowBlock) {
+          float s[kRowBlock];
+          const ptrdiff_t ro = static_cast<ptrdiff_t>(i) * N;
+          kernel::mean_rows<N, kRowBlock>(rec_.pi + ro, rec_.m + ro, r, s);
+          for (int k = 0; k < kRowBlock; ++k) {
+            const ptrdiff_t io = static_cast<ptrdiff_t>(i + k) * NIn;
+            u[i + k] = s[k] + kernel::mean_row<NIn>(in_.pi + io, in_.m + io, x.data());
+          }
+        }
+        for (; i < N; ++i) {
+          const ptrdiff_t ro = static_cast<ptrdiff_t>(i) * N, io = static_cast<ptrdiff_t>(i) * NIn;
+          u[i] = kernel::mean_row<N>(rec_.pi + ro, rec_.m + ro, r) +
+                 kernel::mean_row<NIn>(in_.pi + io, in_.m + io, x.data());
+        }
+        return;
+      }
+      case Mode::SampledPerStep:
+      case Mode::SampledPerTrial: {  // paper eq. 1b with weights drawn from paper eq. 3
+        const kernel::Active<N> ar(r);
+        const kernel::Active<NIn> ax(x.data());
+        for (int i = 0; i < N; ++i)
+          u[i] = sampled_row<N>(rec_, i, ar, Stream::RecurrentWeight) +
+                 sampled_row<NIn>(in_, i, ax, Stream::InputWeight);
+        return;
+      }
     }
-    const uint32_t base = static_cast<uint32_t>(row) * static_cast<uint32_t>(Cols);
-    return kernel::ordered_sum<Cols, float>([&](int j) {
-      if (v[j] == 0.0f) return 0.0f;  // skipping never changes another draw (counter-based RNG)
-      const float w = sas_sample(options_.seed, counter(base + static_cast<uint32_t>(j), s), pi[j],
-                                 m[j], std::sqrt(xi[j]));  // paper eq. 3
-      return w * v[j];
-    });
   }
 
-  /// Mean-field sums G = sum_j mu_kj v_j and Delta^2 = sum_j var_kj v_j^2 (paper eq. 5).
-  template <int Cols, class Vec>
-  void moment_sums(const LayerView& l, int row, const Vec& v, float& g, float& d2) const {
-    const float* pi = l.pi + static_cast<ptrdiff_t>(row) * Cols;
-    const float* m = l.m + static_cast<ptrdiff_t>(row) * Cols;
-    const float* xi = l.xi + static_cast<ptrdiff_t>(row) * Cols;
-    kernel::ordered_sum2<Cols, float>(
-        [&](int j, float& sg, float& sd) {
-          if (v[j] == 0.0f) return;
-          sg = dyn::sas_mean(pi[j], m[j]) * v[j];
-          sd = dyn::sas_var(pi[j], m[j], xi[j]) * (v[j] * v[j]);
-        },
-        g, d2);
-  }
-
-  float preactivation_row(int i, const Input& x) const {
-    if (options_.mode == Mode::MeanField) {
-      float g_rec, d2_rec, g_in, d2_in;
-      moment_sums<N>(rec_, i, r_, g_rec, d2_rec);  // paper eq. 5b, 5e
-      moment_sums<NIn>(in_, i, x, g_in, d2_in);    // paper eq. 5a, 5d
-      const float d2 = d2_in + d2_rec;
-      float u = g_rec + g_in;
-      if (d2 > 0.0f)  // paper eq. 4b
-        u += normal(options_.seed, counter(static_cast<uint32_t>(i), Stream::MeanFieldU)) *
-             std::sqrt(d2);
-      return u;
-    }
-    // paper eq. 1b with concrete (sampled or mean) weights
-    return concrete_sum<N>(rec_, i, r_, Stream::RecurrentWeight) +
-           concrete_sum<NIn>(in_, i, x, Stream::InputWeight);
+  /// Row `row` of layer `l` (`Cols` columns) with weights drawn from paper eq. 3.
+  template <int Cols>
+  float sampled_row(const LayerView& l, int row, const kernel::Active<Cols>& a, Stream s) const {
+    const ptrdiff_t off = static_cast<ptrdiff_t>(row) * Cols;
+    return kernel::sampled_row<Cols>(l.pi + off, l.m + off, l.xi + off, a,
+                                     static_cast<uint32_t>(off), draw_step(), trial_,
+                                     static_cast<uint32_t>(s), options_.seed);
   }
 
   void compute_output() {
-    for (int k = 0; k < NOut; ++k) {
-      if (options_.mode == Mode::MeanField) {
-        float g, d2;
-        moment_sums<N>(out_, k, r_, g, d2);  // paper eq. 5c, 5f
-        float z = g;
-        if (d2 > 0.0f)  // paper eq. 4d
-          z += normal(options_.seed, counter(static_cast<uint32_t>(k), Stream::MeanFieldOut)) *
-               std::sqrt(d2);
-        z_[k] = z;
-      } else {
-        z_[k] = concrete_sum<N>(out_, k, r_, Stream::OutputWeight);  // paper eq. 1d
+    const float* r = r_.data();
+    switch (options_.mode) {
+      case Mode::MeanField: {
+        float r2[N], g[NOut], d2[NOut];
+        for (int j = 0; j < N; ++j) r2[j] = r[j] * r[j];
+        kernel::moment_rows<N, NOut>(out_.pi, out_.m, out_.xi, r, r2, g, d2);  // paper eq. 5c, 5f
+        for (int k = 0; k < NOut; ++k) {
+          float z = g[k];
+          if (d2[k] > 0.0f)  // paper eq. 4d
+            z += normal(options_.seed, counter(static_cast<uint32_t>(k), Stream::MeanFieldOut)) *
+                 std::sqrt(d2[k]);
+          z_[k] = z;
+        }
+        break;
+      }
+      case Mode::MeanWeights: {
+        float z[NOut];
+        kernel::mean_rows<N, NOut>(out_.pi, out_.m, r, z);  // paper eq. 1d with w = mu
+        for (int k = 0; k < NOut; ++k) z_[k] = z[k];
+        break;
+      }
+      case Mode::SampledPerStep:
+      case Mode::SampledPerTrial: {
+        const kernel::Active<N> a(r);
+        for (int k = 0; k < NOut; ++k)
+          z_[k] = sampled_row<N>(out_, k, a, Stream::OutputWeight);  // paper eq. 1d
+        break;
       }
     }
     apply_readout();

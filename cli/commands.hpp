@@ -14,6 +14,7 @@ namespace sasrnn::cli {
 void add_inspect_verify(CLI::App& app, int& status);  // inspect_verify.cpp
 void add_run(CLI::App& app, int& status);             // run.cpp
 void add_train(CLI::App& app, int& status);           // train.cpp
+void add_bench(CLI::App& app, int& status);  // bench.cpp
 
 /// The full command line of this invocation (for provenance), set by main().
 std::string& command_line();

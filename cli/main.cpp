@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   sasrnn::cli::add_inspect_verify(app, status);
   sasrnn::cli::add_run(app, status);
   sasrnn::cli::add_train(app, status);
+  sasrnn::cli::add_bench(app, status);
   CLI11_PARSE(app, argc, argv);
   return status;
 }

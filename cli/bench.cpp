@@ -1,0 +1,96 @@
+// sasrnn bench: per-step latency of every runtime mode against an Eigen floor and a naive
+// sampler (bench/); PyTorch eager is timed by bench/torch_step.py (see bench/run_bench.py).
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "commands.hpp"
+#include "sasrnn/bench/latency.hpp"
+#include "sasrnn/bench/models.hpp"
+#include "sasrnn/converter/model_file.hpp"
+
+namespace sasrnn::cli {
+
+namespace {
+
+struct BenchArgs {
+  std::string path;
+  std::vector<uint32_t> sizes;
+  bench::Config cfg;
+  std::string json;
+  std::string dump_dir;
+};
+
+int bench_command(const BenchArgs& a) {
+  try {
+    const conv::AlignedBuffer buf = conv::read_file(a.path);
+    const conv::ModelData model = conv::read_model(buf.data(), buf.size());
+    std::vector<uint32_t> sizes = a.sizes;
+    if (sizes.empty()) sizes.push_back(model.n);
+    std::ofstream json;
+    if (!a.json.empty()) {
+      json.open(a.json);
+      if (!json) throw std::runtime_error("cannot write " + a.json);
+    }
+    std::vector<bench::SizeResult> results;
+    const double timer = bench::timer_overhead_ns();
+    std::cout << "timer overhead " << timer << " ns per step (included below)\n";
+    for (uint32_t n : sizes) {
+      // the model itself at its own size; at other sizes, its statistics resampled
+      const conv::ModelData d = n == model.n ? model : bench::msi_like_model(n, 1000 + n, &model);
+      const std::string origin =
+          n == model.n ? a.path : "resampled from " + a.path + " (bench::msi_like_model)";
+      if (!a.dump_dir.empty()) bench::dump_model(d, a.dump_dir);
+      results.push_back(bench::run_size(d, origin, a.cfg));
+      bench::print_table(std::cout, results.back());
+      std::cout.flush();
+    }
+    if (json.is_open()) {
+      bench::write_json(json, results, a.cfg, timer);
+      json.close();
+      if (!json) throw std::runtime_error("cannot write " + a.json);
+      std::cout << "wrote " << a.json << "\n";
+    }
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "sasrnn bench: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+}  // namespace
+
+void add_bench(CLI::App& app, int& status) {
+  auto a = std::make_shared<BenchArgs>();
+  auto* b = app.add_subcommand(
+      "bench",
+      "Per-step latency (min, median, p99) of every runtime mode, a deterministic Eigen floor "
+      "and a naive std::mt19937 sampler, on the MSI test protocol");
+  b->add_option("model", a->path,
+                "Model file of an MSI network (5 inputs, 2 outputs); other sizes resample its "
+                "hyperparameters")
+      ->required();
+  b->add_option("--sizes", a->sizes, "Recurrent sizes N to benchmark (default: the model's N)")
+      ->delimiter(',')
+      ->check(CLI::Range(1u, 65535u));
+  b->add_option("--steps", a->cfg.steps, "Timed steps per mode and for the floor")
+      ->check(CLI::Range(1, 100000000))
+      ->default_val(4000);
+  b->add_option("--naive-steps", a->cfg.naive_steps, "Timed steps of the naive sampler (0: skip it)")
+      ->check(CLI::Range(0, 100000000))
+      ->default_val(200);
+  b->add_option("--rounds", a->cfg.rounds, "Variants take turns in this many rounds")
+      ->check(CLI::Range(1, 10000))
+      ->default_val(8);
+  b->add_option("--seed", a->cfg.seed, "Seed of the network draws and of the input noise")
+      ->default_val(1);
+  b->add_option("--json", a->json, "Also write the results as JSON to this file");
+  b->add_option("--dump-dir", a->dump_dir,
+                "Write each benchmarked model's arrays as float32 files for bench/torch_step.py")
+      ->check(CLI::ExistingDirectory);
+  b->callback([&status, a] { status = bench_command(*a); });
+}
+
+}  // namespace sasrnn::cli

@@ -102,9 +102,14 @@ def main():
     print("\n".join(lines))
     print("\n".join(targets))
 
+    plot(runtime, torch, args.out)
+
+
+def plot(runtime, torch, outdir):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
     fig, ax = plt.subplots(figsize=(8, 5.5))
     ns = [s["n"] for s in runtime["sizes"]]
     for v in runtime["sizes"][0]["variants"]:
@@ -122,15 +127,16 @@ def main():
     ax.set_yscale("log")
     ax.set_xticks(ns)
     ax.set_xticklabels([str(n) for n in ns])
+    ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     ax.set_xlabel("recurrent units N (NIn = 5, NOut = 2)")
     ax.set_ylabel("latency per step, µs (median; bars: min to p99)")
     ax.set_title("sasrnn per-step latency, MSI protocol, one run")
     ax.legend(fontsize=7, ncol=2)
     ax.grid(True, which="both", alpha=0.3)
     fig.tight_layout()
-    fig.savefig(os.path.join(args.out, "latency.png"), dpi=120)
-    print("wrote", os.path.join(args.out, "latency.json"), os.path.join(args.out, "latency.png"),
-          os.path.join(args.out, "table.md"))
+    fig.savefig(os.path.join(outdir, "latency.png"), dpi=120)
+    print("wrote", os.path.join(outdir, "latency.json"), os.path.join(outdir, "latency.png"),
+          os.path.join(outdir, "table.md"))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,60 @@
+// `sasrnn export-c`: a model file as a 16-byte aligned C array for firmware (DESIGN.md
+// "Converter"). Two files are written into an output directory:
+//   NAME.h    #include <stddef.h>; extern "C"-safe declarations
+//               extern const unsigned char NAME[];  extern const size_t NAME_size;
+//             and comments with the source file name, N/NIn/NOut, the byte count and alignment.
+//   NAME.cpp  (or NAME.c) the definitions, alignas(16) const unsigned char NAME[] = {...};
+//             the same text compiles as C11 and as C++11 or later.
+// Only models that the runtime's load() accepts are exported. The output depends on the model
+// bytes, NAME, the source file's name (not its directory) and the language only: no timestamps.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "sasrnn/model.hpp"
+
+namespace sasrnn::conv {
+
+/// The language of the written source file (its suffix; the text is the same).
+enum class CLanguage { Cxx, C };
+
+/// Why `name` cannot be the array's symbol ("starts with a digit"), or nullptr if it can. It
+/// must be a C identifier ([A-Za-z_][A-Za-z0-9_]*), not a C or C++ keyword, not reserved
+/// (a leading `__` or `_X`, `__` anywhere, `main`).
+const char* c_identifier_problem(const std::string& name);
+
+/// The two files' texts.
+struct CArrayText {
+  std::string header;
+  std::string source;
+};
+
+/// Formats a verified model's bytes as a C array named `name`; `source_name` is the model's file
+/// name for the comments. Throws std::invalid_argument if `name` is not a usable identifier.
+CArrayText c_array_text(const uint8_t* data, size_t size, const ModelView& view,
+                        const std::string& name, const std::string& source_name,
+                        CLanguage language = CLanguage::Cxx);
+
+/// What export_c() wrote.
+struct ExportCResult {
+  std::string header_path;
+  std::string source_path;
+  size_t bytes = 0;
+  uint32_t n = 0, n_in = 0, n_out = 0;  ///< the model's sizes
+};
+
+/// Verifies `data` with the runtime (load()), then writes out_dir/NAME.h and out_dir/NAME.cpp
+/// (or .c), each through a temporary file and a rename. Creates out_dir if missing.
+/// Throws ModelError for an invalid model, std::invalid_argument for a bad name,
+/// std::runtime_error (one-line cause) when the files cannot be written.
+ExportCResult export_c(const uint8_t* data, size_t size, const std::string& source_name,
+                       const std::string& name, const std::string& out_dir,
+                       CLanguage language = CLanguage::Cxx);
+
+/// export_c() of a model file (read and verified by load_model_file()).
+ExportCResult export_c_file(const std::string& model_path, const std::string& name,
+                            const std::string& out_dir, CLanguage language = CLanguage::Cxx);
+
+}  // namespace sasrnn::conv

@@ -252,7 +252,7 @@ TEST(Load, RawFilesWithStructuralProblems) {
     EXPECT_EQ(load(ok.data(), ok.size(), v), Status::Ok);
   }
   {
-    const auto b = raw_model(true, 8, 64, false, 8, 2);
+    const auto b = raw_model(true, 8, 64, false, 8, 3);
     EXPECT_EQ(load(b.data(), b.size(), v), Status::UnsupportedVersion);
   }
   {

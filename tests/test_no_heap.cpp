@@ -89,10 +89,14 @@ TEST(NoHeap, TheReplacedAllocatorSeesAllocations) {
   std::free(q);
 }
 
-TEST(NoHeap, LoadAndThousandStepsInEveryMode) {
+class NoHeapEncoding : public ::testing::TestWithParam<const char*> {};
+
+// Every encoding the converter writes (dense f32, sparse f16, sparse q8 with pruning and classes).
+TEST_P(NoHeapEncoding, LoadAndThousandStepsInEveryMode) {
   conv::ModelData d = test::mixed_model(30, 5, 2, 3);
   conv::apply_msi_task(d);
-  const conv::AlignedBuffer buf = conv::build_model_file(d);
+  const conv::AlignedBuffer buf =
+      conv::build_model_file(conv::with_encoding(d, conv::encoding_preset(GetParam())));
   using Net = Network<30, 5, 2>;
   Net net;  // on the stack: no heap
   msi::Protocol p = msi::Protocol::test(20.0f);
@@ -124,3 +128,5 @@ TEST(NoHeap, LoadAndThousandStepsInEveryMode) {
   EXPECT_TRUE(std::isfinite(checksum));
   EXPECT_NE(checksum, 0.0f);
 }
+
+INSTANTIATE_TEST_SUITE_P(Encodings, NoHeapEncoding, ::testing::Values("dense", "f16", "compact"));

@@ -88,7 +88,13 @@ void check_layer(const LayerData& l, uint32_t rows, uint32_t cols, const char* n
 }
 
 flatbuffers::Offset<fb::Layer> write_layer(flatbuffers::FlatBufferBuilder& fbb, const LayerData& l) {
-  return fb::CreateLayerDirect(fbb, l.rows, l.cols, &l.pi, &l.m, &l.xi);
+  if (!l.encoding.sparse) return fb::CreateLayerDirect(fbb, l.rows, l.cols, &l.pi, &l.m, &l.xi);
+  const SparseData s = encode_sparse(l, l.encoding);
+  const bool q8 = s.values == ValueType::Q8;
+  const auto sparse = fb::CreateSparseLayerDirect(
+      fbb, static_cast<fb::ValueType>(s.values), &s.present, &s.cls, &s.m_start, &s.pi_start,
+      &s.xi_start, &s.pi, &s.m, &s.xi, q8 ? &s.m_scale : nullptr, q8 ? &s.xi_scale : nullptr);
+  return fb::CreateLayer(fbb, l.rows, l.cols, 0, 0, 0, sparse);
 }
 
 LayerData read_layer(const LayerView& v) {
@@ -96,9 +102,24 @@ LayerData read_layer(const LayerView& v) {
   l.rows = v.rows;
   l.cols = v.cols;
   const size_t count = l.size();
-  l.pi.assign(v.pi, v.pi + count);
-  l.m.assign(v.m, v.m + count);
-  l.xi.assign(v.xi, v.xi + count);
+  if (!v.is_sparse) {
+    l.pi.assign(v.pi, v.pi + count);
+    l.m.assign(v.m, v.m + count);
+    l.xi.assign(v.xi, v.xi + count);
+    return l;
+  }
+  l.pi.assign(count, 1.0f);  // absent
+  l.m.assign(count, 0.0f);
+  l.xi.assign(count, 0.0f);
+  for (uint32_t i = 0; i < v.rows; ++i)
+    v.for_each_in_row(i, [&](uint32_t j, float pi, float m, float xi) {
+      const size_t k = static_cast<size_t>(i) * v.cols + j;
+      l.pi[k] = pi;
+      l.m[k] = m;
+      l.xi[k] = xi;
+    });
+  l.encoding.sparse = true;
+  l.encoding.values = v.sparse.type;
   return l;
 }
 
@@ -137,7 +158,8 @@ AlignedBuffer build_model_file(const ModelData& d) {
       fb::CreateProvenanceDirect(fbb, pv.trainer_version.c_str(), pv.seed, pv.command.c_str(),
                                  pv.created.c_str(), &metrics);
   const auto name = fbb.CreateString(d.name);
-  const auto root = fb::CreateModel(fbb, kFormatVersion, d.n, d.n_in, d.n_out, input, recurrent,
+  const bool sparse = d.input.encoding.sparse || d.recurrent.encoding.sparse || d.output.encoding.sparse;
+  const auto root = fb::CreateModel(fbb, sparse ? kFormatVersion : kFormatVersionDense, d.n, d.n_in, d.n_out, input, recurrent,
                                     output, dynamics, mask, task, provenance, name);
   fb::FinishModelBuffer(fbb, root);
   AlignedBuffer out(fbb.GetBufferPointer(), fbb.GetSize());
@@ -200,6 +222,11 @@ void write_file(const std::string& path, const uint8_t* data, size_t size) {
     std::remove(tmp.c_str());
     throw std::runtime_error(path + ": cannot replace (" + std::strerror(errno) + ")");
   }
+}
+
+ModelData with_encoding(ModelData model, const LayerEncoding& encoding) {
+  model.input.encoding = model.recurrent.encoding = model.output.encoding = encoding;
+  return model;
 }
 
 std::pair<AlignedBuffer, ModelView> load_model_file(const std::string& path) {

@@ -6,12 +6,15 @@
 #include <cstdint>
 
 #include "sasrnn/sasrnn_generated.h"
+#include "sasrnn/sparse.hpp"
 #include "sasrnn/status.hpp"
 
 namespace sasrnn {
 
-/// The model file format version this runtime reads and the converter writes.
-constexpr uint32_t kFormatVersion = 1;
+/// The newest model file format version this runtime reads: 1 = dense f32 layers only,
+/// 2 = layers may be sparse (sparse.hpp). The converter writes 1 unless a layer is sparse.
+constexpr uint32_t kFormatVersion = 2;
+constexpr uint32_t kFormatVersionDense = 1;
 
 /// Largest N, NIn or NOut accepted (keeps rows * cols far from overflow).
 constexpr uint32_t kMaxUnits = 65535;
@@ -21,12 +24,28 @@ enum class Readout : uint8_t { Identity = 0, Softmax = 1, Argmax = 2 };
 enum class TaskKind : uint8_t { None = 0, MSI = 1, SeqMNISTPixel = 2, SeqMNISTRow = 3 };
 
 /// One layer's hyperparameters, read in place: row-major rows x cols, (i, j) = from j to i.
+/// Dense layers have pi/m/xi (f32); sparse ones (format version 2) have `sparse` instead.
 struct LayerView {
   uint32_t rows = 0;
   uint32_t cols = 0;
   const float* pi = nullptr;
   const float* m = nullptr;
   const float* xi = nullptr;
+  bool is_sparse = false;
+  SparseView sparse;
+  /// Calls f(j, pi, m, xi) for every connection of `row` that is present (pi < 1 in a dense
+  /// layer), in increasing column, with its decoded values.
+  template <class F>
+  void for_each_in_row(uint32_t row, F&& f) const {
+    if (is_sparse) {
+      sparse::visit_row(sparse, cols, row,
+                        [&](uint32_t j, uint32_t, float p, float mm, float x) { f(j, p, mm, x); });
+      return;
+    }
+    const size_t o = static_cast<size_t>(row) * cols;
+    for (uint32_t j = 0; j < cols; ++j)
+      if (pi[o + j] != 1.0f) f(j, pi[o + j], m[o + j], xi[o + j]);
+  }
 };
 
 struct DynamicsView {
@@ -80,9 +99,97 @@ inline Status check_array(const flatbuffers::Vector<float>* v, uint32_t count, c
   return Status::Ok;
 }
 
-inline Status check_layer(const fb::Layer* l, uint32_t rows, uint32_t cols, LayerView& out) {
+inline Status check_values(float pi, float m, float xi) {
+  if (!finite(pi) || !finite(m) || !finite(xi)) return Status::NonFinite;
+  if (pi < 0.0f || pi > 1.0f) return Status::PiOutOfRange;
+  if (xi < 0.0f) return Status::XiNegative;
+  return Status::Ok;
+}
+
+template <class T>
+inline Status sized(const flatbuffers::Vector<T>* v, uint64_t count, const T*& out) {
+  if (v == nullptr) return Status::MissingField;
+  if (v->size() != count) return Status::ArraySizeMismatch;
+  out = v->data();
+  return Status::Ok;
+}
+
+inline uint32_t popcount8(uint32_t b) {
+  b = b - ((b >> 1) & 0x55u);
+  b = (b & 0x33u) + ((b >> 2) & 0x33u);
+  return (b + (b >> 4)) & 0x0Fu;
+}
+
+/// Verifies a sparse layer (sparse.hpp): sizes of every array, the row offsets against the bitmap
+/// and the classes, zero padding bits, scales, and every decoded value.
+inline Status check_sparse(const fb::SparseLayer* l, uint32_t rows, uint32_t cols, SparseView& s) {
+  const int type = static_cast<int>(l->value_type());
+  if (type < 0 || type > 2) return Status::BadEnum;
+  s.type = static_cast<ValueType>(type);
+  const uint64_t count = static_cast<uint64_t>(rows) * cols;
+  Status st = sized(l->present(), (count + 7) / 8, s.present);
+  if (st == Status::Ok) st = sized(l->m_start(), uint64_t{rows} + 1, s.m_start);
+  if (st == Status::Ok) st = sized(l->pi_start(), uint64_t{rows} + 1, s.pi_start);
+  if (st == Status::Ok) st = sized(l->xi_start(), uint64_t{rows} + 1, s.xi_start);
+  if (st != Status::Ok) return st;
+  if (count % 8 != 0 && (s.present[count / 8] >> (count % 8)) != 0) return Status::BadSparse;
+  if (s.m_start[0] != 0 || s.pi_start[0] != 0 || s.xi_start[0] != 0) return Status::BadSparse;
+  uint64_t stored = 0;  // the bitmap's count, row by row
+  for (uint32_t i = 0; i < rows; ++i) {
+    for (uint32_t j = 0; j < cols; ++j) stored += sparse::bit(s.present, uint64_t{i} * cols + j) ? 1 : 0;
+    if (s.m_start[i + 1] != stored) return Status::BadSparse;
+  }
+  st = sized(l->cls(), (stored + 3) / 4, s.cls);
+  if (st != Status::Ok) return st;
+  if (stored % 4 != 0 && (s.cls[stored / 4] >> (2 * (stored % 4))) != 0) return Status::BadSparse;
+  for (uint32_t i = 0; i < rows; ++i) {
+    uint32_t with_pi = 0, with_xi = 0;
+    for (uint32_t k = s.m_start[i]; k < s.m_start[i + 1]; ++k) {
+      const uint32_t c = sparse::class_of(s.cls, k);
+      with_pi += (c & kHasPi) != 0 ? 1 : 0;
+      with_xi += (c & kHasXi) != 0 ? 1 : 0;
+    }
+    if (s.pi_start[i + 1] < s.pi_start[i] || s.pi_start[i + 1] - s.pi_start[i] != with_pi ||
+        s.xi_start[i + 1] < s.xi_start[i] || s.xi_start[i + 1] - s.xi_start[i] != with_xi)
+      return Status::BadSparse;
+  }
+  const uint64_t vb = value_bytes(s.type);
+  st = sized(l->m(), stored * vb, s.m);
+  if (st == Status::Ok) st = sized(l->pi(), uint64_t{s.pi_start[rows]} * vb, s.pi);
+  if (st == Status::Ok) st = sized(l->xi(), uint64_t{s.xi_start[rows]} * vb, s.xi);
+  if (st != Status::Ok) return st;
+  if (s.type == ValueType::Q8) {
+    st = sized(l->m_scale(), rows, s.m_scale);
+    if (st == Status::Ok) st = sized(l->xi_scale(), rows, s.xi_scale);
+    if (st != Status::Ok) return st;
+    for (uint32_t i = 0; i < rows; ++i) {
+      if (!finite(s.m_scale[i]) || !finite(s.xi_scale[i])) return Status::NonFinite;
+      if (s.m_scale[i] < 0.0f || s.xi_scale[i] < 0.0f) return Status::BadSparse;
+    }
+  } else if ((l->m_scale() != nullptr && l->m_scale()->size() != 0) ||
+             (l->xi_scale() != nullptr && l->xi_scale()->size() != 0)) {
+    return Status::BadSparse;  // scales belong to Q8 only
+  }
+  Status values = Status::Ok;
+  for (uint32_t i = 0; i < rows && values == Status::Ok; ++i)
+    sparse::visit_row(s, cols, i, [&](uint32_t, uint32_t, float pi, float m, float xi) {
+      if (values == Status::Ok) values = check_values(pi, m, xi);
+    });
+  return values;
+}
+
+inline Status check_layer(const fb::Layer* l, uint32_t rows, uint32_t cols, uint32_t version,
+                          LayerView& out) {
   if (l == nullptr) return Status::MissingField;
   if (l->rows() != rows || l->cols() != cols) return Status::BadDimensions;
+  if (l->sparse() != nullptr) {
+    if (version < 2 || l->pi() != nullptr || l->m() != nullptr || l->xi() != nullptr)
+      return Status::BadSparse;  // sparse layers exist from version 2 on, and replace pi/m/xi
+    out.rows = rows;
+    out.cols = cols;
+    out.is_sparse = true;
+    return check_sparse(l->sparse(), rows, cols, out.sparse);
+  }
   const uint32_t count = rows * cols;
   out.rows = rows;
   out.cols = cols;
@@ -91,10 +198,8 @@ inline Status check_layer(const fb::Layer* l, uint32_t rows, uint32_t cols, Laye
   if (s == Status::Ok) s = check_array(l->xi(), count, out.xi);
   if (s != Status::Ok) return s;
   for (uint32_t k = 0; k < count; ++k) {
-    const float pi = out.pi[k], m = out.m[k], xi = out.xi[k];
-    if (!finite(pi) || !finite(m) || !finite(xi)) return Status::NonFinite;
-    if (pi < 0.0f || pi > 1.0f) return Status::PiOutOfRange;
-    if (xi < 0.0f) return Status::XiNegative;
+    s = check_values(out.pi[k], out.m[k], out.xi[k]);
+    if (s != Status::Ok) return s;
   }
   return Status::Ok;
 }
@@ -160,10 +265,13 @@ inline Status check_mask(const flatbuffers::Vector<uint8_t>* mask, ModelView& ou
   }
   const uint32_t count = out.n * out.n_in;
   if (mask->size() != count) return Status::BadMask;
+  const LayerView& in = out.input;
   for (uint32_t k = 0; k < count; ++k) {
     const uint8_t v = mask->Get(k);
     if (v > 1) return Status::BadMask;
-    if (v == 0 && out.input.pi[k] != 1.0f) return Status::BadMask;
+    // a masked connection is absent: pi = 1 (dense) or not stored (sparse)
+    const bool absent = in.is_sparse ? !sparse::bit(in.sparse.present, k) : in.pi[k] == 1.0f;
+    if (v == 0 && !absent) return Status::BadMask;
   }
   out.input_mask = mask->data();
   return Status::Ok;
@@ -185,7 +293,8 @@ inline Status load(const uint8_t* buffer, size_t size, ModelView& view) {
   flatbuffers::Verifier verifier(buffer, size);
   if (!fb::VerifyModelBuffer(verifier)) return Status::Corrupt;
   const fb::Model* root = fb::GetModel(buffer);
-  if (root->format_version() != kFormatVersion) return Status::UnsupportedVersion;
+  const uint32_t version = root->format_version();
+  if (version < kFormatVersionDense || version > kFormatVersion) return Status::UnsupportedVersion;
   ModelView v;
   v.root = root;
   v.n = root->n();
@@ -193,9 +302,9 @@ inline Status load(const uint8_t* buffer, size_t size, ModelView& view) {
   v.n_out = root->n_out();
   if (v.n == 0 || v.n_in == 0 || v.n_out == 0) return Status::BadDimensions;
   if (v.n > kMaxUnits || v.n_in > kMaxUnits || v.n_out > kMaxUnits) return Status::BadDimensions;
-  Status s = detail::check_layer(root->input(), v.n, v.n_in, v.input);
-  if (s == Status::Ok) s = detail::check_layer(root->recurrent(), v.n, v.n, v.recurrent);
-  if (s == Status::Ok) s = detail::check_layer(root->output(), v.n_out, v.n, v.output);
+  Status s = detail::check_layer(root->input(), v.n, v.n_in, version, v.input);
+  if (s == Status::Ok) s = detail::check_layer(root->recurrent(), v.n, v.n, version, v.recurrent);
+  if (s == Status::Ok) s = detail::check_layer(root->output(), v.n_out, v.n, version, v.output);
   if (s == Status::Ok) s = detail::check_dynamics(root->dynamics(), v.dynamics);
   if (s == Status::Ok) s = detail::check_task(root->task(), v);
   if (s == Status::Ok) s = detail::check_mask(root->input_mask(), v);

@@ -56,7 +56,7 @@ class Network {
     if (model.n != static_cast<uint32_t>(N) || model.n_in != static_cast<uint32_t>(NIn) ||
         model.n_out != static_cast<uint32_t>(NOut))
       return Status::ShapeMismatch;
-    if (model.recurrent.pi == nullptr) return Status::NotBound;
+    if (model.recurrent.pi == nullptr && !model.recurrent.is_sparse) return Status::NotBound;
     const float alpha = options.alpha > 0.0f ? options.alpha : model.dynamics.alpha;
     if (!(alpha > 0.0f && alpha <= 1.0f) || options.alpha < 0.0f) return Status::BadOption;
     if (static_cast<int>(options.mode) > 3) return Status::BadOption;
@@ -156,9 +156,7 @@ class Network {
         for (int j = 0; j < NIn; ++j) x2[j] = x[j] * x[j];
         auto finish = [&](int i, float g_rec, float d2_rec) {
           float g_in, d2_in;
-          const ptrdiff_t io = static_cast<ptrdiff_t>(i) * NIn;
-          kernel::moment_rows<NIn, 1>(in_.pi + io, in_.m + io, in_.xi + io, x.data(), x2, &g_in,
-                                      &d2_in);  // paper eq. 5a, 5d
+          moments<NIn, 1>(in_, i, x.data(), x2, &g_in, &d2_in);  // paper eq. 5a, 5d
           const float d2 = d2_in + d2_rec;
           float ui = g_rec + g_in;
           if (d2 > 0.0f) ui += eps[i] * std::sqrt(d2);  // paper eq. 4b
@@ -167,15 +165,12 @@ class Network {
         int i = 0;
         for (; i + kRowBlock <= N; i += kRowBlock) {
           float g[kRowBlock], d2[kRowBlock];
-          const ptrdiff_t ro = static_cast<ptrdiff_t>(i) * N;
-          kernel::moment_rows<N, kRowBlock>(rec_.pi + ro, rec_.m + ro, rec_.xi + ro, r, r2, g,
-                                            d2);  // paper eq. 5b, 5e
+          moments<N, kRowBlock>(rec_, i, r, r2, g, d2);  // paper eq. 5b, 5e
           for (int k = 0; k < kRowBlock; ++k) finish(i + k, g[k], d2[k]);
         }
         for (; i < N; ++i) {
           float g, d2;
-          const ptrdiff_t ro = static_cast<ptrdiff_t>(i) * N;
-          kernel::moment_rows<N, 1>(rec_.pi + ro, rec_.m + ro, rec_.xi + ro, r, r2, &g, &d2);
+          moments<N, 1>(rec_, i, r, r2, &g, &d2);
           finish(i, g, d2);
         }
         return;
@@ -184,17 +179,18 @@ class Network {
         int i = 0;
         for (; i + kRowBlock <= N; i += kRowBlock) {
           float s[kRowBlock];
-          const ptrdiff_t ro = static_cast<ptrdiff_t>(i) * N;
-          kernel::mean_rows<N, kRowBlock>(rec_.pi + ro, rec_.m + ro, r, s);
+          means<N, kRowBlock>(rec_, i, r, s);
           for (int k = 0; k < kRowBlock; ++k) {
-            const ptrdiff_t io = static_cast<ptrdiff_t>(i + k) * NIn;
-            u[i + k] = s[k] + kernel::mean_row<NIn>(in_.pi + io, in_.m + io, x.data());
+            float s_in;
+            means<NIn, 1>(in_, i + k, x.data(), &s_in);
+            u[i + k] = s[k] + s_in;
           }
         }
         for (; i < N; ++i) {
-          const ptrdiff_t ro = static_cast<ptrdiff_t>(i) * N, io = static_cast<ptrdiff_t>(i) * NIn;
-          u[i] = kernel::mean_row<N>(rec_.pi + ro, rec_.m + ro, r) +
-                 kernel::mean_row<NIn>(in_.pi + io, in_.m + io, x.data());
+          float s, s_in;
+          means<N, 1>(rec_, i, r, &s);
+          means<NIn, 1>(in_, i, x.data(), &s_in);
+          u[i] = s + s_in;
         }
         return;
       }
@@ -203,16 +199,44 @@ class Network {
         const kernel::Active<N> ar(r);
         const kernel::Active<NIn> ax(x.data());
         for (int i = 0; i < N; ++i)
-          u[i] = sampled_row<N>(rec_, i, ar, Stream::RecurrentWeight) +
-                 sampled_row<NIn>(in_, i, ax, Stream::InputWeight);
+          u[i] = sampled_row<N>(rec_, i, ar, r, Stream::RecurrentWeight) +
+                 sampled_row<NIn>(in_, i, ax, x.data(), Stream::InputWeight);
         return;
       }
     }
   }
 
-  /// Row `row` of layer `l` (`Cols` columns) with weights drawn from paper eq. 3.
+  /// Mean-field sums (paper eq. 5) of rows [i, i + R) of layer `l` (`Cols` columns), dense or sparse.
+  template <int Cols, int R>
+  static void moments(const LayerView& l, int i, const float* v, const float* v2, float* g,
+                      float* d2) {
+    if (l.is_sparse) {
+      for (int k = 0; k < R; ++k) sparse::moment_row<Cols>(l.sparse, i + k, v, v2, g[k], d2[k]);
+      return;
+    }
+    const ptrdiff_t o = static_cast<ptrdiff_t>(i) * Cols;
+    kernel::moment_rows<Cols, R>(l.pi + o, l.m + o, l.xi + o, v, v2, g, d2);
+  }
+
+  /// sum_j mu_j v_j of rows [i, i + R) of layer `l` (MeanWeights), dense or sparse.
+  template <int Cols, int R>
+  static void means(const LayerView& l, int i, const float* v, float* out) {
+    if (l.is_sparse) {
+      for (int k = 0; k < R; ++k) out[k] = sparse::mean_row<Cols>(l.sparse, i + k, v);
+      return;
+    }
+    const ptrdiff_t o = static_cast<ptrdiff_t>(i) * Cols;
+    kernel::mean_rows<Cols, R>(l.pi + o, l.m + o, v, out);
+  }
+
+  /// Row `row` of layer `l` (`Cols` columns) with weights drawn from paper eq. 3; `a` lists the
+  /// active entries of the presynaptic values `v`.
   template <int Cols>
-  float sampled_row(const LayerView& l, int row, const kernel::Active<Cols>& a, Stream s) const {
+  float sampled_row(const LayerView& l, int row, const kernel::Active<Cols>& a, const float* v,
+                    Stream s) const {
+    if (l.is_sparse)
+      return sparse::sampled_row<Cols>(l.sparse, row, v, draw_step(), trial_,
+                                       static_cast<uint32_t>(s), options_.seed);
     const ptrdiff_t off = static_cast<ptrdiff_t>(row) * Cols;
     return kernel::sampled_row<Cols>(l.pi + off, l.m + off, l.xi + off, a,
                                      static_cast<uint32_t>(off), draw_step(), trial_,
@@ -225,7 +249,7 @@ class Network {
       case Mode::MeanField: {
         float r2[N], g[NOut], d2[NOut];
         for (int j = 0; j < N; ++j) r2[j] = r[j] * r[j];
-        kernel::moment_rows<N, NOut>(out_.pi, out_.m, out_.xi, r, r2, g, d2);  // paper eq. 5c, 5f
+        moments<N, NOut>(out_, 0, r, r2, g, d2);  // paper eq. 5c, 5f
         for (int k = 0; k < NOut; ++k) {
           float z = g[k];
           if (d2[k] > 0.0f)  // paper eq. 4d
@@ -237,7 +261,7 @@ class Network {
       }
       case Mode::MeanWeights: {
         float z[NOut];
-        kernel::mean_rows<N, NOut>(out_.pi, out_.m, r, z);  // paper eq. 1d with w = mu
+        means<N, NOut>(out_, 0, r, z);  // paper eq. 1d with w = mu
         for (int k = 0; k < NOut; ++k) z_[k] = z[k];
         break;
       }
@@ -245,7 +269,7 @@ class Network {
       case Mode::SampledPerTrial: {
         const kernel::Active<N> a(r);
         for (int k = 0; k < NOut; ++k)
-          z_[k] = sampled_row<N>(out_, k, a, Stream::OutputWeight);  // paper eq. 1d
+          z_[k] = sampled_row<N>(out_, k, a, r, Stream::OutputWeight);  // paper eq. 1d
         break;
       }
     }

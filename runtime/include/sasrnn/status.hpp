@@ -24,15 +24,16 @@ enum class Status : uint8_t {
   XiNegative,          ///< some xi is negative
   NonFinite,           ///< some pi, m, xi or dynamics value is NaN or infinite
   BadDynamics,         ///< alpha not in (0, 1], negative noise, or non-positive time constants
-  BadEnum,             ///< unknown activation, readout or task kind
+  BadEnum,             ///< unknown activation, readout, task kind or value type
   BadMask,             ///< input mask has the wrong size, a value other than 0/1, or pi != 1 where masked
   BadTask,             ///< task parameters are missing or invalid
   NonFiniteInput,      ///< an input vector given to step() holds NaN or infinity
   BadOption,           ///< run options are invalid (e.g. alpha override outside (0, 1])
   NotBound,            ///< network used before a successful bind()
+  BadSparse,           ///< a sparse layer's bitmap, classes or row offsets are inconsistent
 };
 
-constexpr int kStatusCount = static_cast<int>(Status::NotBound) + 1;
+constexpr int kStatusCount = static_cast<int>(Status::BadSparse) + 1;
 
 inline const char* status_name(Status s) {
   switch (s) {
@@ -58,6 +59,7 @@ inline const char* status_name(Status s) {
     case Status::NonFiniteInput: return "NonFiniteInput";
     case Status::BadOption: return "BadOption";
     case Status::NotBound: return "NotBound";
+    case Status::BadSparse: return "BadSparse";
   }
   return "Unknown";
 }
@@ -84,12 +86,13 @@ inline const char* status_message(Status s) {
     case Status::XiNegative: return "a slab variance xi is negative";
     case Status::NonFinite: return "a model value is NaN or infinite";
     case Status::BadDynamics: return "invalid dynamics (alpha, time constants or noise)";
-    case Status::BadEnum: return "unknown activation, readout or task kind";
+    case Status::BadEnum: return "unknown activation, readout, task kind or value type";
     case Status::BadMask: return "invalid input mask (size, values, or pi != 1 on a masked connection)";
     case Status::BadTask: return "invalid task parameters";
     case Status::NonFiniteInput: return "input vector holds NaN or infinity";
     case Status::BadOption: return "invalid run option";
     case Status::NotBound: return "network is not bound to a model";
+    case Status::BadSparse: return "a sparse layer's bitmap, classes or row offsets are inconsistent";
   }
   return "unknown status";
 #endif

@@ -9,15 +9,20 @@
 #include <utility>
 #include <vector>
 
+#include "sasrnn/converter/compact.hpp"
 #include "sasrnn/model.hpp"
 
 namespace sasrnn::conv {
 
-/// A layer's hyperparameters, row-major rows x cols, (i, j) = from j to i.
+/// A layer's hyperparameters, row-major rows x cols, (i, j) = from j to i, always dense f32 in
+/// memory (a sparse layer read from a file is decoded: absent connections have pi = 1, m = xi = 0).
+/// `encoding` says how build_model_file() writes it; read_model() sets it from the file (its
+/// thresholds are not stored, so they read back as 1 / 0 / 0).
 struct LayerData {
   uint32_t rows = 0;
   uint32_t cols = 0;
   std::vector<float> pi, m, xi;
+  LayerEncoding encoding;
 
   static LayerData zeros(uint32_t rows, uint32_t cols);
   size_t size() const { return static_cast<size_t>(rows) * cols; }
@@ -80,17 +85,22 @@ class AlignedBuffer {
   size_t size_ = 0;
 };
 
-/// Serialises a model. Throws std::invalid_argument if shapes are inconsistent.
+/// Serialises a model, each layer in its `encoding` (format version 2 if a layer is sparse, else 1).
+/// Throws std::invalid_argument if shapes are inconsistent or an encoding is invalid.
 /// The result is verified with the runtime's load() before it is returned.
 AlignedBuffer build_model_file(const ModelData& model);
 
-/// Reads a model back from a buffer; throws ModelError with the runtime's status if invalid.
+/// Reads a model back from a buffer (sparse layers decoded with the runtime's own decoder);
+/// throws ModelError with the runtime's status if invalid.
 ModelData read_model(const uint8_t* data, size_t size);
 
 /// Reads a whole file into an aligned buffer; throws std::runtime_error with a one-line cause.
 AlignedBuffer read_file(const std::string& path);
 /// Writes bytes to a file (via a temporary and rename, so a failure never leaves half a file).
 void write_file(const std::string& path, const uint8_t* data, size_t size);
+
+/// `model` with every layer set to `encoding`.
+ModelData with_encoding(ModelData model, const LayerEncoding& encoding);
 
 /// Loads and verifies a model file; throws ModelError ("PATH: message") if invalid.
 std::pair<AlignedBuffer, ModelView> load_model_file(const std::string& path);

@@ -1,0 +1,201 @@
+// Sparse layers (format version 2): connections stored by class, values in f32, f16 or 8 bits.
+//
+// A sparse layer stores only the connections that are present, row by row in increasing column
+// (`present` bitmap), each with a 2-bit class saying which hyperparameters it carries:
+//   constant  (pi = 0, xi = 0)  w = m                  nothing is drawn
+//   Bernoulli (xi = 0)          w = 0 w.p. pi, else m  one uniform
+//   Gaussian  (pi = 0)          w ~ N(m, xi)           one normal
+//   full SaS                    paper eq. 3            a uniform and a normal
+// An absent connection is pi = 1: w = 0 always, in every mode.
+//
+// The row kernels below visit the stored connections of a row in increasing column and add each
+// term to lane j % kLanes, exactly as the dense kernels do (kernels.hpp); a skipped term is one
+// that is exactly zero there. So a sparse layer gives bit for bit the results of the dense f32
+// layer holding its decoded values (tests/test_compact.cpp checks this in every mode). The
+// random draw of connection (i, j) uses the same counter as in a dense layer.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+
+#include "sasrnn/dynamics.hpp"
+#include "sasrnn/kernels.hpp"
+#include "sasrnn/rng.hpp"
+
+namespace sasrnn {
+
+/// How a sparse layer stores its values (schema enum ValueType).
+enum class ValueType : uint8_t { F32 = 0, F16 = 1, Q8 = 2 };
+
+inline const char* value_type_name(ValueType t) {
+  switch (t) {
+    case ValueType::F32: return "f32";
+    case ValueType::F16: return "f16";
+    case ValueType::Q8: return "q8";
+  }
+  return "?";
+}
+
+/// Bytes per stored value.
+constexpr uint32_t value_bytes(ValueType t) {
+  return t == ValueType::F32 ? 4u : t == ValueType::F16 ? 2u : 1u;
+}
+
+/// Connection classes: bit 0 = has pi (Bernoulli part), bit 1 = has xi (Gaussian part).
+enum ConnClass : uint32_t { kConstant = 0, kBernoulli = 1, kGaussian = 2, kFull = 3 };
+constexpr uint32_t kHasPi = 1u;
+constexpr uint32_t kHasXi = 2u;
+
+/// A verified sparse layer, read in place (see runtime/schema/sasrnn.fbs, table SparseLayer).
+struct SparseView {
+  ValueType type = ValueType::F32;
+  const uint8_t* present = nullptr;   ///< rows*cols bits, row-major, LSB first
+  const uint8_t* cls = nullptr;       ///< 2 bits per stored connection
+  const uint32_t* m_start = nullptr;  ///< rows + 1
+  const uint32_t* pi_start = nullptr; ///< rows + 1
+  const uint32_t* xi_start = nullptr; ///< rows + 1
+  const uint8_t* pi = nullptr;
+  const uint8_t* m = nullptr;
+  const uint8_t* xi = nullptr;
+  const float* m_scale = nullptr;     ///< Q8 only, one per row
+  const float* xi_scale = nullptr;    ///< Q8 only, one per row
+};
+
+namespace sparse {
+
+/// IEEE binary16 -> binary32, exact for every input (no hardware conversion needed).
+inline float half_to_float(uint16_t h) {
+  const uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;
+  const uint32_t exponent = (h >> 10) & 0x1Fu;
+  const uint32_t mantissa = h & 0x3FFu;
+  if (exponent == 0) {  // zero or subnormal: mantissa * 2^-24, exact in float
+    const float f = static_cast<float>(mantissa) * (1.0f / 16777216.0f);
+    return detail::bits_to_float(detail::float_to_bits(f) | sign);
+  }
+  if (exponent == 31) return detail::bits_to_float(sign | 0x7F800000u | (mantissa << 13));
+  return detail::bits_to_float(sign | ((exponent + 112u) << 23) | (mantissa << 13));
+}
+
+inline float load_f32(const uint8_t* p) {
+  float f;
+  std::memcpy(&f, p, sizeof f);  // little-endian targets (x86, Cortex-M)
+  return f;
+}
+
+inline uint16_t load_u16(const uint8_t* p) {
+  return static_cast<uint16_t>(p[0] | (static_cast<uint16_t>(p[1]) << 8));
+}
+
+/// Spike probability number k of a layer.
+template <ValueType T>
+inline float decode_pi(const uint8_t* b, uint32_t k) {
+  if constexpr (T == ValueType::F32) return load_f32(b + 4 * static_cast<size_t>(k));
+  if constexpr (T == ValueType::F16) return half_to_float(load_u16(b + 2 * static_cast<size_t>(k)));
+  if constexpr (T == ValueType::Q8) return static_cast<float>(b[k]) * (1.0f / 255.0f);
+}
+
+/// Slab mean number k (Q8: signed byte times the row's scale).
+template <ValueType T>
+inline float decode_m(const uint8_t* b, uint32_t k, float scale) {
+  if constexpr (T == ValueType::F32) return load_f32(b + 4 * static_cast<size_t>(k));
+  if constexpr (T == ValueType::F16) return half_to_float(load_u16(b + 2 * static_cast<size_t>(k)));
+  if constexpr (T == ValueType::Q8) {
+    const int q = b[k] < 128 ? b[k] : b[k] - 256;
+    return static_cast<float>(q) * scale;
+  }
+}
+
+/// Slab variance number k (Q8: unsigned byte times the row's scale).
+template <ValueType T>
+inline float decode_xi(const uint8_t* b, uint32_t k, float scale) {
+  if constexpr (T == ValueType::Q8) return static_cast<float>(b[k]) * scale;
+  else return decode_m<T>(b, k, scale);
+}
+
+inline bool bit(const uint8_t* bits, uint64_t k) { return ((bits[k >> 3] >> (k & 7u)) & 1u) != 0; }
+
+inline uint32_t class_of(const uint8_t* cls, uint32_t s) { return (cls[s >> 2] >> ((s & 3u) * 2u)) & 3u; }
+
+/// Calls f(j, cls, pi, m, xi) for every stored connection of `row`, in increasing column j;
+/// pi = 0 for classes without pi, xi = 0 for classes without xi.
+template <ValueType T, class F>
+inline void for_each_in_row(const SparseView& s, uint32_t cols, uint32_t row, F&& f) {
+  uint32_t k = s.m_start[row], kp = s.pi_start[row], kx = s.xi_start[row];
+  const float m_scale = T == ValueType::Q8 ? s.m_scale[row] : 0.0f;
+  const float xi_scale = T == ValueType::Q8 ? s.xi_scale[row] : 0.0f;
+  const uint64_t base = static_cast<uint64_t>(row) * cols;
+  for (uint32_t j = 0; j < cols; ++j) {
+    if (!bit(s.present, base + j)) continue;
+    const uint32_t c = class_of(s.cls, k);
+    const float pi = (c & kHasPi) != 0 ? decode_pi<T>(s.pi, kp++) : 0.0f;
+    const float m = decode_m<T>(s.m, k, m_scale);
+    const float xi = (c & kHasXi) != 0 ? decode_xi<T>(s.xi, kx++, xi_scale) : 0.0f;
+    ++k;
+    f(j, c, pi, m, xi);
+  }
+}
+
+/// for_each_in_row() with the value type chosen at run time (once per row).
+template <class F>
+inline void visit_row(const SparseView& s, uint32_t cols, uint32_t row, F&& f) {
+  switch (s.type) {
+    case ValueType::F32: for_each_in_row<ValueType::F32>(s, cols, row, f); return;
+    case ValueType::F16: for_each_in_row<ValueType::F16>(s, cols, row, f); return;
+    case ValueType::Q8: for_each_in_row<ValueType::Q8>(s, cols, row, f); return;
+  }
+}
+
+/// Mean-field sums of one row (paper eq. 5): g = sum_j mu_j v_j, d2 = sum_j var_j v_j^2,
+/// in the lane order of kernel::moment_rows(). `v2` holds v_j * v_j.
+template <int Cols>
+inline void moment_row(const SparseView& s, int row, const float* v, const float* v2, float& g,
+                       float& d2) {
+  kernel::Lanes<float> ag, ad;
+  visit_row(s, static_cast<uint32_t>(Cols), static_cast<uint32_t>(row),
+            [&](uint32_t j, uint32_t, float pi, float m, float xi) {
+              if (v[j] == 0.0f) return;
+              ag.a[j % kernel::kLanes] += dyn::sas_mean(pi, m) * v[j];
+              ad.a[j % kernel::kLanes] += dyn::sas_var(pi, m, xi) * v2[j];
+            });
+  g = ag.total();
+  d2 = ad.total();
+}
+
+/// sum_j mu_j v_j of one row (MeanWeights), in the lane order of kernel::mean_rows().
+template <int Cols>
+inline float mean_row(const SparseView& s, int row, const float* v) {
+  kernel::Lanes<float> acc;
+  visit_row(s, static_cast<uint32_t>(Cols), static_cast<uint32_t>(row),
+            [&](uint32_t j, uint32_t, float pi, float m, float) {
+              if (v[j] != 0.0f) acc.a[j % kernel::kLanes] += dyn::sas_mean(pi, m) * v[j];
+            });
+  return acc.total();
+}
+
+/// sum_j w_j v_j of one row with weights drawn from paper eq. 3, the draw of (row, j) from
+/// Counter{row * Cols + j, step, trial, stream} as in kernel::sampled_row(). Constant
+/// connections draw nothing; Bernoulli ones no normal; Gaussian ones no spike decision.
+template <int Cols>
+inline float sampled_row(const SparseView& s, int row, const float* v, uint32_t step,
+                         uint32_t trial, uint32_t stream, uint64_t seed) {
+  kernel::Lanes<float> acc;
+  const uint32_t first = static_cast<uint32_t>(row) * static_cast<uint32_t>(Cols);
+  visit_row(s, static_cast<uint32_t>(Cols), static_cast<uint32_t>(row),
+            [&](uint32_t j, uint32_t c, float pi, float m, float xi) {
+              if (v[j] == 0.0f) return;
+              float w = m;
+              if (c != kConstant) {
+                const Counter ctr{first + j, step, trial, stream};
+                const Block b = random_block(seed, ctr);
+                if ((c & kHasPi) != 0 && uniform01(b.w[0]) < pi) return;  // the spike: w = 0
+                if ((c & kHasXi) != 0 && xi != 0.0f)
+                  w = w + std::sqrt(xi) * normal_from_block(seed, ctr, b);
+              }
+              acc.a[j % kernel::kLanes] += w * v[j];
+            });
+  return acc.total();
+}
+
+}  // namespace sparse
+}  // namespace sasrnn

@@ -15,6 +15,7 @@ void add_inspect_verify(CLI::App& app, int& status);  // inspect_verify.cpp
 void add_run(CLI::App& app, int& status);             // run.cpp
 void add_train(CLI::App& app, int& status);           // train.cpp
 void add_bench(CLI::App& app, int& status);  // bench.cpp
+void add_convert(CLI::App& app, int& status);  // convert.cpp
 void add_export_c(CLI::App& app, int& status);  // export_c.cpp
 
 /// The full command line of this invocation (for provenance), set by main().

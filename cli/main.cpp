@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   sasrnn::cli::add_run(app, status);
   sasrnn::cli::add_train(app, status);
   sasrnn::cli::add_bench(app, status);
+  sasrnn::cli::add_convert(app, status);
   sasrnn::cli::add_export_c(app, status);
   CLI11_PARSE(app, argc, argv);
   return status;

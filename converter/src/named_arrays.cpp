@@ -1,0 +1,427 @@
+#include "named_arrays.hpp"
+
+#include <algorithm>
+#include <cfloat>
+#include <cmath>
+#include <cstdio>
+#include <stdexcept>
+
+namespace sasrnn::conv::detail {
+
+namespace {
+
+[[noreturn]] void fail(const std::string& message) { throw std::runtime_error(message); }
+
+std::string num(double v) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.9g", v);
+  return buf;
+}
+
+/// "(3, 4)" for flat index k of a row-major array of this shape; "" for a scalar.
+std::string position(const std::vector<uint64_t>& shape, uint64_t k) {
+  if (shape.empty()) return "";
+  std::vector<uint64_t> index(shape.size());
+  for (size_t d = shape.size(); d-- > 0;) {
+    index[d] = shape[d] ? k % shape[d] : 0;
+    k = shape[d] ? k / shape[d] : 0;
+  }
+  std::string s = " at (";
+  for (size_t d = 0; d < index.size(); ++d) s += (d ? ", " : "") + std::to_string(index[d]);
+  return s + ")";
+}
+
+const char* const kLayerNames[] = {"pi_in", "m_in", "xi_in", "pi_rec", "m_rec", "xi_rec",
+                                   "pi_out", "m_out", "xi_out"};
+const char* const kDynamicsNames[] = {"alpha", "tau_ms", "dt_ms", "sigma_rec", "sigma_in", "baseline"};
+const char* const kMsiNames[] = {"msi_fixation_ms", "msi_stimulus_ms", "msi_decision_ms", "msi_boundary",
+                                 "msi_rate_min",    "msi_rate_max",    "msi_target_hi",   "msi_target_lo"};
+const char* const kOptionalNames[] = {"readout",
+                                      "input_mask",
+                                      "task",
+                                      "name",
+                                      "provenance_trainer_version",
+                                      "provenance_seed",
+                                      "provenance_command",
+                                      "provenance_created",
+                                      "provenance_metric_names",
+                                      "provenance_metric_values"};
+
+bool known(const std::string& name) {
+  for (const char* n : kLayerNames)
+    if (name == n) return true;
+  for (const char* n : kDynamicsNames)
+    if (name == n) return true;
+  for (const char* n : kMsiNames)
+    if (name == n) return true;
+  for (const char* n : kOptionalNames)
+    if (name == n) return true;
+  return false;
+}
+
+std::string quoted(const std::string& name) { return "array '" + printable(name) + "'"; }
+
+bool f32_of(double v, float& out) {
+  // Doubles at or above FLT_MAX + half an ulp round to infinity: an overflow, not a rounding.
+  constexpr double kOverflow = 0x1.ffffffp127;
+  if (std::isfinite(v) && std::fabs(v) >= kOverflow) return false;
+  if (std::isfinite(v) && std::fabs(v) > static_cast<double>(FLT_MAX))
+    out = v > 0 ? FLT_MAX : -FLT_MAX;
+  else
+    out = static_cast<float>(v);  // round to nearest; NaN and infinities stay what they are
+  return true;
+}
+
+class Reader {
+ public:
+  explicit Reader(const Arrays& arrays) : arrays_(arrays) {}
+
+  const Array* find(const std::string& name) const {
+    const auto it = arrays_.find(name);
+    return it == arrays_.end() ? nullptr : &it->second;
+  }
+  const Array& need(const std::string& name) const {
+    const Array* a = find(name);
+    if (!a) fail("missing array '" + name + "'");
+    return *a;
+  }
+
+  static void expect_shape(const std::string& name, const Array& a, const std::vector<uint64_t>& want) {
+    if (a.shape != want)
+      fail(quoted(name) + " has shape " + shape_string(a.shape) + ", expected " + shape_string(want) +
+           (want.empty() ? " (a 0-d array)" : ""));
+  }
+
+  std::vector<float> floats(const std::string& name, uint32_t rows, uint32_t cols) const {
+    const Array& a = need(name);
+    if (a.kind != Array::Kind::Float)
+      fail(quoted(name) + " has dtype '" + printable(a.dtype) + "', expected '<f4' or '<f8'");
+    expect_shape(name, a, {rows, cols});
+    std::vector<float> out(a.f.size());
+    for (size_t k = 0; k < a.f.size(); ++k)
+      if (!f32_of(a.f[k], out[k]))
+        fail(quoted(name) + " has " + num(a.f[k]) + position(a.shape, k) + ", too large for float32");
+    return out;
+  }
+
+  float scalar(const std::string& name, const Array& a) const {
+    expect_shape(name, a, {});
+    if (a.kind == Array::Kind::Float) {
+      float v = 0;
+      if (!f32_of(a.f.at(0), v)) fail(quoted(name) + " is " + num(a.f[0]) + ", too large for float32");
+      return v;
+    }
+    if (a.kind == Array::Kind::Int) {
+      const int64_t v = a.i.at(0);
+      if ((a.is_unsigned && static_cast<uint64_t>(v) > (1u << 24)) || v > (1 << 24) || v < -(1 << 24))
+        fail(quoted(name) + " is an integer too large to be exact in float32");
+      return static_cast<float>(v);
+    }
+    fail(quoted(name) + " has dtype '" + printable(a.dtype) + "', expected '<f4' or '<f8'");
+  }
+  float scalar(const std::string& name) const { return scalar(name, need(name)); }
+
+  /// An integer scalar; integral JSON numbers count as integers.
+  int64_t integer(const std::string& name) const {
+    const Array& a = need(name);
+    expect_shape(name, a, {});
+    if (a.kind == Array::Kind::Int) {
+      if (a.is_unsigned && a.i.at(0) < 0) fail(quoted(name) + " is too large");
+      return a.i.at(0);
+    }
+    if (a.kind == Array::Kind::Float && a.from_json) {
+      const double v = a.f.at(0);
+      if (v == std::floor(v) && std::fabs(v) < 0x1p53) return static_cast<int64_t>(v);
+    }
+    fail(quoted(name) + " has dtype '" + printable(a.dtype) + "', expected an integer");
+  }
+
+  uint64_t unsigned_integer(const std::string& name) const {
+    const Array& a = need(name);
+    if (a.kind == Array::Kind::Int && a.is_unsigned) {
+      expect_shape(name, a, {});
+      return static_cast<uint64_t>(a.i.at(0));
+    }
+    const int64_t v = integer(name);
+    if (v < 0) fail(quoted(name) + " is " + std::to_string(v) + ", expected >= 0");
+    return static_cast<uint64_t>(v);
+  }
+
+  std::string string(const std::string& name) const {
+    const Array& a = need(name);
+    if (a.kind != Array::Kind::String)
+      fail(quoted(name) + " has dtype '" + printable(a.dtype) + "', expected a string ('<U..')");
+    expect_shape(name, a, {});
+    return a.s.at(0);
+  }
+
+  std::vector<uint8_t> mask(const std::string& name, uint32_t rows, uint32_t cols) const {
+    const Array& a = need(name);
+    const bool ok = a.kind == Array::Kind::Bool || (a.kind == Array::Kind::Int && a.dtype == "|u1") ||
+                    (a.kind == Array::Kind::Float && a.from_json);
+    if (!ok)
+      fail(quoted(name) + " has dtype '" + printable(a.dtype) + "', expected bool ('|b1') or uint8 ('|u1')");
+    expect_shape(name, a, {rows, cols});
+    const size_t count = static_cast<size_t>(rows) * cols;
+    std::vector<uint8_t> out(count);
+    for (size_t k = 0; k < count; ++k) {
+      const double v = a.kind == Array::Kind::Float ? a.f.at(k) : static_cast<double>(a.i.at(k));
+      if (v != 0.0 && v != 1.0)
+        fail(quoted(name) + " has " + num(v) + position(a.shape, k) + ", expected 0 or 1");
+      out[k] = v == 1.0 ? 1 : 0;
+    }
+    return out;
+  }
+
+ private:
+  const Arrays& arrays_;
+};
+
+uint32_t dimension(const char* what, uint64_t v, const std::string& from) {
+  if (v == 0 || v > kMaxUnits)
+    fail(std::string(what) + " = " + std::to_string(v) + " (from array '" + from + "'), expected 1 to " +
+         std::to_string(kMaxUnits));
+  return static_cast<uint32_t>(v);
+}
+
+void check_layer(const LayerData& l, const char* suffix) {
+  const std::string names[3] = {std::string("pi_") + suffix, std::string("m_") + suffix,
+                                std::string("xi_") + suffix};
+  const std::vector<float>* arrays[3] = {&l.pi, &l.m, &l.xi};
+  const std::vector<uint64_t> shape = {l.rows, l.cols};
+  for (int a = 0; a < 3; ++a) {
+    if (arrays[a]->size() != l.size())
+      fail(quoted(names[a]) + " has " + std::to_string(arrays[a]->size()) + " values, expected " +
+           shape_string(shape));
+    for (size_t k = 0; k < l.size(); ++k) {
+      const float v = (*arrays[a])[k];
+      if (!std::isfinite(v))
+        fail(quoted(names[a]) + " has a non-finite value (" + num(v) + ")" + position(shape, k));
+      if (a == 0 && (v < 0.0f || v > 1.0f))
+        fail(quoted(names[a]) + " has " + num(v) + position(shape, k) + ", outside [0, 1]");
+      if (a == 2 && v < 0.0f)
+        fail(quoted(names[a]) + " has " + num(v) + position(shape, k) + ", expected >= 0");
+    }
+  }
+}
+
+void check_finite(const char* name, float v) {
+  if (!std::isfinite(v)) fail(std::string(name) + " is " + num(v) + ", expected a finite number");
+}
+
+}  // namespace
+
+std::string shape_string(const std::vector<uint64_t>& shape) {
+  std::string s = "(";
+  for (size_t d = 0; d < shape.size(); ++d) s += (d ? ", " : "") + std::to_string(shape[d]);
+  return s + (shape.size() == 1 ? ",)" : ")");
+}
+
+std::string printable(const std::string& s, size_t max) {
+  std::string out;
+  for (char c : s) {
+    if (out.size() >= max) {
+      out += "...";
+      break;
+    }
+    const auto u = static_cast<unsigned char>(c);
+    out += (u < 0x20 || u == 0x7f) ? '?' : c;
+  }
+  return out;
+}
+
+float to_f32(double v, const std::string& what) {
+  float out = 0;
+  if (!f32_of(v, out)) fail(what + " is " + num(v) + ", too large for float32");
+  return out;
+}
+
+std::string extension(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  const size_t dot = path.find_last_of('.');
+  if (dot == std::string::npos || (slash != std::string::npos && dot < slash)) return "";
+  std::string e = path.substr(dot);
+  for (char& c : e) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return e;
+}
+
+MsiParamsView msi_defaults() {
+  ModelData scratch = make_empty_model(3, 5, 2);
+  apply_msi_task(scratch);
+  return scratch.msi;
+}
+
+void validate(const ModelData& d) {
+  if (d.n == 0 || d.n_in == 0 || d.n_out == 0 || d.n > kMaxUnits || d.n_in > kMaxUnits || d.n_out > kMaxUnits)
+    fail("sizes N=" + std::to_string(d.n) + " NIn=" + std::to_string(d.n_in) + " NOut=" +
+         std::to_string(d.n_out) + " outside 1 to " + std::to_string(kMaxUnits));
+  if (d.input.rows != d.n || d.input.cols != d.n_in || d.recurrent.rows != d.n || d.recurrent.cols != d.n ||
+      d.output.rows != d.n_out || d.output.cols != d.n)
+    fail("layer shapes disagree with N=" + std::to_string(d.n) + " NIn=" + std::to_string(d.n_in) +
+         " NOut=" + std::to_string(d.n_out));
+  check_layer(d.input, "in");
+  check_layer(d.recurrent, "rec");
+  check_layer(d.output, "out");
+
+  const DynamicsView& y = d.dynamics;
+  check_finite("alpha", y.alpha);
+  check_finite("tau_ms", y.tau_ms);
+  check_finite("dt_ms", y.dt_ms);
+  check_finite("sigma_rec", y.sigma_rec);
+  check_finite("sigma_in", y.sigma_in);
+  check_finite("baseline", y.baseline);
+  if (!(y.alpha > 0.0f && y.alpha <= 1.0f)) fail("alpha is " + num(y.alpha) + ", expected 0 < alpha <= 1");
+  if (!(y.tau_ms > 0.0f)) fail("tau_ms is " + num(y.tau_ms) + ", expected > 0");
+  if (!(y.dt_ms > 0.0f)) fail("dt_ms is " + num(y.dt_ms) + ", expected > 0");
+  if (y.sigma_rec < 0.0f) fail("sigma_rec is " + num(y.sigma_rec) + ", expected >= 0");
+  if (y.sigma_in < 0.0f) fail("sigma_in is " + num(y.sigma_in) + ", expected >= 0");
+  const int readout = static_cast<int>(y.readout);
+  if (readout < 0 || readout > 2)
+    fail("readout is " + std::to_string(readout) + ", expected 0 (identity), 1 (softmax) or 2 (argmax)");
+  const int task = static_cast<int>(d.task);
+  if (task < 0 || task > 3)
+    fail("task is " + std::to_string(task) +
+         ", expected 0 (none), 1 (MSI), 2 (sequential MNIST, pixels) or 3 (sequential MNIST, rows)");
+
+  if (d.task == TaskKind::MSI) {
+    if (d.n_in != 5 || d.n_out != 2)
+      fail("task 1 (MSI) needs NIn = 5 and NOut = 2, the model has NIn = " + std::to_string(d.n_in) +
+           " and NOut = " + std::to_string(d.n_out));
+    const MsiParamsView& p = d.msi;
+    const std::pair<const char*, float> values[] = {
+        {"msi_fixation_ms", p.fixation_ms}, {"msi_stimulus_ms", p.stimulus_ms},
+        {"msi_decision_ms", p.decision_ms}, {"msi_boundary", p.boundary},
+        {"msi_rate_min", p.rate_min},       {"msi_rate_max", p.rate_max},
+        {"msi_target_hi", p.target_hi},     {"msi_target_lo", p.target_lo}};
+    for (const auto& [name, v] : values) check_finite(name, v);
+    if (p.fixation_ms < 0.0f) fail("msi_fixation_ms is " + num(p.fixation_ms) + ", expected >= 0");
+    if (!(p.stimulus_ms > 0.0f)) fail("msi_stimulus_ms is " + num(p.stimulus_ms) + ", expected > 0");
+    if (!(p.decision_ms > 0.0f)) fail("msi_decision_ms is " + num(p.decision_ms) + ", expected > 0");
+    if (!(p.rate_min < p.boundary && p.boundary < p.rate_max))
+      fail("msi_boundary " + num(p.boundary) + " must lie between msi_rate_min " + num(p.rate_min) +
+           " and msi_rate_max " + num(p.rate_max));
+  }
+
+  if (!d.input_mask.empty()) {
+    const std::vector<uint64_t> shape = {d.n, d.n_in};
+    if (d.input_mask.size() != static_cast<size_t>(d.n) * d.n_in)
+      fail("array 'input_mask' has " + std::to_string(d.input_mask.size()) + " values, expected " +
+           shape_string(shape));
+    for (size_t k = 0; k < d.input_mask.size(); ++k) {
+      if (d.input_mask[k] > 1)
+        fail("array 'input_mask' has " + std::to_string(d.input_mask[k]) + position(shape, k) +
+             ", expected 0 or 1");
+      if (d.input_mask[k] == 0 && d.input.pi[k] != 1.0f)
+        fail("array 'input_mask' marks" + position(shape, k).substr(3) + " absent but pi_in there is " +
+             num(d.input.pi[k]) + ", expected 1");
+    }
+  }
+
+  // Whatever else the runtime's verification checks.
+  try {
+    build_model_file(d);
+  } catch (const ModelError& e) {
+    fail(std::string("not a valid model: ") + e.what());
+  } catch (const std::invalid_argument& e) {
+    fail(std::string("not a valid model: ") + e.what());
+  }
+}
+
+ModelData assemble(const Arrays& arrays) {
+  for (const auto& [name, array] : arrays)
+    if (!known(name))
+      fail("unknown " + quoted(name) +
+           " (the names are pi_in m_in xi_in pi_rec m_rec xi_rec pi_out m_out xi_out, alpha tau_ms dt_ms "
+           "sigma_rec sigma_in baseline, and optional ones listed in the README)");
+  for (const char* name : kLayerNames)
+    if (!arrays.count(name)) fail(std::string("missing array '") + name + "'");
+  for (const char* name : kDynamicsNames)
+    if (!arrays.count(name)) fail(std::string("missing array '") + name + "'");
+
+  const Reader r(arrays);
+  const Array& rec = r.need("pi_rec");
+  if (rec.shape.size() != 2) fail("array 'pi_rec' has shape " + shape_string(rec.shape) + ", expected (N, N)");
+  const Array& in = r.need("pi_in");
+  if (in.shape.size() != 2) fail("array 'pi_in' has shape " + shape_string(in.shape) + ", expected (N, NIn)");
+  const Array& out = r.need("pi_out");
+  if (out.shape.size() != 2)
+    fail("array 'pi_out' has shape " + shape_string(out.shape) + ", expected (NOut, N)");
+  const uint32_t n = dimension("N", rec.shape[0], "pi_rec");
+  const uint32_t n_in = dimension("NIn", in.shape[1], "pi_in");
+  const uint32_t n_out = dimension("NOut", out.shape[0], "pi_out");
+
+  ModelData d;
+  d.n = n;
+  d.n_in = n_in;
+  d.n_out = n_out;
+  LayerData* layers[3] = {&d.input, &d.recurrent, &d.output};
+  const uint32_t rows[3] = {n, n, n_out};
+  const uint32_t cols[3] = {n_in, n, n};
+  for (int l = 0; l < 3; ++l) {
+    layers[l]->rows = rows[l];
+    layers[l]->cols = cols[l];
+    layers[l]->pi = r.floats(kLayerNames[3 * l], rows[l], cols[l]);
+    layers[l]->m = r.floats(kLayerNames[3 * l + 1], rows[l], cols[l]);
+    layers[l]->xi = r.floats(kLayerNames[3 * l + 2], rows[l], cols[l]);
+  }
+
+  DynamicsView& y = d.dynamics;
+  y.alpha = r.scalar("alpha");
+  y.tau_ms = r.scalar("tau_ms");
+  y.dt_ms = r.scalar("dt_ms");
+  y.sigma_rec = r.scalar("sigma_rec");
+  y.sigma_in = r.scalar("sigma_in");
+  y.baseline = r.scalar("baseline");
+  y.activation = Activation::ReLU;
+  if (r.find("readout")) {
+    const int64_t v = r.integer("readout");
+    if (v < 0 || v > 2)
+      fail("array 'readout' is " + std::to_string(v) + ", expected 0 (identity), 1 (softmax) or 2 (argmax)");
+    y.readout = static_cast<Readout>(v);
+  }
+  if (r.find("task")) {
+    const int64_t v = r.integer("task");
+    if (v < 0 || v > 3)
+      fail("array 'task' is " + std::to_string(v) +
+           ", expected 0 (none), 1 (MSI), 2 (sequential MNIST, pixels) or 3 (sequential MNIST, rows)");
+    d.task = static_cast<TaskKind>(v);
+  }
+  if (d.task == TaskKind::MSI) {
+    d.msi = msi_defaults();
+    float* fields[] = {&d.msi.fixation_ms, &d.msi.stimulus_ms, &d.msi.decision_ms, &d.msi.boundary,
+                       &d.msi.rate_min,    &d.msi.rate_max,    &d.msi.target_hi,   &d.msi.target_lo};
+    for (size_t k = 0; k < 8; ++k)
+      if (r.find(kMsiNames[k])) *fields[k] = r.scalar(kMsiNames[k]);
+  } else {
+    for (const char* name : kMsiNames)
+      if (r.find(name))
+        fail(std::string("array '") + name + "' is only used with task 1 (MSI), but task is " +
+             std::to_string(static_cast<int>(d.task)));
+  }
+  if (r.find("input_mask")) d.input_mask = r.mask("input_mask", n, n_in);
+  if (r.find("name")) d.name = r.string("name");
+
+  Provenance& p = d.provenance;
+  if (r.find("provenance_trainer_version")) p.trainer_version = r.string("provenance_trainer_version");
+  if (r.find("provenance_command")) p.command = r.string("provenance_command");
+  if (r.find("provenance_created")) p.created = r.string("provenance_created");
+  if (r.find("provenance_seed")) p.seed = r.unsigned_integer("provenance_seed");
+  const Array* names = r.find("provenance_metric_names");
+  const Array* values = r.find("provenance_metric_values");
+  if (names || values) {
+    if (!names) fail("array 'provenance_metric_values' without 'provenance_metric_names'");
+    if (!values) fail("array 'provenance_metric_names' without 'provenance_metric_values'");
+    if (names->kind != Array::Kind::String || names->shape.size() != 1)
+      fail("array 'provenance_metric_names' must be a 1-d array of strings, it has dtype '" +
+           printable(names->dtype) + "' and shape " + shape_string(names->shape));
+    if (values->kind != Array::Kind::Float || values->shape != names->shape)
+      fail("array 'provenance_metric_values' must be a float array of shape " + shape_string(names->shape) +
+           ", it has dtype '" + printable(values->dtype) + "' and shape " + shape_string(values->shape));
+    for (size_t k = 0; k < names->s.size(); ++k) p.metrics.push_back(Metric{names->s[k], values->f.at(k)});
+  }
+
+  validate(d);
+  return d;
+}
+
+}  // namespace sasrnn::conv::detail

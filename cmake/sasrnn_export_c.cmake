@@ -11,8 +11,8 @@
 #                   OUTPUT_DIR ${CMAKE_BINARY_DIR}/model SOURCE_VAR model_src)
 #   target_sources(app PRIVATE ${model_src})
 #   target_include_directories(app PRIVATE ${CMAKE_BINARY_DIR}/model)   # #include "msi_model.h"
-# SASRNN defaults to the target `sasrnn` when it exists (inside the sasrnn build), else to the
-# program `sasrnn` found on PATH or next to an installed package (SASRNN_EXECUTABLE).
+# SASRNN defaults to the target sasrnn::sasrnn (the program of an installed package, after
+# find_package(sasrnn)) or sasrnn (inside the sasrnn build).
 # HEADER_VAR / SOURCE_VAR name variables set in the caller's scope to the two paths.
 function(sasrnn_export_c)
   cmake_parse_arguments(E "" "MODEL;NAME;OUTPUT_DIR;SASRNN;LANGUAGE;HEADER_VAR;SOURCE_VAR" "" ${ARGN})
@@ -37,16 +37,12 @@ function(sasrnn_export_c)
     message(FATAL_ERROR "sasrnn_export_c: LANGUAGE is CXX or C, not '${E_LANGUAGE}'")
   endif()
   if(NOT E_SASRNN)
-    if(TARGET sasrnn)
+    if(TARGET sasrnn::sasrnn)
+      set(E_SASRNN sasrnn::sasrnn)
+    elseif(TARGET sasrnn)
       set(E_SASRNN sasrnn)
     else()
-      # installed next to sasrnnConfig.cmake (PREFIX/lib/cmake/sasrnn): PREFIX/bin first
-      get_filename_component(hint "${CMAKE_CURRENT_FUNCTION_LIST_DIR}/../../../bin" ABSOLUTE)
-      find_program(SASRNN_EXECUTABLE sasrnn HINTS ${hint})
-      if(NOT SASRNN_EXECUTABLE)
-        message(FATAL_ERROR "sasrnn_export_c: no sasrnn program found; pass SASRNN <path>")
-      endif()
-      set(E_SASRNN ${SASRNN_EXECUTABLE})
+      message(FATAL_ERROR "sasrnn_export_c: no sasrnn program; find_package(sasrnn) or pass SASRNN <path>")
     endif()
   endif()
   # A target name runs that target's file and depends on it; a path depends on the file.

@@ -1,5 +1,5 @@
 # Cortex-M examples: included by the top-level CMakeLists inside its tests block.
-# Builds the host side (model as a C array, host reference, comparison tool, QEMU plugin) and
+# Builds the host side (model as a C array by `sasrnn export-c`, host reference, comparison tool, QEMU plugin) and
 # registers, per QEMU board, CTest tests that cross-build the firmware, run it under QEMU with a
 # timeout and check it against the host:
 #   fw.<board>.build          configure + build firmware_examples/cortex_m with the toolchain file
@@ -60,7 +60,7 @@ foreach(board ${SASRNN_BOARDS})
   add_test(NAME fw.${board}.build
     COMMAND ${CMAKE_COMMAND} -DBOARD=${board} -DBINARY_DIR=${dir} -DSOURCE_DIR=${_fw_dir}
             -DTOOLCHAIN=${PROJECT_SOURCE_DIR}/cmake/arm-none-eabi.cmake
-            -DMODEL_SOURCE=${_fw_bin}/fw_model.cpp -DGENERATED=${CMAKE_BINARY_DIR}/generated
+            -DMODEL_SOURCE=${FW_MODEL_SOURCE} -DGENERATED=${CMAKE_BINARY_DIR}/generated
             -DEIGEN=${_fw_eigen} -DFLATBUFFERS=${_fw_fb} -DREPS=${reps} -P ${_fw_scripts}/build_firmware.cmake)
   set_tests_properties(fw.${board}.build PROPERTIES FIXTURES_SETUP fw_${board} LABELS "${_fw_labels}"
                        TIMEOUT 600 RESOURCE_LOCK fw_cross_build)

@@ -2,6 +2,9 @@
 // Reads an N=150 MSI model file, runs the 24 MSI conditions once each in MeanField mode and
 // prints the decisions and the number correct.
 //   usage: msi_installed MODEL.sasrnn [SEED]
+// Built with MSI_INSTALLED_EMBEDDED (msi_installed_embedded), the model is the C array that the
+// package's sasrnn_export_c() wrote at build time (msi_model.h), as in firmware:
+//   usage: msi_installed_embedded [SEED]
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -11,6 +14,10 @@
 #include <new>
 #include <sasrnn/sasrnn.hpp>
 #include <vector>
+
+#ifdef MSI_INSTALLED_EMBEDDED
+#include "msi_model.h"
+#endif
 
 namespace {
 
@@ -23,6 +30,16 @@ sasrnn::Network<150, 5, 2> g_net;  // about 1.4 KB of state; keep it off the sta
 }  // namespace
 
 int main(int argc, char** argv) {
+#ifdef MSI_INSTALLED_EMBEDDED
+  if (argc > 2) {
+    std::fprintf(stderr, "usage: %s [SEED]\n", argv[0]);
+    return 2;
+  }
+  const char* what = "the embedded model";
+  const unsigned char* model = msi_model;  // 16-byte aligned by sasrnn export-c
+  const size_t model_size = msi_model_size;
+  const char* seed_arg = argc == 2 ? argv[1] : nullptr;
+#else
   if (argc < 2 || argc > 3) {
     std::fprintf(stderr, "usage: %s MODEL.sasrnn [SEED]\n", argv[0]);
     return 2;
@@ -38,11 +55,16 @@ int main(int argc, char** argv) {
   std::unique_ptr<unsigned char[], AlignedDelete> buffer(
       new (std::align_val_t(16)) unsigned char[bytes.size() + 1]);
   std::copy(bytes.begin(), bytes.end(), buffer.get());
+  const char* what = argv[1];
+  const unsigned char* model = buffer.get();
+  const size_t model_size = bytes.size();
+  const char* seed_arg = argc == 3 ? argv[2] : nullptr;
+#endif
 
   sasrnn::ModelView view;
-  sasrnn::Status s = sasrnn::load<150, 5, 2>(buffer.get(), bytes.size(), view);
+  sasrnn::Status s = sasrnn::load<150, 5, 2>(model, model_size, view);
   if (s != sasrnn::Status::Ok) {
-    std::fprintf(stderr, "msi_installed: %s: %s\n", argv[1], sasrnn::status_message(s));
+    std::fprintf(stderr, "msi_installed: %s: %s\n", what, sasrnn::status_message(s));
     return 1;
   }
   namespace msi = sasrnn::msi;
@@ -50,7 +72,7 @@ int main(int argc, char** argv) {
   protocol.tau_ms = view.dynamics.tau_ms;
   protocol.baseline = view.dynamics.baseline;
   protocol.sigma_in = view.dynamics.sigma_in;
-  protocol.seed = argc == 3 ? std::strtoull(argv[2], nullptr, 10) : 1;
+  protocol.seed = seed_arg ? std::strtoull(seed_arg, nullptr, 10) : 1;
   sasrnn::Options opt;
   opt.mode = sasrnn::Mode::MeanField;
   opt.seed = protocol.seed;

@@ -11,9 +11,7 @@
 #include "platform.hpp"
 #include "sasrnn/model.hpp"
 #include "sasrnn/msi.hpp"
-
-extern const unsigned char sasrnn_msi_model[];
-extern const std::size_t sasrnn_msi_model_size;
+#include "sasrnn_msi_model.h"  // sasrnn export-c: the model as a C array
 
 namespace {
 fw::MsiNetwork g_net;

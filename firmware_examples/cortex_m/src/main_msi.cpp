@@ -1,12 +1,11 @@
-// msi_fw: the MSI example firmware. The model is linked in as a C array (fw_model.cpp, made at
-// build time by fw_model_tool embed). The exit code (0 = ran) comes back through semihosting.
+// msi_fw: the MSI example firmware. The model is linked in as a C array (sasrnn_msi_model.cpp
+// and .h, made at build time by `sasrnn export-c`). The exit code (0 = ran) comes back through
+// semihosting.
 #include <cstddef>
 
 #include "msi_app.hpp"
 #include "platform.hpp"
-
-extern const unsigned char sasrnn_msi_model[];
-extern const std::size_t sasrnn_msi_model_size;
+#include "sasrnn_msi_model.h"  // sasrnn export-c: the model as a C array
 
 #ifndef SASRNN_FW_REPS
 #define SASRNN_FW_REPS 2

@@ -11,9 +11,7 @@
 #include "msi_app.hpp"
 #include "platform.hpp"
 #include "sasrnn/host/msi_eval.hpp"
-
-extern const unsigned char sasrnn_msi_model[];
-extern const std::size_t sasrnn_msi_model_size;
+#include "sasrnn_msi_model.h"  // sasrnn export-c: the model as a C array
 
 #ifndef SASRNN_FW_REPS
 #define SASRNN_FW_REPS 2

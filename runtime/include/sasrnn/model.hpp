@@ -128,6 +128,7 @@ inline Status check_sparse(const fb::SparseLayer* l, uint32_t rows, uint32_t col
   s.type = static_cast<ValueType>(type);
   const uint64_t count = static_cast<uint64_t>(rows) * cols;
   Status st = sized(l->present(), (count + 7) / 8, s.present);
+  s.present_bytes = static_cast<uint32_t>((count + 7) / 8);
   if (st == Status::Ok) st = sized(l->m_start(), uint64_t{rows} + 1, s.m_start);
   if (st == Status::Ok) st = sized(l->pi_start(), uint64_t{rows} + 1, s.pi_start);
   if (st == Status::Ok) st = sized(l->xi_start(), uint64_t{rows} + 1, s.xi_start);

@@ -23,6 +23,10 @@
 #include "sasrnn/kernels.hpp"
 #include "sasrnn/rng.hpp"
 
+#if defined(__F16C__) && !defined(SASRNN_NO_SIMD)
+#include <immintrin.h>
+#endif
+
 namespace sasrnn {
 
 /// How a sparse layer stores its values (schema enum ValueType).
@@ -51,6 +55,7 @@ constexpr uint32_t kHasXi = 2u;
 struct SparseView {
   ValueType type = ValueType::F32;
   const uint8_t* present = nullptr;   ///< rows*cols bits, row-major, LSB first
+  uint32_t present_bytes = 0;         ///< length of `present`
   const uint8_t* cls = nullptr;       ///< 2 bits per stored connection
   const uint32_t* m_start = nullptr;  ///< rows + 1
   const uint32_t* pi_start = nullptr; ///< rows + 1
@@ -64,8 +69,12 @@ struct SparseView {
 
 namespace sparse {
 
-/// IEEE binary16 -> binary32, exact for every input (no hardware conversion needed).
+/// IEEE binary16 -> binary32, exact for every input (no hardware conversion needed; x86 hosts
+/// with F16C use the instruction, which gives the same value for every non-NaN half).
 inline float half_to_float(uint16_t h) {
+#if defined(__F16C__) && !defined(SASRNN_NO_SIMD)
+  return _cvtsh_ss(h);
+#endif
   const uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;
   const uint32_t exponent = (h >> 10) & 0x1Fu;
   const uint32_t mantissa = h & 0x3FFu;
@@ -117,6 +126,27 @@ inline bool bit(const uint8_t* bits, uint64_t k) { return ((bits[k >> 3] >> (k &
 
 inline uint32_t class_of(const uint8_t* cls, uint32_t s) { return (cls[s >> 2] >> ((s & 3u) * 2u)) & 3u; }
 
+/// The 32 bits of `bits` (length `bytes`) from bit k on; bits past the end read as 0.
+inline uint32_t bits32(const uint8_t* bits, uint32_t bytes, uint64_t k) {
+  const uint64_t b0 = k >> 3;
+  uint64_t w = 0;
+  for (uint32_t b = 0; b < 5 && b0 + b < bytes; ++b) w |= static_cast<uint64_t>(bits[b0 + b]) << (8 * b);
+  return static_cast<uint32_t>(w >> (k & 7u));
+}
+
+inline int lowest_bit(uint32_t w) {
+#if defined(__GNUC__)
+  return __builtin_ctz(w);
+#else
+  int n = 0;
+  while ((w & 1u) == 0) {
+    w >>= 1;
+    ++n;
+  }
+  return n;
+#endif
+}
+
 /// Calls f(j, cls, pi, m, xi) for every stored connection of `row`, in increasing column j;
 /// pi = 0 for classes without pi, xi = 0 for classes without xi.
 template <ValueType T, class F>
@@ -125,14 +155,19 @@ inline void for_each_in_row(const SparseView& s, uint32_t cols, uint32_t row, F&
   const float m_scale = T == ValueType::Q8 ? s.m_scale[row] : 0.0f;
   const float xi_scale = T == ValueType::Q8 ? s.xi_scale[row] : 0.0f;
   const uint64_t base = static_cast<uint64_t>(row) * cols;
-  for (uint32_t j = 0; j < cols; ++j) {
-    if (!bit(s.present, base + j)) continue;
-    const uint32_t c = class_of(s.cls, k);
-    const float pi = (c & kHasPi) != 0 ? decode_pi<T>(s.pi, kp++) : 0.0f;
-    const float m = decode_m<T>(s.m, k, m_scale);
-    const float xi = (c & kHasXi) != 0 ? decode_xi<T>(s.xi, kx++, xi_scale) : 0.0f;
-    ++k;
-    f(j, c, pi, m, xi);
+  for (uint32_t j0 = 0; j0 < cols; j0 += 32) {  // the set bits of the row, 32 columns at a time
+    uint32_t word = bits32(s.present, s.present_bytes, base + j0);
+    if (cols - j0 < 32) word &= (1u << (cols - j0)) - 1u;
+    while (word != 0) {
+      const uint32_t j = j0 + static_cast<uint32_t>(lowest_bit(word));
+      word &= word - 1u;
+      const uint32_t c = class_of(s.cls, k);
+      const float pi = (c & kHasPi) != 0 ? decode_pi<T>(s.pi, kp++) : 0.0f;
+      const float m = decode_m<T>(s.m, k, m_scale);
+      const float xi = (c & kHasXi) != 0 ? decode_xi<T>(s.xi, kx++, xi_scale) : 0.0f;
+      ++k;
+      f(j, c, pi, m, xi);
+    }
   }
 }
 
@@ -154,7 +189,7 @@ inline void moment_row(const SparseView& s, int row, const float* v, const float
   kernel::Lanes<float> ag, ad;
   visit_row(s, static_cast<uint32_t>(Cols), static_cast<uint32_t>(row),
             [&](uint32_t j, uint32_t, float pi, float m, float xi) {
-              if (v[j] == 0.0f) return;
+              // a silent unit's term is +-0: it leaves its lane unchanged (kernels.hpp)
               ag.a[j % kernel::kLanes] += dyn::sas_mean(pi, m) * v[j];
               ad.a[j % kernel::kLanes] += dyn::sas_var(pi, m, xi) * v2[j];
             });
@@ -168,32 +203,53 @@ inline float mean_row(const SparseView& s, int row, const float* v) {
   kernel::Lanes<float> acc;
   visit_row(s, static_cast<uint32_t>(Cols), static_cast<uint32_t>(row),
             [&](uint32_t j, uint32_t, float pi, float m, float) {
-              if (v[j] != 0.0f) acc.a[j % kernel::kLanes] += dyn::sas_mean(pi, m) * v[j];
+              acc.a[j % kernel::kLanes] += dyn::sas_mean(pi, m) * v[j];
             });
   return acc.total();
 }
 
 /// sum_j w_j v_j of one row with weights drawn from paper eq. 3, the draw of (row, j) from
-/// Counter{row * Cols + j, step, trial, stream} as in kernel::sampled_row(). Constant
-/// connections draw nothing; Bernoulli ones no normal; Gaussian ones no spike decision.
+/// Counter{row * Cols + j, step, trial, stream} as in kernel::sampled_row(). Silent presynaptic
+/// units are skipped; the others are drawn 8 at a time (kernel::philox8), then added in increasing
+/// j. Constant connections use no random word; Bernoulli ones no normal; Gaussian ones no spike.
 template <int Cols>
 inline float sampled_row(const SparseView& s, int row, const float* v, uint32_t step,
                          uint32_t trial, uint32_t stream, uint64_t seed) {
   kernel::Lanes<float> acc;
   const uint32_t first = static_cast<uint32_t>(row) * static_cast<uint32_t>(Cols);
+  struct Batch {
+    uint32_t index[8], j[8], c[8];
+    float pi[8], m[8], xi[8], v[8];
+    int n = 0;
+  } b;
+  kernel::Blocks8 words;
+  auto flush = [&] {
+    kernel::philox8(b.index, step, trial, stream, seed, words, b.n);
+    for (int l = 0; l < b.n; ++l) {
+      const uint32_t c = b.c[l];
+      float w = b.m[l];
+      if ((c & kHasPi) != 0 && uniform01(words.w[0][l]) < b.pi[l]) continue;  // the spike: w = 0
+      if ((c & kHasXi) != 0 && b.xi[l] != 0.0f)
+        w = w + std::sqrt(b.xi[l]) *
+                    kernel::normal_of_lane(seed, Counter{b.index[l], step, trial, stream}, words, l);
+      acc.a[b.j[l] % kernel::kLanes] += w * b.v[l];
+    }
+    b.n = 0;
+  };
   visit_row(s, static_cast<uint32_t>(Cols), static_cast<uint32_t>(row),
             [&](uint32_t j, uint32_t c, float pi, float m, float xi) {
               if (v[j] == 0.0f) return;
-              float w = m;
-              if (c != kConstant) {
-                const Counter ctr{first + j, step, trial, stream};
-                const Block b = random_block(seed, ctr);
-                if ((c & kHasPi) != 0 && uniform01(b.w[0]) < pi) return;  // the spike: w = 0
-                if ((c & kHasXi) != 0 && xi != 0.0f)
-                  w = w + std::sqrt(xi) * normal_from_block(seed, ctr, b);
-              }
-              acc.a[j % kernel::kLanes] += w * v[j];
+              const int l = b.n++;
+              b.index[l] = first + j;
+              b.j[l] = j;
+              b.c[l] = c;
+              b.pi[l] = pi;
+              b.m[l] = m;
+              b.xi[l] = xi;
+              b.v[l] = v[j];
+              if (b.n == 8) flush();
             });
+  if (b.n > 0) flush();
   return acc.total();
 }
 

@@ -377,9 +377,12 @@ TEST(Convert, DispatchAndRefusals) {
   }
   // convert_command: refuses to replace OUTPUT without --force, one line on stderr, exit 1
   std::ostringstream out, err;
-  conv::ConvertOptions o{fx("good.npz"), tmp("conv.json"), true};
+  conv::ConvertOptions o;
+  o.input = fx("good.npz");
+  o.output = tmp("conv.json");
+  o.force = true;
   ASSERT_EQ(conv::convert_command(o, out, err), 0) << err.str();
-  EXPECT_NE(out.str().find("N=12 NIn=5 NOut=2; wrote " + tmp("conv.json") + " (json, "), std::string::npos);
+  EXPECT_NE(out.str().find("N=12 NIn=5 NOut=2\nwrote " + tmp("conv.json") + " (json, "), std::string::npos);
   o.force = false;
   std::ostringstream out2, err2;
   EXPECT_EQ(conv::convert_command(o, out2, err2), 1);

@@ -33,6 +33,19 @@ void print_stats(std::ostream& out, const char* name, const std::string& shape, 
   out << line;
 }
 
+/// "dense f32" or "sparse q8, 18181 of 22500 stored (constant 830, Bernoulli 1339, Gaussian 6191, full 9821)"
+std::string storage(const LayerView& l) {
+  if (!l.is_sparse) return "dense f32";
+  const SparseView& s = l.sparse;
+  const uint32_t stored = s.m_start[l.rows];
+  uint32_t count[4] = {0, 0, 0, 0};
+  for (uint32_t k = 0; k < stored; ++k) ++count[sparse::class_of(s.cls, k)];
+  return std::string("sparse ") + value_type_name(s.type) + ", " + std::to_string(stored) + " of " +
+         std::to_string(static_cast<uint64_t>(l.rows) * l.cols) + " stored (constant " +
+         std::to_string(count[0]) + ", Bernoulli " + std::to_string(count[1]) + ", Gaussian " +
+         std::to_string(count[2]) + ", full " + std::to_string(count[3]) + ")";
+}
+
 std::string shape(const LayerData& l) { return std::to_string(l.rows) + "x" + std::to_string(l.cols); }
 
 }  // namespace
@@ -43,9 +56,12 @@ int inspect_command(const std::string& path, std::ostream& out, std::ostream& er
     const ModelData d = read_model(buf.data(), buf.size());
     const size_t connections = d.input.size() + d.recurrent.size() + d.output.size();
     out << "model:       " << (d.name.empty() ? "(unnamed)" : d.name) << "  [" << path << "]\n";
-    out << "format:      version " << kFormatVersion << ", " << buf.size() << " bytes, storage f32 dense, "
-        << std::fixed << std::setprecision(2) << static_cast<double>(buf.size()) / static_cast<double>(connections)
+    const uint32_t version = view.root->format_version();
+    out << "format:      version " << version << ", " << buf.size() << " bytes, " << std::fixed
+        << std::setprecision(2) << static_cast<double>(buf.size()) / static_cast<double>(connections)
         << " bytes per connection (" << connections << " connections)\n";
+    out << "storage:     input " << storage(view.input) << "; recurrent " << storage(view.recurrent)
+        << "; output " << storage(view.output) << "\n";
     out << std::defaultfloat << std::setprecision(6);
     out << "sizes:       N=" << d.n << " NIn=" << d.n_in << " NOut=" << d.n_out << "\n";
     const DynamicsView& y = d.dynamics;
@@ -89,7 +105,7 @@ int inspect_command(const std::string& path, std::ostream& out, std::ostream& er
 int verify_command(const std::string& path, std::ostream& out, std::ostream& err) {
   try {
     auto [buf, view] = load_model_file(path);
-    out << path << ": OK (format v" << kFormatVersion << ", N=" << view.n << " NIn=" << view.n_in
+    out << path << ": OK (format v" << view.root->format_version() << ", N=" << view.n << " NIn=" << view.n_in
         << " NOut=" << view.n_out << ", " << buf.size() << " bytes)\n";
     return 0;
   } catch (const std::exception& e) {

@@ -1,5 +1,7 @@
 #include "sasrnn/converter/convert.hpp"
 
+#include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <stdexcept>
 #include <system_error>
@@ -72,6 +74,47 @@ void export_model(const ModelData& model, const std::string& path) {
   write_file(path, buf.data(), buf.size());
 }
 
+namespace {
+
+LayerEncoding chosen_encoding(const ConvertOptions& o, const ModelData& d) {
+  LayerEncoding e = o.encoding.empty() ? d.recurrent.encoding : encoding_preset(o.encoding);
+  if (o.encoding.empty() && (d.input.encoding.sparse != e.sparse || d.output.encoding.sparse != e.sparse))
+    e = LayerEncoding{};  // mixed input layers: write dense unless told otherwise
+  if (o.values || o.prune || o.pi_zero || o.xi_zero) e.sparse = true;
+  if (o.values) e.values = *o.values;
+  if (o.prune) e.prune = *o.prune;
+  if (o.pi_zero) e.pi_zero = *o.pi_zero;
+  if (o.xi_zero) e.xi_zero = *o.xi_zero;
+  return e;
+}
+
+size_t connections(const ModelData& d) {
+  return d.input.size() + d.recurrent.size() + d.output.size();
+}
+
+std::string percent(double fraction) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.2f %%", 100.0 * fraction);
+  return b;
+}
+
+/// "18181 of 23550 connections stored (constant 830, Bernoulli 1339, Gaussian 6191, full 9821)"
+std::string stored_summary(const ModelData& d, const LayerEncoding& e) {
+  if (!e.sparse) return std::to_string(connections(d)) + " connections, all stored";
+  uint64_t stored = 0, count[4] = {0, 0, 0, 0};
+  for (const LayerData* l : {&d.input, &d.recurrent, &d.output}) {
+    const SparseData s = encode_sparse(*l, e);
+    stored += s.stored;
+    for (int c = 0; c < 4; ++c) count[c] += s.count[c];
+  }
+  return std::to_string(stored) + " of " + std::to_string(connections(d)) +
+         " connections stored (constant " + std::to_string(count[0]) + ", Bernoulli " +
+         std::to_string(count[1]) + ", Gaussian " + std::to_string(count[2]) + ", full " +
+         std::to_string(count[3]) + ")";
+}
+
+}  // namespace
+
 int convert_command(const ConvertOptions& o, std::ostream& out, std::ostream& err) {
   try {
     const Format from = format_of(o.input);
@@ -79,11 +122,92 @@ int convert_command(const ConvertOptions& o, std::ostream& out, std::ostream& er
     std::error_code ec;
     if (!o.force && std::filesystem::exists(o.output, ec))
       throw std::runtime_error(o.output + " exists (pass --force to replace it)");
-    const ModelData d = import_model(o.input);
-    export_model(d, o.output);
-    out << "read " << o.input << " (" << format_name(from) << ", " << file_size(o.input) << " bytes): N=" << d.n
-        << " NIn=" << d.n_in << " NOut=" << d.n_out << "; wrote " << o.output << " (" << format_name(to) << ", "
-        << file_size(o.output) << " bytes)\n";
+    const bool encodes = !o.encoding.empty() || o.values || o.prune || o.pi_zero || o.xi_zero;
+    if (encodes && to != Format::Sasrnn)
+      throw std::runtime_error("--encoding, --values, --prune, --pi-zero and --xi-zero apply to .sasrnn output only (" +
+                               std::string(format_name(to)) + " holds f32 values)");
+    const ModelData source = import_model(o.input);
+    out << "read " << o.input << " (" << format_name(from) << ", " << file_size(o.input)
+        << " bytes): N=" << source.n << " NIn=" << source.n_in << " NOut=" << source.n_out << "\n";
+    if (to != Format::Sasrnn) {
+      if (o.max_accuracy_drop)
+        throw std::runtime_error("--max-accuracy-drop applies to .sasrnn output only (" +
+                                 std::string(format_name(to)) + " output keeps every value)");
+      export_model(source, o.output);
+      out << "wrote " << o.output << " (" << format_name(to) << ", " << file_size(o.output)
+          << " bytes), values unchanged\n";
+      return 0;
+    }
+
+    const LayerEncoding enc = chosen_encoding(o, source);
+    const ModelData encoded = with_encoding(source, enc);
+    AlignedBuffer after;
+    try {
+      after = build_model_file(encoded);
+    } catch (const std::exception& e) {
+      throw std::runtime_error(o.output + ": " + e.what());
+    }
+    // the source as a runtime buffer (dense f32 when it came from .npz/.json)
+    const AlignedBuffer before = build_model_file(source);
+    const size_t conns = connections(source);
+    char ratio[160];
+    std::snprintf(ratio, sizeof ratio, "%zu -> %zu bytes (%.2fx smaller; %.2f bytes per connection)",
+                  before.size(), after.size(),
+                  static_cast<double>(before.size()) / static_cast<double>(after.size()),
+                  static_cast<double>(after.size()) / static_cast<double>(conns));
+    out << "encoding: " << enc.describe() << ": " << stored_summary(source, enc) << "\n";
+    out << "size: " << ratio << "\n";
+
+    // accuracy with the runtime: the source and the encoded model, same trials and seed
+    const bool lossless = !enc.sparse || (enc.values == ValueType::F32 && enc.prune >= 1.0f &&
+                                          enc.pi_zero == 0.0f && enc.xi_zero == 0.0f);
+    std::string why_not;
+    if (lossless) {
+      out << "accuracy: unchanged (lossless encoding: the runtime's results are bit for bit the source's)\n";
+      write_file(o.output, after.data(), after.size());
+      out << "wrote " << o.output << " (" << format_name(to) << ", " << after.size() << " bytes)\n";
+      return 0;
+    }
+    if (!o.evaluate) why_not = "no evaluator";
+    else if (o.eval_trials == 0) why_not = "--eval-trials 0";
+    else if (source.task != TaskKind::MSI) why_not = "not an MSI model";
+    if (why_not.empty()) {
+      ModelView vb, va;
+      load(before.data(), before.size(), vb);
+      load(after.data(), after.size(), va);
+      out << "accuracy on the MSI evaluation set (24 conditions x " << o.eval_trials
+          << " repetitions, seed " << o.eval_seed << ", dt 20 ms):\n";
+      std::string refused;
+      for (Mode mode : {Mode::MeanField, Mode::SampledPerStep}) {
+        double a0 = 0, a1 = 0;
+        try {
+          a0 = o.evaluate(vb, mode, o.eval_trials, o.eval_seed);
+          a1 = o.evaluate(va, mode, o.eval_trials, o.eval_seed);
+        } catch (const std::invalid_argument& e) {
+          why_not = e.what();
+          break;
+        }
+        const double drop = 100.0 * (a0 - a1);
+        char line[160];
+        std::snprintf(line, sizeof line, "  %-18s %s -> %s  (%+.2f pp)\n", mode_name(mode),
+                      percent(a0).c_str(), percent(a1).c_str(), drop == 0.0 ? 0.0 : -drop);
+        out << line << std::flush;
+        if (o.max_accuracy_drop && drop > *o.max_accuracy_drop + 1e-9 && refused.empty()) {
+          char r[200];
+          std::snprintf(r, sizeof r, "%s accuracy drops by %.2f pp (%s -> %s), more than --max-accuracy-drop %g",
+                        mode_name(mode), drop, percent(a0).c_str(), percent(a1).c_str(), *o.max_accuracy_drop);
+          refused = r;
+        }
+      }
+      if (!refused.empty()) throw std::runtime_error("refusing to write " + o.output + ": " + refused);
+    }
+    if (!why_not.empty()) {
+      if (o.max_accuracy_drop)
+        throw std::runtime_error("cannot check --max-accuracy-drop: accuracy not measured (" + why_not + ")");
+      out << "accuracy: not measured (" << why_not << ")\n";
+    }
+    write_file(o.output, after.data(), after.size());
+    out << "wrote " << o.output << " (" << format_name(to) << ", " << after.size() << " bytes)\n";
     return 0;
   } catch (const std::exception& e) {
     err << "sasrnn convert: " << e.what() << "\n";

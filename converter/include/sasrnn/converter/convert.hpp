@@ -1,10 +1,14 @@
-// `sasrnn convert INPUT OUTPUT`: format conversion between .sasrnn, .npz and .json.
+// `sasrnn convert INPUT OUTPUT`: format conversion between .sasrnn, .npz and .json, compact
+// encodings (compact.hpp) and the accuracy check of an encoded model.
 #pragma once
 
+#include <functional>
+#include <optional>
 #include <ostream>
 #include <string>
 
 #include "sasrnn/converter/npz.hpp"
+#include "sasrnn/network.hpp"
 
 namespace sasrnn::conv {
 
@@ -13,10 +17,28 @@ struct ConvertOptions {
   std::string input;   ///< .sasrnn, .npz or .json
   std::string output;  ///< .sasrnn, .npz or .json
   bool force = false;  ///< replace an existing OUTPUT
+
+  /// Encoding of a .sasrnn OUTPUT (encoding_preset() name); empty = the input's own encoding
+  /// (.sasrnn input) or dense. The overrides below apply on top and make the layers sparse.
+  std::string encoding;
+  std::optional<ValueType> values;
+  std::optional<float> prune, pi_zero, xi_zero;
+
+  /// Accuracy check: the MSI evaluation set (24 conditions x eval_trials) in MeanField and
+  /// SampledPerStep, source and encoded model with the same seed. 0 = no check.
+  uint32_t eval_trials = 100;
+  uint64_t eval_seed = 1;
+  /// Refuse to write a model that loses more than this (percentage points) in either mode.
+  std::optional<double> max_accuracy_drop;
+  /// Measures a model's accuracy (fraction of correct decisions) in a mode; throws
+  /// std::invalid_argument if the model cannot be evaluated. Supplied by the CLI (the MSI host
+  /// evaluator); without it no accuracy is measured.
+  std::function<double(const ModelView&, Mode, uint32_t trials, uint64_t seed)> evaluate;
 };
 
-/// Reads `input`, writes `output` (formats by extension), prints one line with N, NIn, NOut and
-/// the sizes before and after. On any error prints "sasrnn convert: <cause>" to `err` and returns 1.
+/// Reads `input`, encodes and writes `output` (formats by extension), and prints the sizes before
+/// and after, the encoding, and (MSI models, .sasrnn output) the accuracy change.
+/// On any error prints "sasrnn convert: <cause>" to `err` and returns 1; OUTPUT is then untouched.
 int convert_command(const ConvertOptions& options, std::ostream& out, std::ostream& err);
 
 }  // namespace sasrnn::conv

@@ -4,12 +4,25 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <random>
 #include <vector>
 
 #include "sasrnn/converter/model_file.hpp"
+#include "sasrnn/network.hpp"
 
 namespace sasrnn::test {
+
+/// The bits of a float, for bit-for-bit comparisons.
+inline uint32_t bits(float f) {
+  uint32_t b;
+  std::memcpy(&b, &f, sizeof b);
+  return b;
+}
+
+/// Every run mode of the network.
+inline constexpr Mode kModes[] = {Mode::MeanField, Mode::SampledPerStep, Mode::SampledPerTrial,
+                                  Mode::MeanWeights};
 
 /// Fills a layer with random hyperparameters covering every connection class in turn:
 /// absent (pi = 1), constant (pi = 0, xi = 0), Bernoulli only (xi = 0), Gaussian only (pi = 0),

@@ -22,14 +22,8 @@ using namespace sasrnn;
 
 namespace {
 
-uint32_t bits(float f) {
-  uint32_t b;
-  std::memcpy(&b, &f, sizeof b);
-  return b;
-}
-
-const Mode kModes[] = {Mode::MeanField, Mode::SampledPerStep, Mode::SampledPerTrial,
-                       Mode::MeanWeights};
+using test::bits;
+using test::kModes;
 
 /// Inputs of step t of a trial: the MSI stimulus most of the time, sometimes arbitrary values
 /// with exact zeros and negative entries (so the input layer's skip paths run too).

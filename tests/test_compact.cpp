@@ -25,14 +25,8 @@ using namespace sasrnn;
 
 namespace {
 
-uint32_t bits(float f) {
-  uint32_t b;
-  std::memcpy(&b, &f, sizeof b);
-  return b;
-}
-
-const Mode kModes[] = {Mode::MeanField, Mode::SampledPerStep, Mode::SampledPerTrial,
-                       Mode::MeanWeights};
+using test::bits;
+using test::kModes;
 
 /// Runs two networks (model a, model b) side by side on MSI trials and counts the steps at which
 /// h, z or y differ in any bit. Also returns the number of compared steps.

@@ -60,11 +60,7 @@ void export_model(const ModelData& model, const std::string& path) {
     case Format::Json: return write_json(model, path);
     case Format::Sasrnn: break;
   }
-  try {
-    detail::validate(model);
-  } catch (const std::exception& e) {
-    throw std::runtime_error(path + ": refusing to write an invalid model: " + e.what());
-  }
+  detail::validate_for_writing(model, path);
   AlignedBuffer buf;
   try {
     buf = build_model_file(model);

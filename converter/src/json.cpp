@@ -199,11 +199,7 @@ ModelData read_json(const std::string& path) {
 }
 
 void write_json(const ModelData& d, const std::string& path) {
-  try {
-    detail::validate(d);
-  } catch (const std::exception& e) {
-    throw std::runtime_error(path + ": refusing to write an invalid model: " + e.what());
-  }
+  detail::validate_for_writing(d, path);
   std::string out = "{\n";
   if (!d.name.empty()) out += "  \"name\": " + text(d.name) + ",\n";
   const DynamicsView& y = d.dynamics;

@@ -424,4 +424,12 @@ ModelData assemble(const Arrays& arrays) {
   return d;
 }
 
+void validate_for_writing(const ModelData& model, const std::string& path) {
+  try {
+    validate(model);
+  } catch (const std::exception& e) {
+    throw std::runtime_error(path + ": refusing to write an invalid model: " + e.what());
+  }
+}
+
 }  // namespace sasrnn::conv::detail

@@ -40,6 +40,9 @@ ModelData assemble(const Arrays& arrays);
 /// pi outside [0, 1], xi < 0, non-finite values, bad dynamics, MSI parameters or mask.
 void validate(const ModelData& model);
 
+/// validate() for a writer: throws "PATH: refusing to write an invalid model: <cause>".
+void validate_for_writing(const ModelData& model, const std::string& path);
+
 /// Rounds a double to the nearest float; throws if a finite value overflows float32.
 float to_f32(double v, const std::string& what);
 

@@ -697,11 +697,7 @@ ModelData read_npz(const std::string& path) {
 }
 
 void write_npz(const ModelData& d, const std::string& path) {
-  try {
-    detail::validate(d);
-  } catch (const std::exception& e) {
-    throw std::runtime_error(path + ": refusing to write an invalid model: " + e.what());
-  }
+  detail::validate_for_writing(d, path);
   std::vector<NpyOut> members;
   const LayerData* layers[3] = {&d.input, &d.recurrent, &d.output};
   const char* suffix[3] = {"in", "rec", "out"};

@@ -7,6 +7,9 @@
 #   fw.<board>.no_allocator   nm: no malloc/free/operator new/_sbrk in any image
 #   fw.<board>.footprint      runtime .text/.data/.bss against a baseline image; Network RAM
 #   fw.<board>.insn_count     exact instructions per step per mode (QEMU plugin) + icount check
+# With models/msi_n150_compact.sasrnn (sparse layers), also per board:
+#   fw.<board>.msi_compact_vs_host   msi_fw_compact on the board == msi_fw_compact_host
+#   fw.<board>.insn_count_compact    instructions per step of msi_count_compact(_o3)
 # Labels: firmware, no-sanitize (QEMU and the cross build are not sanitizer material).
 if(SASRNN_SANITIZE)
   return()
@@ -41,6 +44,13 @@ foreach(reps 1 2)
             -DOUT=${_fw_bin}/host_msi_r${reps}.txt -P ${_fw_scripts}/run_host.cmake)
   set_tests_properties(fw.host_reference.r${reps} PROPERTIES FIXTURES_SETUP fw_host_ref_r${reps}
                        LABELS "${_fw_labels}" TIMEOUT 300)
+  if(FW_COMPACT_MODEL_SOURCE)
+    add_test(NAME fw.host_reference_compact.r${reps}
+      COMMAND ${CMAKE_COMMAND} -DPROGRAM=$<TARGET_FILE:msi_fw_compact_host> -DREPS=${reps}
+              -DOUT=${_fw_bin}/host_msi_compact_r${reps}.txt -P ${_fw_scripts}/run_host.cmake)
+    set_tests_properties(fw.host_reference_compact.r${reps} PROPERTIES
+                         FIXTURES_SETUP fw_host_ref_compact_r${reps} LABELS "${_fw_labels}" TIMEOUT 300)
+  endif()
 endforeach()
 
 # The runtime as an installed package used by an outside project (firmware_examples/installed_app).
@@ -61,7 +71,8 @@ foreach(board ${SASRNN_BOARDS})
     COMMAND ${CMAKE_COMMAND} -DBOARD=${board} -DBINARY_DIR=${dir} -DSOURCE_DIR=${_fw_dir}
             -DTOOLCHAIN=${PROJECT_SOURCE_DIR}/cmake/arm-none-eabi.cmake
             -DMODEL_SOURCE=${FW_MODEL_SOURCE} -DGENERATED=${CMAKE_BINARY_DIR}/generated
-            -DEIGEN=${_fw_eigen} -DFLATBUFFERS=${_fw_fb} -DREPS=${reps} -P ${_fw_scripts}/build_firmware.cmake)
+            -DEIGEN=${_fw_eigen} -DFLATBUFFERS=${_fw_fb} -DREPS=${reps}
+            "-DCOMPACT_MODEL_SOURCE=${FW_COMPACT_MODEL_SOURCE}" -P ${_fw_scripts}/build_firmware.cmake)
   set_tests_properties(fw.${board}.build PROPERTIES FIXTURES_SETUP fw_${board} LABELS "${_fw_labels}"
                        TIMEOUT 600 RESOURCE_LOCK fw_cross_build)
 
@@ -72,9 +83,24 @@ foreach(board ${SASRNN_BOARDS})
   set_tests_properties(fw.${board}.msi_vs_host PROPERTIES FIXTURES_REQUIRED "fw_${board};fw_host_ref_r${reps}"
                        FIXTURES_SETUP fw_${board}_ran LABELS "${_fw_labels}" TIMEOUT 300)
 
+  set(elfs "${dir}/msi_fw.elf;${dir}/msi_count.elf;${dir}/msi_count_o3.elf;${dir}/footprint_fw.elf;${dir}/footprint_fw_os.elf")
+  set(footprint_fixtures "fw_${board};fw_${board}_ran")
+  if(FW_COMPACT_MODEL_SOURCE)
+    add_test(NAME fw.${board}.msi_compact_vs_host
+      COMMAND ${CMAKE_COMMAND} -DQEMU=${SASRNN_QEMU_ARM} -DMACHINE=${board} -DELF=${dir}/msi_fw_compact.elf
+              -DOUT=${dir}/msi_fw_compact.txt -DHOST_OUT=${_fw_bin}/host_msi_compact_r${reps}.txt
+              -DCOMPARE=$<TARGET_FILE:fw_compare> "-DCOMPARE_ARGS=--require-bit-identical" -DTIMEOUT=240
+              -P ${_fw_scripts}/run_msi.cmake)
+    set_tests_properties(fw.${board}.msi_compact_vs_host PROPERTIES
+                         FIXTURES_REQUIRED "fw_${board};fw_host_ref_compact_r${reps}"
+                         FIXTURES_SETUP fw_${board}_compact_ran LABELS "${_fw_labels}" TIMEOUT 300)
+    list(APPEND elfs ${dir}/msi_fw_compact.elf ${dir}/msi_count_compact.elf ${dir}/msi_count_compact_o3.elf)
+    list(APPEND footprint_fixtures fw_${board}_compact_ran)
+  endif()
+
   add_test(NAME fw.${board}.no_allocator
     COMMAND ${CMAKE_COMMAND} -DNM=${SASRNN_ARM_NM}
-            "-DELFS=${dir}/msi_fw.elf;${dir}/msi_count.elf;${dir}/msi_count_o3.elf;${dir}/footprint_fw.elf;${dir}/footprint_fw_os.elf"
+            "-DELFS=${elfs}"
             -P ${_fw_scripts}/check_no_alloc.cmake)
   set_tests_properties(fw.${board}.no_allocator PROPERTIES FIXTURES_REQUIRED fw_${board}
                        LABELS "${_fw_labels}" TIMEOUT 60)
@@ -82,7 +108,7 @@ foreach(board ${SASRNN_BOARDS})
   add_test(NAME fw.${board}.footprint
     COMMAND ${CMAKE_COMMAND} -DSIZE=${SASRNN_ARM_SIZE} -DDIR=${dir} -DBOARD=${board}
             -DRAM_BYTES_FROM=${dir}/msi_fw.txt -P ${_fw_scripts}/footprint.cmake)
-  set_tests_properties(fw.${board}.footprint PROPERTIES FIXTURES_REQUIRED "fw_${board};fw_${board}_ran"
+  set_tests_properties(fw.${board}.footprint PROPERTIES FIXTURES_REQUIRED "${footprint_fixtures}"
                        LABELS "${_fw_labels}" TIMEOUT 60)
 
   # SysTick runs at the board's system clock: 25 MHz on the mps2 FPGA images (40 ns), 20 MHz on
@@ -97,4 +123,14 @@ foreach(board ${SASRNN_BOARDS})
             -DOUT_DIR=${dir} -DTIMEOUT=240 -DTICK_NS=${tick_ns} -P ${_fw_scripts}/run_count.cmake)
   set_tests_properties(fw.${board}.insn_count PROPERTIES FIXTURES_REQUIRED fw_${board}
                        LABELS "${_fw_labels}" TIMEOUT 300)
+  if(FW_COMPACT_MODEL_SOURCE)
+    add_test(NAME fw.${board}.insn_count_compact
+      COMMAND ${CMAKE_COMMAND} -DQEMU=${SASRNN_QEMU_ARM} -DMACHINE=${board}
+              "-DELFS=${dir}/msi_count_compact.elf;${dir}/msi_count_compact_o3.elf"
+              -DNM=${SASRNN_ARM_NM} -DPLUGIN=$<TARGET_FILE:sasrnn_insn_plugin> -DCOMPARE=$<TARGET_FILE:fw_compare>
+              -DOUT_DIR=${dir} -DOUT_NAME=insn_count_compact.txt -DTIMEOUT=240 -DTICK_NS=${tick_ns}
+              -P ${_fw_scripts}/run_count.cmake)
+    set_tests_properties(fw.${board}.insn_count_compact PROPERTIES FIXTURES_REQUIRED fw_${board}
+                         LABELS "${_fw_labels}" TIMEOUT 300)
+  endif()
 endforeach()

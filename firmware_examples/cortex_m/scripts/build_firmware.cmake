@@ -1,5 +1,6 @@
 # cmake -DBOARD=... -DBINARY_DIR=... -DSOURCE_DIR=... -DTOOLCHAIN=... -DMODEL_SOURCE=...
-#       -DGENERATED=... -DEIGEN=... -DFLATBUFFERS=... -DREPS=... -P build_firmware.cmake
+#       -DGENERATED=... -DEIGEN=... -DFLATBUFFERS=... -DREPS=... [-DCOMPACT_MODEL_SOURCE=...]
+#       -P build_firmware.cmake
 # Configures (quick when cached) and builds the Cortex-M examples for one board.
 foreach(var BOARD BINARY_DIR SOURCE_DIR TOOLCHAIN MODEL_SOURCE GENERATED EIGEN FLATBUFFERS REPS)
   if(NOT DEFINED ${var})
@@ -27,6 +28,7 @@ execute_process(
           -DSASRNN_BOARD=${BOARD} -DSASRNN_MODEL_SOURCE=${MODEL_SOURCE}
           -DSASRNN_GENERATED_INCLUDE=${GENERATED} -DSASRNN_EIGEN_INCLUDE=${EIGEN}
           -DSASRNN_FLATBUFFERS_INCLUDE=${FLATBUFFERS} -DSASRNN_FW_REPS=${REPS}
+          "-DSASRNN_COMPACT_MODEL_SOURCE=${COMPACT_MODEL_SOURCE}"
   RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "configuring the firmware for ${BOARD} failed")

@@ -1,5 +1,5 @@
 # cmake -DQEMU=... -DMACHINE=... -DELFS=<a.elf;b.elf> -DNM=... -DPLUGIN=... -DCOMPARE=... -DOUT_DIR=...
-#       -DTIMEOUT=... -DTICK_NS=... -P run_count.cmake
+#       -DTIMEOUT=... -DTICK_NS=... [-DOUT_NAME=insn_count.txt] -P run_count.cmake
 # Runs msi_count under QEMU with the instruction-count plugin and -icount shift=0 (the virtual
 # clock advances 1 ns per instruction, so SysTick gives an independent count) and prints
 # instructions per step per mode.
@@ -26,5 +26,8 @@ foreach(elf ${ELFS})
   endif()
   string(APPEND all "${MACHINE} ${name}: instructions per network step (exact, QEMU plugin)\n${report}")
 endforeach()
-file(WRITE ${OUT_DIR}/insn_count.txt "${all}")
+if(NOT OUT_NAME)
+  set(OUT_NAME insn_count.txt)
+endif()
+file(WRITE ${OUT_DIR}/${OUT_NAME} "${all}")
 message("${all}")

@@ -24,7 +24,9 @@ void add_convert(CLI::App& app, int& status) {
   std::string names;
   for (const std::string& n : conv::encoding_names()) names += (names.empty() ? "" : ", ") + n;
   convert->add_option("--encoding", options->encoding,
-                      "Storage of a .sasrnn OUTPUT: dense (f32, format v1); sparse-f32 (by "
+                      "Storage of a .sasrnn OUTPUT: dense (f32, format v1); dense-moments (dense "
+                      "f32 plus precomputed mu and var, format v2: same results bit for bit, "
+                      "faster MeanField and MeanWeights, larger file); sparse-f32 (by "
                       "connection class, absent ones dropped; lossless); f16; q8 (pi/255, m and xi "
                       "with a scale per row); compact (q8, prune pi>=0.9, pi<=0.01 -> 0, "
                       "xi<=1e-5 -> 0). Default: the input's own encoding")

@@ -120,6 +120,57 @@ void all_modes(const conv::ModelData& d, const std::string& what, uint32_t trial
   EXPECT_EQ(compared, 4 * 2 * 2 * static_cast<int>(trials) * steps) << what;
 }
 
+/// The model with precomputed moments (mu, var) in every layer: the network reads them in
+/// MeanField and MeanWeights. Checks that they are really there.
+conv::ModelData with_moments(const conv::ModelData& d) {
+  conv::ModelData m = conv::with_encoding(d, conv::encoding_preset("dense-moments"));
+  const conv::AlignedBuffer buf = conv::build_model_file(m);
+  ModelView view;
+  EXPECT_EQ(load(buf.data(), buf.size(), view), Status::Ok);
+  EXPECT_TRUE(view.input.has_moments() && view.recurrent.has_moments() && view.output.has_moments());
+  return m;
+}
+
+/// Runs the model with and without precomputed moments side by side, every mode: h, r, z and y
+/// equal bit for bit after every step.
+template <int N, int NIn, int NOut>
+void moments_equal_plain(const conv::ModelData& d, const std::string& what, int steps) {
+  const conv::AlignedBuffer plain = conv::build_model_file(d);
+  const conv::AlignedBuffer with = conv::build_model_file(with_moments(d));
+  ModelView vp, vm;
+  ASSERT_EQ((load<N, NIn, NOut>(plain.data(), plain.size(), vp)), Status::Ok);
+  ASSERT_EQ((load<N, NIn, NOut>(with.data(), with.size(), vm)), Status::Ok);
+  ASSERT_FALSE(vp.recurrent.has_moments());
+  ASSERT_TRUE(vm.recurrent.has_moments());
+  for (Mode mode : kModes) {
+    Options opt;
+    opt.mode = mode;
+    opt.seed = 77;
+    Network<N, NIn, NOut> a, b;
+    ASSERT_EQ(a.bind(vp, opt), Status::Ok);
+    ASSERT_EQ(b.bind(vm, opt), Status::Ok);
+    std::mt19937 gen(5);
+    std::uniform_real_distribution<float> u(-1.0f, 1.5f);
+    for (uint32_t trial = 0; trial < 3; ++trial) {
+      a.reset(trial);
+      b.reset(trial);
+      for (int t = 0; t < steps; ++t) {
+        typename Network<N, NIn, NOut>::Input x;
+        for (int j = 0; j < NIn; ++j) x[j] = gen() % 4 == 0 ? 0.0f : u(gen);
+        ASSERT_EQ(a.step(x), Status::Ok);
+        ASSERT_EQ(b.step(x), Status::Ok);
+        for (int i = 0; i < N; ++i)
+          ASSERT_EQ(bits(a.state()[i]), bits(b.state()[i]))
+              << what << " " << mode_name(mode) << " trial " << trial << " step " << t << " h[" << i << "]";
+        for (int k = 0; k < NOut; ++k) {
+          ASSERT_EQ(bits(a.z()[k]), bits(b.z()[k])) << what << " " << mode_name(mode) << " step " << t;
+          ASSERT_EQ(bits(a.output()[k]), bits(b.output()[k])) << what << " " << mode_name(mode);
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 
 TEST(BitExact, KernelsAreTheOnesExpected) {
@@ -183,4 +234,36 @@ TEST(BitExact, ShippedModel) {
   }
   all_modes<150, 5, 2>(d, "shipped N=150", 3, 90);
   all_modes<32, 5, 2>(bench::msi_like_model(32, 9, &d), "resampled N=32", 4, 90);
+}
+
+// Precomputed moments (format version 2, `--encoding dense-moments`): MeanField and MeanWeights
+// read mu and var instead of pi, m, xi and must give the same results bit for bit, against the
+// reference and against the same model without moments; the sampled modes are unchanged.
+TEST(BitExact, PrecomputedMomentsOddSizes) {
+  const conv::ModelData d13 = test::mixed_model(13, 5, 2, 21);
+  all_modes<13, 5, 2>(with_moments(d13), "moments mixed N=13", 6, 40);
+  moments_equal_plain<13, 5, 2>(d13, "moments mixed N=13", 40);
+  conv::ModelData d24 = test::mixed_model(24, 3, 4, 8);
+  d24.dynamics.readout = Readout::Softmax;
+  all_modes<24, 3, 4>(with_moments(d24), "moments softmax N=24", 4, 30);
+  moments_equal_plain<24, 3, 4>(d24, "moments softmax N=24", 30);
+  const conv::ModelData d64 = test::mixed_model(64, 5, 2, 5);
+  all_modes<64, 5, 2>(with_moments(d64), "moments mixed N=64", 4, 60);
+  moments_equal_plain<64, 5, 2>(d64, "moments mixed N=64", 60);
+}
+
+TEST(BitExact, PrecomputedMomentsN150) {
+  const conv::ModelData d = bench::msi_like_model(150, 4);
+  all_modes<150, 5, 2>(with_moments(d), "moments msi-like N=150", 4, 90);
+  moments_equal_plain<150, 5, 2>(d, "moments msi-like N=150", 90);
+  const std::string path = std::string(SASRNN_SOURCE_DIR) + "/models/msi_n150.sasrnn";
+  conv::ModelData shipped;
+  try {
+    const conv::AlignedBuffer buf = conv::read_file(path);
+    shipped = conv::read_model(buf.data(), buf.size());
+  } catch (const std::exception& e) {
+    GTEST_SKIP() << "no shipped model: " << e.what();
+  }
+  all_modes<150, 5, 2>(with_moments(shipped), "moments shipped N=150", 3, 90);
+  moments_equal_plain<150, 5, 2>(shipped, "moments shipped N=150", 90);
 }

@@ -129,4 +129,4 @@ TEST_P(NoHeapEncoding, LoadAndThousandStepsInEveryMode) {
   EXPECT_NE(checksum, 0.0f);
 }
 
-INSTANTIATE_TEST_SUITE_P(Encodings, NoHeapEncoding, ::testing::Values("dense", "f16", "compact"));
+INSTANTIATE_TEST_SUITE_P(Encodings, NoHeapEncoding, ::testing::Values("dense", "dense-moments", "f16", "compact"));

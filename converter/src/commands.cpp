@@ -35,7 +35,7 @@ void print_stats(std::ostream& out, const char* name, const std::string& shape, 
 
 /// "dense f32" or "sparse q8, 18181 of 22500 stored (constant 830, Bernoulli 1339, Gaussian 6191, full 9821)"
 std::string storage(const LayerView& l) {
-  if (!l.is_sparse) return "dense f32";
+  if (!l.is_sparse) return l.has_moments() ? "dense f32 + moments" : "dense f32";
   const SparseView& s = l.sparse;
   const uint32_t stored = s.m_start[l.rows];
   uint32_t count[4] = {0, 0, 0, 0};

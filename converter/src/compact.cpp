@@ -11,7 +11,7 @@
 namespace sasrnn::conv {
 
 std::string LayerEncoding::describe() const {
-  if (!sparse) return "dense f32";
+  if (!sparse) return moments ? "dense f32 + moments" : "dense f32";
   std::ostringstream s;
   s << "sparse " << value_type_name(values);
   if (prune < 1.0f || pi_zero > 0.0f || xi_zero > 0.0f) {
@@ -32,13 +32,17 @@ std::string LayerEncoding::describe() const {
 }
 
 const std::vector<std::string>& encoding_names() {
-  static const std::vector<std::string> names{"dense", "sparse-f32", "f16", "q8", "compact"};
+  static const std::vector<std::string> names{"dense", "dense-moments", "sparse-f32", "f16", "q8", "compact"};
   return names;
 }
 
 LayerEncoding encoding_preset(const std::string& name) {
   LayerEncoding e;
   if (name == "dense") return e;
+  if (name == "dense-moments") {
+    e.moments = true;
+    return e;
+  }
   e.sparse = true;
   if (name == "sparse-f32") return e;
   if (name == "f16") {

@@ -76,7 +76,10 @@ LayerEncoding chosen_encoding(const ConvertOptions& o, const ModelData& d) {
   LayerEncoding e = o.encoding.empty() ? d.recurrent.encoding : encoding_preset(o.encoding);
   if (o.encoding.empty() && (d.input.encoding.sparse != e.sparse || d.output.encoding.sparse != e.sparse))
     e = LayerEncoding{};  // mixed input layers: write dense unless told otherwise
-  if (o.values || o.prune || o.pi_zero || o.xi_zero) e.sparse = true;
+  if (o.values || o.prune || o.pi_zero || o.xi_zero) {
+    if (o.encoding.empty()) e.moments = false;  // a dense-moments input made sparse
+    e.sparse = true;
+  }
   if (o.values) e.values = *o.values;
   if (o.prune) e.prune = *o.prune;
   if (o.pi_zero) e.pi_zero = *o.pi_zero;

@@ -88,6 +88,16 @@ void check_layer(const LayerData& l, uint32_t rows, uint32_t cols, const char* n
 }
 
 flatbuffers::Offset<fb::Layer> write_layer(flatbuffers::FlatBufferBuilder& fbb, const LayerData& l) {
+  if (l.encoding.sparse && l.encoding.moments)
+    throw std::invalid_argument("precomputed moments are for dense layers only (not with a sparse encoding)");
+  if (!l.encoding.sparse && l.encoding.moments) {  // exactly what load() recomputes
+    std::vector<float> mu(l.size()), var(l.size());
+    for (size_t k = 0; k < l.size(); ++k) {
+      mu[k] = dyn::sas_mean(l.pi[k], l.m[k]);
+      var[k] = dyn::sas_var(l.pi[k], l.m[k], l.xi[k]);
+    }
+    return fb::CreateLayerDirect(fbb, l.rows, l.cols, &l.pi, &l.m, &l.xi, 0, &mu, &var);
+  }
   if (!l.encoding.sparse) return fb::CreateLayerDirect(fbb, l.rows, l.cols, &l.pi, &l.m, &l.xi);
   const SparseData s = encode_sparse(l, l.encoding);
   const bool q8 = s.values == ValueType::Q8;
@@ -106,6 +116,7 @@ LayerData read_layer(const LayerView& v) {
     l.pi.assign(v.pi, v.pi + count);
     l.m.assign(v.m, v.m + count);
     l.xi.assign(v.xi, v.xi + count);
+    l.encoding.moments = v.has_moments();
     return l;
   }
   l.pi.assign(count, 1.0f);  // absent
@@ -158,8 +169,10 @@ AlignedBuffer build_model_file(const ModelData& d) {
       fb::CreateProvenanceDirect(fbb, pv.trainer_version.c_str(), pv.seed, pv.command.c_str(),
                                  pv.created.c_str(), &metrics);
   const auto name = fbb.CreateString(d.name);
-  const bool sparse = d.input.encoding.sparse || d.recurrent.encoding.sparse || d.output.encoding.sparse;
-  const auto root = fb::CreateModel(fbb, sparse ? kFormatVersion : kFormatVersionDense, d.n, d.n_in, d.n_out, input, recurrent,
+  bool v2 = false;  // version 2 features: sparse layers, precomputed moments
+  for (const LayerData* l : {&d.input, &d.recurrent, &d.output})
+    v2 = v2 || l->encoding.sparse || l->encoding.moments;
+  const auto root = fb::CreateModel(fbb, v2 ? kFormatVersion : kFormatVersionDense, d.n, d.n_in, d.n_out, input, recurrent,
                                     output, dynamics, mask, task, provenance, name);
   fb::FinishModelBuffer(fbb, root);
   AlignedBuffer out(fbb.GetBufferPointer(), fbb.GetSize());

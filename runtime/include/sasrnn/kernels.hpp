@@ -190,6 +190,92 @@ inline void moment_rows(const float* pi, const float* m, const float* xi, const 
 #endif
 }
 
+// Rows with precomputed moments (a dense layer that stores mu and var, model.hpp): the same
+// terms as mean_rows()/moment_rows(), which compute mu and var as they read pi, m, xi with the
+// same IEEE operations that produced the stored values (load() checks them bit for bit), summed in
+// the same lanes and the same tree. So the results are bit for bit those of the pi/m/xi kernels;
+// only the reads (two arrays instead of three) and the arithmetic per connection change.
+
+/// mean_rows() from precomputed mu: out[r] = sum_j mu_j v_j for R consecutive rows.
+template <int Cols, int R>
+inline void mean_rows_precomputed(const float* mu, const float* v, float* out) {
+#if SASRNN_KERNELS_AVX2
+  __m256 s[R];
+  for (int r = 0; r < R; ++r) s[r] = _mm256_setzero_ps();
+  int j = 0;
+  for (; j + kLanes <= Cols; j += kLanes) {
+    const __m256 vv = _mm256_loadu_ps(v + j);
+    for (int r = 0; r < R; ++r)
+      s[r] = _mm256_add_ps(s[r], _mm256_mul_ps(_mm256_loadu_ps(mu + r * Cols + j), vv));
+  }
+  if constexpr (Cols % kLanes != 0) {
+    const __m256i k = tail_mask(Cols % kLanes);
+    const __m256 vv = _mm256_maskload_ps(v + j, k);
+    for (int r = 0; r < R; ++r)
+      s[r] = _mm256_add_ps(s[r], _mm256_mul_ps(_mm256_maskload_ps(mu + r * Cols + j, k), vv));
+  }
+  for (int r = 0; r < R; ++r) {
+    Lanes<float> acc;
+    _mm256_storeu_ps(acc.a, s[r]);
+    out[r] = acc.total();
+  }
+#else
+  for (int r = 0; r < R; ++r) {
+    Lanes<float> acc;
+    const float* u = mu + r * Cols;
+    for (int j = 0; j < Cols; ++j)
+      if (v[j] != 0.0f) acc.a[j % kLanes] += u[j] * v[j];
+    out[r] = acc.total();
+  }
+#endif
+}
+
+/// moment_rows() from precomputed mu and var: g[r] = sum_j mu_j v_j, d2[r] = sum_j var_j v2_j.
+template <int Cols, int R>
+inline void moment_rows_precomputed(const float* mu, const float* var, const float* v,
+                                    const float* v2, float* g, float* d2) {
+#if SASRNN_KERNELS_AVX2
+  __m256 sg[R], sd[R];
+  for (int r = 0; r < R; ++r) sg[r] = sd[r] = _mm256_setzero_ps();
+  int j = 0;
+  for (; j + kLanes <= Cols; j += kLanes) {
+    const __m256 vv = _mm256_loadu_ps(v + j), vv2 = _mm256_loadu_ps(v2 + j);
+    for (int r = 0; r < R; ++r) {
+      sg[r] = _mm256_add_ps(sg[r], _mm256_mul_ps(_mm256_loadu_ps(mu + r * Cols + j), vv));
+      sd[r] = _mm256_add_ps(sd[r], _mm256_mul_ps(_mm256_loadu_ps(var + r * Cols + j), vv2));
+    }
+  }
+  if constexpr (Cols % kLanes != 0) {
+    const __m256i k = tail_mask(Cols % kLanes);
+    const __m256 vv = _mm256_maskload_ps(v + j, k), vv2 = _mm256_maskload_ps(v2 + j, k);
+    for (int r = 0; r < R; ++r) {
+      sg[r] = _mm256_add_ps(sg[r], _mm256_mul_ps(_mm256_maskload_ps(mu + r * Cols + j, k), vv));
+      sd[r] = _mm256_add_ps(sd[r], _mm256_mul_ps(_mm256_maskload_ps(var + r * Cols + j, k), vv2));
+    }
+  }
+  for (int r = 0; r < R; ++r) {
+    Lanes<float> ag, ad;
+    _mm256_storeu_ps(ag.a, sg[r]);
+    _mm256_storeu_ps(ad.a, sd[r]);
+    g[r] = ag.total();
+    d2[r] = ad.total();
+  }
+#else
+  for (int r = 0; r < R; ++r) {
+    Lanes<float> ag, ad;
+    const float* u = mu + r * Cols;
+    const float* w = var + r * Cols;
+    for (int j = 0; j < Cols; ++j) {
+      if (v[j] == 0.0f) continue;
+      ag.a[j % kLanes] += u[j] * v[j];
+      ad.a[j % kLanes] += w[j] * v2[j];
+    }
+    g[r] = ag.total();
+    d2[r] = ad.total();
+  }
+#endif
+}
+
 // ---------------------------------------------------------------------------------------------
 // Random words in batches: Philox4x32-10 of 8 counters at once, the same words as random_block().
 // ---------------------------------------------------------------------------------------------

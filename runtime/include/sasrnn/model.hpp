@@ -4,7 +4,9 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
+#include "sasrnn/dynamics.hpp"
 #include "sasrnn/sasrnn_generated.h"
 #include "sasrnn/sparse.hpp"
 #include "sasrnn/status.hpp"
@@ -12,7 +14,8 @@
 namespace sasrnn {
 
 /// The newest model file format version this runtime reads: 1 = dense f32 layers only,
-/// 2 = layers may be sparse (sparse.hpp). The converter writes 1 unless a layer is sparse.
+/// 2 = layers may be sparse (sparse.hpp) or carry precomputed moments. The converter writes 1
+/// unless a layer is sparse or has moments.
 constexpr uint32_t kFormatVersion = 2;
 constexpr uint32_t kFormatVersionDense = 1;
 
@@ -25,14 +28,19 @@ enum class TaskKind : uint8_t { None = 0, MSI = 1, SeqMNISTPixel = 2, SeqMNISTRo
 
 /// One layer's hyperparameters, read in place: row-major rows x cols, (i, j) = from j to i.
 /// Dense layers have pi/m/xi (f32); sparse ones (format version 2) have `sparse` instead.
+/// A dense layer may also have its precomputed moments mu = (1 - pi) m and
+/// var = (1 - pi)(xi + pi m m) (format version 2; load() checks every value bit for bit).
 struct LayerView {
   uint32_t rows = 0;
   uint32_t cols = 0;
   const float* pi = nullptr;
   const float* m = nullptr;
   const float* xi = nullptr;
+  const float* mu = nullptr;   ///< dyn::sas_mean(pi, m), or null
+  const float* var = nullptr;  ///< dyn::sas_var(pi, m, xi), or null (null exactly when mu is)
   bool is_sparse = false;
   SparseView sparse;
+  bool has_moments() const { return mu != nullptr; }
   /// Calls f(j, pi, m, xi) for every connection of `row` that is present (pi < 1 in a dense
   /// layer), in increasing column, with its decoded values.
   template <class F>
@@ -179,12 +187,39 @@ inline Status check_sparse(const fb::SparseLayer* l, uint32_t rows, uint32_t col
   return values;
 }
 
+inline bool same_bits(float a, float b) {
+  uint32_t x, y;
+  std::memcpy(&x, &a, sizeof x);
+  std::memcpy(&y, &b, sizeof y);
+  return x == y;
+}
+
+/// Verifies the precomputed moments of a dense layer whose pi/m/xi are verified: both or neither,
+/// version 2, sizes, alignment, and every value bit for bit as dyn::sas_mean/sas_var compute it.
+inline Status check_moments(const fb::Layer* l, uint32_t count, uint32_t version, LayerView& out) {
+  if (l->mu() == nullptr && l->var() == nullptr) return Status::Ok;
+  if (l->mu() == nullptr || l->var() == nullptr) return Status::MissingField;
+  if (version < 2) return Status::BadMoments;  // moments exist from version 2 on
+  const float *mu = nullptr, *var = nullptr;
+  Status s = check_array(l->mu(), count, mu);
+  if (s == Status::Ok) s = check_array(l->var(), count, var);
+  if (s != Status::Ok) return s;
+  for (uint32_t k = 0; k < count; ++k)
+    if (!same_bits(mu[k], dyn::sas_mean(out.pi[k], out.m[k])) ||
+        !same_bits(var[k], dyn::sas_var(out.pi[k], out.m[k], out.xi[k])))
+      return Status::BadMoments;
+  out.mu = mu;
+  out.var = var;
+  return Status::Ok;
+}
+
 inline Status check_layer(const fb::Layer* l, uint32_t rows, uint32_t cols, uint32_t version,
                           LayerView& out) {
   if (l == nullptr) return Status::MissingField;
   if (l->rows() != rows || l->cols() != cols) return Status::BadDimensions;
   if (l->sparse() != nullptr) {
-    if (version < 2 || l->pi() != nullptr || l->m() != nullptr || l->xi() != nullptr)
+    if (version < 2 || l->pi() != nullptr || l->m() != nullptr || l->xi() != nullptr ||
+        l->mu() != nullptr || l->var() != nullptr)
       return Status::BadSparse;  // sparse layers exist from version 2 on, and replace pi/m/xi
     out.rows = rows;
     out.cols = cols;
@@ -202,7 +237,7 @@ inline Status check_layer(const fb::Layer* l, uint32_t rows, uint32_t cols, uint
     s = check_values(out.pi[k], out.m[k], out.xi[k]);
     if (s != Status::Ok) return s;
   }
-  return Status::Ok;
+  return check_moments(l, count, version, out);
 }
 
 inline Status check_dynamics(const fb::Dynamics* d, DynamicsView& out) {
@@ -283,6 +318,7 @@ inline Status check_mask(const flatbuffers::Vector<uint8_t>* mask, ModelView& ou
 /// Verifies `buffer` as a sasrnn model and fills `view` with in-place pointers.
 /// Checks, in order: null, 16-byte alignment, size, identifier, FlatBuffers structure, version,
 /// dimensions, array sizes and alignment, value ranges (pi in [0,1], xi >= 0, all finite),
+/// precomputed moments (equal bit for bit to those of pi, m, xi),
 /// dynamics, task, input mask. Allocates nothing; never reads outside [buffer, buffer + size).
 inline Status load(const uint8_t* buffer, size_t size, ModelView& view) {
   view = ModelView{};

@@ -215,7 +215,10 @@ class Network {
       return;
     }
     const ptrdiff_t o = static_cast<ptrdiff_t>(i) * Cols;
-    kernel::moment_rows<Cols, R>(l.pi + o, l.m + o, l.xi + o, v, v2, g, d2);
+    if (l.has_moments())  // the same sums from the stored mu and var (bit for bit)
+      kernel::moment_rows_precomputed<Cols, R>(l.mu + o, l.var + o, v, v2, g, d2);
+    else
+      kernel::moment_rows<Cols, R>(l.pi + o, l.m + o, l.xi + o, v, v2, g, d2);
   }
 
   /// sum_j mu_j v_j of rows [i, i + R) of layer `l` (MeanWeights), dense or sparse.
@@ -226,7 +229,10 @@ class Network {
       return;
     }
     const ptrdiff_t o = static_cast<ptrdiff_t>(i) * Cols;
-    kernel::mean_rows<Cols, R>(l.pi + o, l.m + o, v, out);
+    if (l.has_moments())
+      kernel::mean_rows_precomputed<Cols, R>(l.mu + o, v, out);
+    else
+      kernel::mean_rows<Cols, R>(l.pi + o, l.m + o, v, out);
   }
 
   /// Row `row` of layer `l` (`Cols` columns) with weights drawn from paper eq. 3; `a` lists the

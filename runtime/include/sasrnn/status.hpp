@@ -31,9 +31,10 @@ enum class Status : uint8_t {
   BadOption,           ///< run options are invalid (e.g. alpha override outside (0, 1])
   NotBound,            ///< network used before a successful bind()
   BadSparse,           ///< a sparse layer's bitmap, classes or row offsets are inconsistent
+  BadMoments,          ///< precomputed mu/var differ from (1 - pi) m and (1 - pi)(xi + pi m m), or in a version 1 file
 };
 
-constexpr int kStatusCount = static_cast<int>(Status::BadSparse) + 1;
+constexpr int kStatusCount = static_cast<int>(Status::BadMoments) + 1;
 
 inline const char* status_name(Status s) {
   switch (s) {
@@ -60,6 +61,7 @@ inline const char* status_name(Status s) {
     case Status::BadOption: return "BadOption";
     case Status::NotBound: return "NotBound";
     case Status::BadSparse: return "BadSparse";
+    case Status::BadMoments: return "BadMoments";
   }
   return "Unknown";
 }
@@ -93,6 +95,7 @@ inline const char* status_message(Status s) {
     case Status::BadOption: return "invalid run option";
     case Status::NotBound: return "network is not bound to a model";
     case Status::BadSparse: return "a sparse layer's bitmap, classes or row offsets are inconsistent";
+    case Status::BadMoments: return "a layer's precomputed moments mu/var disagree with its pi, m, xi";
   }
   return "unknown status";
 #endif

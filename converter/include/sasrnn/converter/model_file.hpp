@@ -85,7 +85,8 @@ class AlignedBuffer {
   size_t size_ = 0;
 };
 
-/// Serialises a model, each layer in its `encoding` (format version 2 if a layer is sparse, else 1).
+/// Serialises a model, each layer in its `encoding` (format version 2 if a layer is sparse or has
+/// moments, else 1).
 /// Throws std::invalid_argument if shapes are inconsistent or an encoding is invalid.
 /// The result is verified with the runtime's load() before it is returned.
 AlignedBuffer build_model_file(const ModelData& model);

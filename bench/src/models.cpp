@@ -69,6 +69,9 @@ conv::ModelData msi_like_model(uint32_t n, uint32_t seed, const conv::ModelData*
       }
     }
     d.dynamics = source->dynamics;
+    d.input.encoding.moments = source->input.encoding.moments;  // dense: only the moments flag
+    d.recurrent.encoding.moments = source->recurrent.encoding.moments;
+    d.output.encoding.moments = source->output.encoding.moments;
   }
   conv::apply_msi_task(d);
   d.name = "msi-like-n" + std::to_string(n);

@@ -25,6 +25,11 @@ int main(int argc, char** argv) {
   bytes[4] = 'Z';
   conv::write_file(dir + "/bad_identifier.sasrnn", bytes.data(), bytes.size());
   conv::write_file(dir + "/empty.sasrnn", bytes.data(), 0);
+  // the same model sparse (q8, pruned) and with precomputed moments, for the dense-only build test
+  for (const char* enc : {"compact", "dense-moments"}) {
+    const conv::AlignedBuffer b = conv::build_model_file(conv::with_encoding(d, conv::encoding_preset(enc)));
+    conv::write_file(dir + "/fixture_" + enc + ".sasrnn", b.data(), b.size());
+  }
   conv::ModelData odd = test::mixed_model(7, 5, 2, 1);
   const conv::AlignedBuffer o = conv::build_model_file(odd);
   conv::write_file(dir + "/n7.sasrnn", o.data(), o.size());

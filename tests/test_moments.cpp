@@ -248,5 +248,6 @@ TEST(Moments, ValuesThatDisagreeAreBadMoments) {
 
 TEST(Moments, StatusNameAndMessage) {
   EXPECT_STREQ(status_name(Status::BadMoments), "BadMoments");
-  EXPECT_EQ(static_cast<int>(Status::BadMoments) + 1, kStatusCount);
+  EXPECT_STREQ(status_name(Status::EncodingNotBuilt), "EncodingNotBuilt");
+  EXPECT_EQ(static_cast<int>(Status::EncodingNotBuilt) + 1, kStatusCount);
 }

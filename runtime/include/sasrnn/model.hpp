@@ -19,6 +19,20 @@ namespace sasrnn {
 constexpr uint32_t kFormatVersion = 2;
 constexpr uint32_t kFormatVersionDense = 1;
 
+/// Build options for small firmware: -DSASRNN_NO_SPARSE leaves out the code of sparse layers,
+/// -DSASRNN_NO_MOMENTS that of precomputed moments; load() then rejects such models with
+/// Status::EncodingNotBuilt. Define them alike in every translation unit of a program.
+#ifdef SASRNN_NO_SPARSE
+constexpr bool kSparseBuilt = false;
+#else
+constexpr bool kSparseBuilt = true;
+#endif
+#ifdef SASRNN_NO_MOMENTS
+constexpr bool kMomentsBuilt = false;
+#else
+constexpr bool kMomentsBuilt = true;
+#endif
+
 /// Largest N, NIn or NOut accepted (keeps rows * cols far from overflow).
 constexpr uint32_t kMaxUnits = 65535;
 
@@ -200,6 +214,7 @@ inline Status check_moments(const fb::Layer* l, uint32_t count, uint32_t version
   if (l->mu() == nullptr && l->var() == nullptr) return Status::Ok;
   if (l->mu() == nullptr || l->var() == nullptr) return Status::MissingField;
   if (version < 2) return Status::BadMoments;  // moments exist from version 2 on
+  if (!kMomentsBuilt) return Status::EncodingNotBuilt;
   const float *mu = nullptr, *var = nullptr;
   Status s = check_array(l->mu(), count, mu);
   if (s == Status::Ok) s = check_array(l->var(), count, var);
@@ -221,6 +236,7 @@ inline Status check_layer(const fb::Layer* l, uint32_t rows, uint32_t cols, uint
     if (version < 2 || l->pi() != nullptr || l->m() != nullptr || l->xi() != nullptr ||
         l->mu() != nullptr || l->var() != nullptr)
       return Status::BadSparse;  // sparse layers exist from version 2 on, and replace pi/m/xi
+    if (!kSparseBuilt) return Status::EncodingNotBuilt;
     out.rows = rows;
     out.cols = cols;
     out.is_sparse = true;
@@ -306,7 +322,8 @@ inline Status check_mask(const flatbuffers::Vector<uint8_t>* mask, ModelView& ou
     const uint8_t v = mask->Get(k);
     if (v > 1) return Status::BadMask;
     // a masked connection is absent: pi = 1 (dense) or not stored (sparse)
-    const bool absent = in.is_sparse ? !sparse::bit(in.sparse.present, k) : in.pi[k] == 1.0f;
+    const bool absent =
+        kSparseBuilt && in.is_sparse ? !sparse::bit(in.sparse.present, k) : in.pi[k] == 1.0f;
     if (v == 0 && !absent) return Status::BadMask;
   }
   out.input_mask = mask->data();

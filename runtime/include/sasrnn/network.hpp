@@ -210,29 +210,39 @@ class Network {
   template <int Cols, int R>
   static void moments(const LayerView& l, int i, const float* v, const float* v2, float* g,
                       float* d2) {
-    if (l.is_sparse) {
-      for (int k = 0; k < R; ++k) sparse::moment_row<Cols>(l.sparse, i + k, v, v2, g[k], d2[k]);
-      return;
+    if constexpr (kSparseBuilt) {
+      if (l.is_sparse) {
+        for (int k = 0; k < R; ++k) sparse::moment_row(l.sparse, Cols, i + k, v, v2, g[k], d2[k]);
+        return;
+      }
     }
     const ptrdiff_t o = static_cast<ptrdiff_t>(i) * Cols;
-    if (l.has_moments())  // the same sums from the stored mu and var (bit for bit)
-      kernel::moment_rows_precomputed<Cols, R>(l.mu + o, l.var + o, v, v2, g, d2);
-    else
-      kernel::moment_rows<Cols, R>(l.pi + o, l.m + o, l.xi + o, v, v2, g, d2);
+    if constexpr (kMomentsBuilt) {
+      if (l.has_moments()) {  // the same sums from the stored mu and var (bit for bit)
+        kernel::moment_rows_precomputed<Cols, R>(l.mu + o, l.var + o, v, v2, g, d2);
+        return;
+      }
+    }
+    kernel::moment_rows<Cols, R>(l.pi + o, l.m + o, l.xi + o, v, v2, g, d2);
   }
 
   /// sum_j mu_j v_j of rows [i, i + R) of layer `l` (MeanWeights), dense or sparse.
   template <int Cols, int R>
   static void means(const LayerView& l, int i, const float* v, float* out) {
-    if (l.is_sparse) {
-      for (int k = 0; k < R; ++k) out[k] = sparse::mean_row<Cols>(l.sparse, i + k, v);
-      return;
+    if constexpr (kSparseBuilt) {
+      if (l.is_sparse) {
+        for (int k = 0; k < R; ++k) out[k] = sparse::mean_row(l.sparse, Cols, i + k, v);
+        return;
+      }
     }
     const ptrdiff_t o = static_cast<ptrdiff_t>(i) * Cols;
-    if (l.has_moments())
-      kernel::mean_rows_precomputed<Cols, R>(l.mu + o, v, out);
-    else
-      kernel::mean_rows<Cols, R>(l.pi + o, l.m + o, v, out);
+    if constexpr (kMomentsBuilt) {
+      if (l.has_moments()) {
+        kernel::mean_rows_precomputed<Cols, R>(l.mu + o, v, out);
+        return;
+      }
+    }
+    kernel::mean_rows<Cols, R>(l.pi + o, l.m + o, v, out);
   }
 
   /// Row `row` of layer `l` (`Cols` columns) with weights drawn from paper eq. 3; `a` lists the
@@ -240,9 +250,11 @@ class Network {
   template <int Cols>
   float sampled_row(const LayerView& l, int row, const kernel::Active<Cols>& a, const float* v,
                     Stream s) const {
-    if (l.is_sparse)
-      return sparse::sampled_row<Cols>(l.sparse, row, v, draw_step(), trial_,
-                                       static_cast<uint32_t>(s), options_.seed);
+    if constexpr (kSparseBuilt) {
+      if (l.is_sparse)
+        return sparse::sampled_row(l.sparse, Cols, row, v, draw_step(), trial_,
+                                   static_cast<uint32_t>(s), options_.seed);
+    }
     const ptrdiff_t off = static_cast<ptrdiff_t>(row) * Cols;
     return kernel::sampled_row<Cols>(l.pi + off, l.m + off, l.xi + off, a,
                                      static_cast<uint32_t>(off), draw_step(), trial_,

@@ -183,11 +183,10 @@ inline void visit_row(const SparseView& s, uint32_t cols, uint32_t row, F&& f) {
 
 /// Mean-field sums of one row (paper eq. 5): g = sum_j mu_j v_j, d2 = sum_j var_j v_j^2,
 /// in the lane order of kernel::moment_rows(). `v2` holds v_j * v_j.
-template <int Cols>
-inline void moment_row(const SparseView& s, int row, const float* v, const float* v2, float& g,
-                       float& d2) {
+inline void moment_row(const SparseView& s, uint32_t cols, int row, const float* v,
+                       const float* v2, float& g, float& d2) {
   kernel::Lanes<float> ag, ad;
-  visit_row(s, static_cast<uint32_t>(Cols), static_cast<uint32_t>(row),
+  visit_row(s, cols, static_cast<uint32_t>(row),
             [&](uint32_t j, uint32_t, float pi, float m, float xi) {
               // a silent unit's term is +-0: it leaves its lane unchanged (kernels.hpp)
               ag.a[j % kernel::kLanes] += dyn::sas_mean(pi, m) * v[j];
@@ -198,10 +197,9 @@ inline void moment_row(const SparseView& s, int row, const float* v, const float
 }
 
 /// sum_j mu_j v_j of one row (MeanWeights), in the lane order of kernel::mean_rows().
-template <int Cols>
-inline float mean_row(const SparseView& s, int row, const float* v) {
+inline float mean_row(const SparseView& s, uint32_t cols, int row, const float* v) {
   kernel::Lanes<float> acc;
-  visit_row(s, static_cast<uint32_t>(Cols), static_cast<uint32_t>(row),
+  visit_row(s, cols, static_cast<uint32_t>(row),
             [&](uint32_t j, uint32_t, float pi, float m, float) {
               acc.a[j % kernel::kLanes] += dyn::sas_mean(pi, m) * v[j];
             });
@@ -209,14 +207,13 @@ inline float mean_row(const SparseView& s, int row, const float* v) {
 }
 
 /// sum_j w_j v_j of one row with weights drawn from paper eq. 3, the draw of (row, j) from
-/// Counter{row * Cols + j, step, trial, stream} as in kernel::sampled_row(). Silent presynaptic
+/// Counter{row * cols + j, step, trial, stream} as in kernel::sampled_row(). Silent presynaptic
 /// units are skipped; the others are drawn 8 at a time (kernel::philox8), then added in increasing
 /// j. Constant connections use no random word; Bernoulli ones no normal; Gaussian ones no spike.
-template <int Cols>
-inline float sampled_row(const SparseView& s, int row, const float* v, uint32_t step,
-                         uint32_t trial, uint32_t stream, uint64_t seed) {
+inline float sampled_row(const SparseView& s, uint32_t cols, int row, const float* v,
+                         uint32_t step, uint32_t trial, uint32_t stream, uint64_t seed) {
   kernel::Lanes<float> acc;
-  const uint32_t first = static_cast<uint32_t>(row) * static_cast<uint32_t>(Cols);
+  const uint32_t first = static_cast<uint32_t>(row) * cols;
   struct Batch {
     uint32_t index[8], j[8], c[8];
     float pi[8], m[8], xi[8], v[8];
@@ -236,7 +233,7 @@ inline float sampled_row(const SparseView& s, int row, const float* v, uint32_t 
     }
     b.n = 0;
   };
-  visit_row(s, static_cast<uint32_t>(Cols), static_cast<uint32_t>(row),
+  visit_row(s, cols, static_cast<uint32_t>(row),
             [&](uint32_t j, uint32_t c, float pi, float m, float xi) {
               if (v[j] == 0.0f) return;
               const int l = b.n++;

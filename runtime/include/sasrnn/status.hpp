@@ -32,9 +32,10 @@ enum class Status : uint8_t {
   NotBound,            ///< network used before a successful bind()
   BadSparse,           ///< a sparse layer's bitmap, classes or row offsets are inconsistent
   BadMoments,          ///< precomputed mu/var differ from (1 - pi) m and (1 - pi)(xi + pi m m), or in a version 1 file
+  EncodingNotBuilt,    ///< the model uses sparse layers or moments, left out of this build (SASRNN_NO_SPARSE / SASRNN_NO_MOMENTS)
 };
 
-constexpr int kStatusCount = static_cast<int>(Status::BadMoments) + 1;
+constexpr int kStatusCount = static_cast<int>(Status::EncodingNotBuilt) + 1;
 
 inline const char* status_name(Status s) {
   switch (s) {
@@ -62,6 +63,7 @@ inline const char* status_name(Status s) {
     case Status::NotBound: return "NotBound";
     case Status::BadSparse: return "BadSparse";
     case Status::BadMoments: return "BadMoments";
+    case Status::EncodingNotBuilt: return "EncodingNotBuilt";
   }
   return "Unknown";
 }
@@ -96,6 +98,7 @@ inline const char* status_message(Status s) {
     case Status::NotBound: return "network is not bound to a model";
     case Status::BadSparse: return "a sparse layer's bitmap, classes or row offsets are inconsistent";
     case Status::BadMoments: return "a layer's precomputed moments mu/var disagree with its pi, m, xi";
+    case Status::EncodingNotBuilt: return "the model uses a layer encoding this build leaves out (SASRNN_NO_SPARSE / SASRNN_NO_MOMENTS)";
   }
   return "unknown status";
 #endif

@@ -83,7 +83,7 @@ foreach(board ${SASRNN_BOARDS})
   set_tests_properties(fw.${board}.msi_vs_host PROPERTIES FIXTURES_REQUIRED "fw_${board};fw_host_ref_r${reps}"
                        FIXTURES_SETUP fw_${board}_ran LABELS "${_fw_labels}" TIMEOUT 300)
 
-  set(elfs "${dir}/msi_fw.elf;${dir}/msi_count.elf;${dir}/msi_count_o3.elf;${dir}/footprint_fw.elf;${dir}/footprint_fw_os.elf")
+  set(elfs "${dir}/msi_fw.elf;${dir}/msi_count.elf;${dir}/msi_count_o3.elf;${dir}/footprint_fw.elf;${dir}/footprint_fw_os.elf;${dir}/footprint_fw_dense.elf;${dir}/footprint_fw_dense_os.elf")
   set(footprint_fixtures "fw_${board};fw_${board}_ran")
   if(FW_COMPACT_MODEL_SOURCE)
     add_test(NAME fw.${board}.msi_compact_vs_host

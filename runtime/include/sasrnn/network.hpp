@@ -73,8 +73,15 @@ class Network {
     return Status::Ok;
   }
 
-  /// Starts trial `trial` from h(0) = 0.
-  void reset(uint32_t trial) { reset(trial, State::Zero()); }
+  /// Starts trial `trial` from h(0) = 0 (the state zeroed in place: no temporary on the stack).
+  void reset(uint32_t trial) {
+    trial_ = trial;
+    step_ = 0;
+    h_.setZero();
+    r_.setZero();  // r(0) = phi(0) = 0
+    z_.setZero();
+    y_.setZero();
+  }
 
   /// Starts trial `trial` from a given synaptic current h(0).
   void reset(uint32_t trial, const State& h0) {

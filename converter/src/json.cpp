@@ -172,7 +172,7 @@ void matrix(std::string& out, const char* name, const std::vector<float>& v, uin
 
 ModelData read_json(const std::string& path) {
   const AlignedBuffer file = read_file(path);
-  try {
+  return detail::read_with_path(path, [&] {
     json j;
     try {
       j = json::parse(file.data(), file.data() + file.size());
@@ -191,11 +191,7 @@ ModelData read_json(const std::string& path) {
         arrays[key] = to_array(key, v);
     }
     return detail::assemble(arrays);
-  } catch (const std::bad_alloc&) {
-    throw std::runtime_error(path + ": out of memory");
-  } catch (const std::exception& e) {
-    throw std::runtime_error(path + ": " + e.what());
-  }
+  });
 }
 
 void write_json(const ModelData& d, const std::string& path) {

@@ -4,6 +4,8 @@
 
 #include <cstdint>
 #include <map>
+#include <new>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -42,6 +44,18 @@ void validate(const ModelData& model);
 
 /// validate() for a writer: throws "PATH: refusing to write an invalid model: <cause>".
 void validate_for_writing(const ModelData& model, const std::string& path);
+
+/// Runs a reader of `path`; any failure becomes one line "PATH: cause" (std::runtime_error).
+template <class Read>
+ModelData read_with_path(const std::string& path, Read read) {
+  try {
+    return read();
+  } catch (const std::bad_alloc&) {
+    throw std::runtime_error(path + ": out of memory");
+  } catch (const std::exception& e) {
+    throw std::runtime_error(path + ": " + e.what());
+  }
+}
 
 /// Rounds a double to the nearest float; throws if a finite value overflows float32.
 float to_f32(double v, const std::string& what);

@@ -675,7 +675,7 @@ std::vector<uint8_t> zip_stored(const std::vector<NpyOut>& members, const std::s
 
 ModelData read_npz(const std::string& path) {
   const AlignedBuffer file = read_file(path);
-  try {
+  return detail::read_with_path(path, [&] {
     const Bytes z(file.data(), file.size());
     const std::vector<Member> members = read_directory(z);
     Arrays arrays;
@@ -689,11 +689,7 @@ ModelData read_npz(const std::string& path) {
     }
     if (arrays.empty()) fail("empty .npz (no arrays)");
     return detail::assemble(arrays);
-  } catch (const std::bad_alloc&) {
-    throw std::runtime_error(path + ": out of memory");
-  } catch (const std::exception& e) {
-    throw std::runtime_error(path + ": " + e.what());
-  }
+  });
 }
 
 void write_npz(const ModelData& d, const std::string& path) {

@@ -82,6 +82,13 @@ inline void ordered_sum2(Term term, T& total0, T& total1) {
 inline __m256i tail_mask(int r) {
   return _mm256_cmpgt_epi32(_mm256_set1_epi32(r), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
+
+/// The 8 lane sums of a register combined by the fixed tree (Lanes::total).
+inline float lane_total(__m256 lanes) {
+  Lanes<float> acc;
+  _mm256_storeu_ps(acc.a, lanes);
+  return acc.total();
+}
 #endif
 
 /// sum_j mu_j v_j with mu = (1 - pi) m (MeanWeights), for R consecutive rows of a row-major
@@ -110,11 +117,7 @@ inline void mean_rows(const float* pi, const float* m, const float* v, float* ou
     for (int r = 0; r < R; ++r)
       chunk(r, _mm256_maskload_ps(pi + r * Cols + j, k), _mm256_maskload_ps(m + r * Cols + j, k), vv);
   }
-  for (int r = 0; r < R; ++r) {
-    Lanes<float> acc;
-    _mm256_storeu_ps(acc.a, s[r]);
-    out[r] = acc.total();
-  }
+  for (int r = 0; r < R; ++r) out[r] = lane_total(s[r]);
 #else
   for (int r = 0; r < R; ++r) {
     Lanes<float> acc;
@@ -167,11 +170,8 @@ inline void moment_rows(const float* pi, const float* m, const float* xi, const 
             _mm256_maskload_ps(xi + r * Cols + j, k), vv, vv2);
   }
   for (int r = 0; r < R; ++r) {
-    Lanes<float> ag, ad;
-    _mm256_storeu_ps(ag.a, sg[r]);
-    _mm256_storeu_ps(ad.a, sd[r]);
-    g[r] = ag.total();
-    d2[r] = ad.total();
+    g[r] = lane_total(sg[r]);
+    d2[r] = lane_total(sd[r]);
   }
 #else
   for (int r = 0; r < R; ++r) {
@@ -214,11 +214,7 @@ inline void mean_rows_precomputed(const float* mu, const float* v, float* out) {
     for (int r = 0; r < R; ++r)
       s[r] = _mm256_add_ps(s[r], _mm256_mul_ps(_mm256_maskload_ps(mu + r * Cols + j, k), vv));
   }
-  for (int r = 0; r < R; ++r) {
-    Lanes<float> acc;
-    _mm256_storeu_ps(acc.a, s[r]);
-    out[r] = acc.total();
-  }
+  for (int r = 0; r < R; ++r) out[r] = lane_total(s[r]);
 #else
   for (int r = 0; r < R; ++r) {
     Lanes<float> acc;
@@ -254,11 +250,8 @@ inline void moment_rows_precomputed(const float* mu, const float* var, const flo
     }
   }
   for (int r = 0; r < R; ++r) {
-    Lanes<float> ag, ad;
-    _mm256_storeu_ps(ag.a, sg[r]);
-    _mm256_storeu_ps(ad.a, sd[r]);
-    g[r] = ag.total();
-    d2[r] = ad.total();
+    g[r] = lane_total(sg[r]);
+    d2[r] = lane_total(sd[r]);
   }
 #else
   for (int r = 0; r < R; ++r) {

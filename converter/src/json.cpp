@@ -199,20 +199,13 @@ void write_json(const ModelData& d, const std::string& path) {
   std::string out = "{\n";
   if (!d.name.empty()) out += "  \"name\": " + text(d.name) + ",\n";
   const DynamicsView& y = d.dynamics;
-  const std::pair<const char*, float> dynamics[] = {{"alpha", y.alpha},       {"tau_ms", y.tau_ms},
-                                                    {"dt_ms", y.dt_ms},       {"sigma_rec", y.sigma_rec},
-                                                    {"sigma_in", y.sigma_in}, {"baseline", y.baseline}};
-  for (const auto& [name, v] : dynamics) out += "  \"" + std::string(name) + "\": " + number(v) + ",\n";
+  for (const auto& [name, v] : detail::dynamics_fields(y))
+    out += "  \"" + std::string(name) + "\": " + number(*v) + ",\n";
   out += "  \"readout\": " + std::to_string(static_cast<int>(y.readout)) + ",\n";
   out += "  \"task\": " + std::to_string(static_cast<int>(d.task)) + ",\n";
   if (d.task == TaskKind::MSI) {
-    const MsiParamsView& p = d.msi;
-    const std::pair<const char*, float> msi[] = {
-        {"msi_fixation_ms", p.fixation_ms}, {"msi_stimulus_ms", p.stimulus_ms},
-        {"msi_decision_ms", p.decision_ms}, {"msi_boundary", p.boundary},
-        {"msi_rate_min", p.rate_min},       {"msi_rate_max", p.rate_max},
-        {"msi_target_hi", p.target_hi},     {"msi_target_lo", p.target_lo}};
-    for (const auto& [name, v] : msi) out += "  \"" + std::string(name) + "\": " + number(v) + ",\n";
+    for (const auto& [name, v] : detail::msi_fields(d.msi))
+      out += "  \"" + std::string(name) + "\": " + number(*v) + ",\n";
   }
   matrix(out, "pi_in", d.input.pi, d.n, d.n_in);
   matrix(out, "m_in", d.input.m, d.n, d.n_in);

@@ -33,9 +33,6 @@ std::string position(const std::vector<uint64_t>& shape, uint64_t k) {
 
 const char* const kLayerNames[] = {"pi_in", "m_in", "xi_in", "pi_rec", "m_rec", "xi_rec",
                                    "pi_out", "m_out", "xi_out"};
-const char* const kDynamicsNames[] = {"alpha", "tau_ms", "dt_ms", "sigma_rec", "sigma_in", "baseline"};
-const char* const kMsiNames[] = {"msi_fixation_ms", "msi_stimulus_ms", "msi_decision_ms", "msi_boundary",
-                                 "msi_rate_min",    "msi_rate_max",    "msi_target_hi",   "msi_target_lo"};
 const char* const kOptionalNames[] = {"readout",
                                       "input_mask",
                                       "task",
@@ -50,10 +47,12 @@ const char* const kOptionalNames[] = {"readout",
 bool known(const std::string& name) {
   for (const char* n : kLayerNames)
     if (name == n) return true;
-  for (const char* n : kDynamicsNames)
-    if (name == n) return true;
-  for (const char* n : kMsiNames)
-    if (name == n) return true;
+  const DynamicsView y;
+  for (const auto& field : dynamics_fields(y))
+    if (name == field.first) return true;
+  const MsiParamsView p;
+  for (const auto& field : msi_fields(p))
+    if (name == field.first) return true;
   for (const char* n : kOptionalNames)
     if (name == n) return true;
   return false;
@@ -264,12 +263,7 @@ void validate(const ModelData& d) {
   check_layer(d.output, "out");
 
   const DynamicsView& y = d.dynamics;
-  check_finite("alpha", y.alpha);
-  check_finite("tau_ms", y.tau_ms);
-  check_finite("dt_ms", y.dt_ms);
-  check_finite("sigma_rec", y.sigma_rec);
-  check_finite("sigma_in", y.sigma_in);
-  check_finite("baseline", y.baseline);
+  for (const auto& [name, v] : dynamics_fields(y)) check_finite(name, *v);
   if (!(y.alpha > 0.0f && y.alpha <= 1.0f)) fail("alpha is " + num(y.alpha) + ", expected 0 < alpha <= 1");
   if (!(y.tau_ms > 0.0f)) fail("tau_ms is " + num(y.tau_ms) + ", expected > 0");
   if (!(y.dt_ms > 0.0f)) fail("dt_ms is " + num(y.dt_ms) + ", expected > 0");
@@ -288,12 +282,7 @@ void validate(const ModelData& d) {
       fail("task 1 (MSI) needs NIn = 5 and NOut = 2, the model has NIn = " + std::to_string(d.n_in) +
            " and NOut = " + std::to_string(d.n_out));
     const MsiParamsView& p = d.msi;
-    const std::pair<const char*, float> values[] = {
-        {"msi_fixation_ms", p.fixation_ms}, {"msi_stimulus_ms", p.stimulus_ms},
-        {"msi_decision_ms", p.decision_ms}, {"msi_boundary", p.boundary},
-        {"msi_rate_min", p.rate_min},       {"msi_rate_max", p.rate_max},
-        {"msi_target_hi", p.target_hi},     {"msi_target_lo", p.target_lo}};
-    for (const auto& [name, v] : values) check_finite(name, v);
+    for (const auto& [name, v] : msi_fields(p)) check_finite(name, *v);
     if (p.fixation_ms < 0.0f) fail("msi_fixation_ms is " + num(p.fixation_ms) + ", expected >= 0");
     if (!(p.stimulus_ms > 0.0f)) fail("msi_stimulus_ms is " + num(p.stimulus_ms) + ", expected > 0");
     if (!(p.decision_ms > 0.0f)) fail("msi_decision_ms is " + num(p.decision_ms) + ", expected > 0");
@@ -335,8 +324,9 @@ ModelData assemble(const Arrays& arrays) {
            "sigma_rec sigma_in baseline, and optional ones listed in the README)");
   for (const char* name : kLayerNames)
     if (!arrays.count(name)) fail(std::string("missing array '") + name + "'");
-  for (const char* name : kDynamicsNames)
-    if (!arrays.count(name)) fail(std::string("missing array '") + name + "'");
+  const DynamicsView names_only;
+  for (const auto& field : dynamics_fields(names_only))
+    if (!arrays.count(field.first)) fail(std::string("missing array '") + field.first + "'");
 
   const Reader r(arrays);
   const Array& rec = r.need("pi_rec");
@@ -366,12 +356,7 @@ ModelData assemble(const Arrays& arrays) {
   }
 
   DynamicsView& y = d.dynamics;
-  y.alpha = r.scalar("alpha");
-  y.tau_ms = r.scalar("tau_ms");
-  y.dt_ms = r.scalar("dt_ms");
-  y.sigma_rec = r.scalar("sigma_rec");
-  y.sigma_in = r.scalar("sigma_in");
-  y.baseline = r.scalar("baseline");
+  for (const auto& [name, v] : dynamics_fields(y)) *v = r.scalar(name);
   y.activation = Activation::ReLU;
   if (r.find("readout")) {
     const int64_t v = r.integer("readout");
@@ -388,12 +373,10 @@ ModelData assemble(const Arrays& arrays) {
   }
   if (d.task == TaskKind::MSI) {
     d.msi = msi_defaults();
-    float* fields[] = {&d.msi.fixation_ms, &d.msi.stimulus_ms, &d.msi.decision_ms, &d.msi.boundary,
-                       &d.msi.rate_min,    &d.msi.rate_max,    &d.msi.target_hi,   &d.msi.target_lo};
-    for (size_t k = 0; k < 8; ++k)
-      if (r.find(kMsiNames[k])) *fields[k] = r.scalar(kMsiNames[k]);
+    for (const auto& [name, v] : msi_fields(d.msi))
+      if (r.find(name)) *v = r.scalar(name);
   } else {
-    for (const char* name : kMsiNames)
+    for (const auto& [name, v] : msi_fields(d.msi))
       if (r.find(name))
         fail(std::string("array '") + name + "' is only used with task 1 (MSI), but task is " +
              std::to_string(static_cast<int>(d.task)));

@@ -2,6 +2,7 @@
 // representation, and their assembly into a checked ModelData (shared by both importers).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <new>
@@ -34,6 +35,32 @@ std::string shape_string(const std::vector<uint64_t>& shape);
 
 /// Keeps a string from a file safe to print on one line (control bytes become '?', long ones cut).
 std::string printable(const std::string& s, size_t max = 60);
+
+/// The float scalars of the array layout, name and field: the dynamics, and the MSI task
+/// parameters (present only with task 1). One table for readers, writers and checks; `D` / `M`
+/// may be const (pointers to const fields) or not.
+template <class D>
+auto dynamics_fields(D& y) {
+  using F = decltype(&y.alpha);
+  return std::array<std::pair<const char*, F>, 6>{{{"alpha", &y.alpha},
+                                                   {"tau_ms", &y.tau_ms},
+                                                   {"dt_ms", &y.dt_ms},
+                                                   {"sigma_rec", &y.sigma_rec},
+                                                   {"sigma_in", &y.sigma_in},
+                                                   {"baseline", &y.baseline}}};
+}
+template <class M>
+auto msi_fields(M& p) {
+  using F = decltype(&p.fixation_ms);
+  return std::array<std::pair<const char*, F>, 8>{{{"msi_fixation_ms", &p.fixation_ms},
+                                                   {"msi_stimulus_ms", &p.stimulus_ms},
+                                                   {"msi_decision_ms", &p.decision_ms},
+                                                   {"msi_boundary", &p.boundary},
+                                                   {"msi_rate_min", &p.rate_min},
+                                                   {"msi_rate_max", &p.rate_max},
+                                                   {"msi_target_hi", &p.target_hi},
+                                                   {"msi_target_lo", &p.target_lo}}};
+}
 
 /// The documented array names; the array layout of a model (see the README).
 ModelData assemble(const Arrays& arrays);

@@ -704,20 +704,11 @@ void write_npz(const ModelData& d, const std::string& path) {
     members.push_back(npy_f4(std::string("xi_") + suffix[l], layers[l]->xi, shape));
   }
   const DynamicsView& y = d.dynamics;
-  const std::pair<const char*, float> dynamics[] = {{"alpha", y.alpha},         {"tau_ms", y.tau_ms},
-                                                    {"dt_ms", y.dt_ms},         {"sigma_rec", y.sigma_rec},
-                                                    {"sigma_in", y.sigma_in},   {"baseline", y.baseline}};
-  for (const auto& [name, v] : dynamics) members.push_back(npy_f4(name, {v}, {}));
+  for (const auto& [name, v] : detail::dynamics_fields(y)) members.push_back(npy_f4(name, {*v}, {}));
   members.push_back(npy_int("readout", "<i8", static_cast<uint64_t>(y.readout)));
   members.push_back(npy_int("task", "<i8", static_cast<uint64_t>(d.task)));
   if (d.task == TaskKind::MSI) {
-    const MsiParamsView& p = d.msi;
-    const std::pair<const char*, float> msi[] = {
-        {"msi_fixation_ms", p.fixation_ms}, {"msi_stimulus_ms", p.stimulus_ms},
-        {"msi_decision_ms", p.decision_ms}, {"msi_boundary", p.boundary},
-        {"msi_rate_min", p.rate_min},       {"msi_rate_max", p.rate_max},
-        {"msi_target_hi", p.target_hi},     {"msi_target_lo", p.target_lo}};
-    for (const auto& [name, v] : msi) members.push_back(npy_f4(name, {v}, {}));
+    for (const auto& [name, v] : detail::msi_fields(d.msi)) members.push_back(npy_f4(name, {*v}, {}));
   }
   if (!d.input_mask.empty()) {
     NpyOut o = npy("input_mask", "|b1", {d.n, d.n_in});

@@ -36,14 +36,7 @@ void print_stats(std::ostream& out, const char* name, const std::string& shape, 
 /// "dense f32" or "sparse q8, 18181 of 22500 stored (constant 830, Bernoulli 1339, Gaussian 6191, full 9821)"
 std::string storage(const LayerView& l) {
   if (!l.is_sparse) return l.has_moments() ? "dense f32 + moments" : "dense f32";
-  const SparseView& s = l.sparse;
-  const uint32_t stored = s.m_start[l.rows];
-  uint32_t count[4] = {0, 0, 0, 0};
-  for (uint32_t k = 0; k < stored; ++k) ++count[sparse::class_of(s.cls, k)];
-  return std::string("sparse ") + value_type_name(s.type) + ", " + std::to_string(stored) + " of " +
-         std::to_string(static_cast<uint64_t>(l.rows) * l.cols) + " stored (constant " +
-         std::to_string(count[0]) + ", Bernoulli " + std::to_string(count[1]) + ", Gaussian " +
-         std::to_string(count[2]) + ", full " + std::to_string(count[3]) + ")";
+  return std::string("sparse ") + value_type_name(l.sparse.type) + ", " + stored_counts(l).describe();
 }
 
 std::string shape(const LayerData& l) { return std::to_string(l.rows) + "x" + std::to_string(l.cols); }

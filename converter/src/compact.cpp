@@ -62,6 +62,32 @@ LayerEncoding encoding_preset(const std::string& name) {
   throw std::invalid_argument("unknown encoding '" + name + "' (one of: " + list + ")");
 }
 
+StoredCounts& StoredCounts::operator+=(const StoredCounts& o) {
+  positions += o.positions;
+  stored += o.stored;
+  for (int c = 0; c < 4; ++c) by_class[c] += o.by_class[c];
+  return *this;
+}
+
+std::string StoredCounts::describe() const {
+  return std::to_string(stored) + " of " + std::to_string(positions) + " stored (constant " +
+         std::to_string(by_class[kConstant]) + ", Bernoulli " + std::to_string(by_class[kBernoulli]) +
+         ", Gaussian " + std::to_string(by_class[kGaussian]) + ", full " + std::to_string(by_class[kFull]) +
+         ")";
+}
+
+StoredCounts stored_counts(const LayerView& l) {
+  StoredCounts c;
+  c.positions = static_cast<uint64_t>(l.rows) * l.cols;
+  if (!l.is_sparse) {
+    c.stored = c.positions;
+    return c;
+  }
+  c.stored = l.sparse.m_start[l.rows];
+  for (uint64_t k = 0; k < c.stored; ++k) ++c.by_class[sparse::class_of(l.sparse.cls, static_cast<uint32_t>(k))];
+  return c;
+}
+
 uint16_t float_to_half(float f) {
   uint32_t x;
   std::memcpy(&x, &f, sizeof x);

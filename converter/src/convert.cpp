@@ -97,19 +97,57 @@ std::string percent(double fraction) {
   return b;
 }
 
-/// "18181 of 23550 connections stored (constant 830, Bernoulli 1339, Gaussian 6191, full 9821)"
-std::string stored_summary(const ModelData& d, const LayerEncoding& e) {
-  if (!e.sparse) return std::to_string(connections(d)) + " connections, all stored";
-  uint64_t stored = 0, count[4] = {0, 0, 0, 0};
-  for (const LayerData* l : {&d.input, &d.recurrent, &d.output}) {
-    const SparseData s = encode_sparse(*l, e);
-    stored += s.stored;
-    for (int c = 0; c < 4; ++c) count[c] += s.count[c];
+/// "18771 of 23550 connections stored (constant 1297, ...)" of a model as the runtime reads it.
+std::string stored_summary(const ModelView& v) {
+  StoredCounts c = stored_counts(v.input);
+  c += stored_counts(v.recurrent);
+  c += stored_counts(v.output);
+  if (c.stored == c.positions && !v.recurrent.is_sparse)
+    return std::to_string(c.positions) + " connections, all stored";
+  std::string d = c.describe();
+  return d.replace(d.find(" stored"), 7, " connections stored");
+}
+
+/// The accuracy check of `sasrnn convert`: source and encoded model on the MSI evaluation set in
+/// MeanField and SampledPerStep with the same seed; throws when --max-accuracy-drop refuses.
+void check_accuracy(const ConvertOptions& o, const ModelData& source, const ModelView& before,
+                    const ModelView& after, std::ostream& out) {
+  std::string why_not;
+  if (!o.evaluate) why_not = "no evaluator";
+  else if (o.eval_trials == 0) why_not = "--eval-trials 0";
+  else if (source.task != TaskKind::MSI) why_not = "not an MSI model";
+  if (why_not.empty()) {
+    out << "accuracy on the MSI evaluation set (24 conditions x " << o.eval_trials
+        << " repetitions, seed " << o.eval_seed << ", dt 20 ms):\n";
+    std::string refused;
+    for (Mode mode : {Mode::MeanField, Mode::SampledPerStep}) {
+      double a0 = 0, a1 = 0;
+      try {
+        a0 = o.evaluate(before, mode, o.eval_trials, o.eval_seed);
+        a1 = o.evaluate(after, mode, o.eval_trials, o.eval_seed);
+      } catch (const std::invalid_argument& e) {
+        why_not = e.what();
+        break;
+      }
+      const double drop = 100.0 * (a0 - a1);
+      char line[160];
+      std::snprintf(line, sizeof line, "  %-18s %s -> %s  (%+.2f pp)\n", mode_name(mode),
+                    percent(a0).c_str(), percent(a1).c_str(), drop == 0.0 ? 0.0 : -drop);
+      out << line << std::flush;
+      if (o.max_accuracy_drop && drop > *o.max_accuracy_drop + 1e-9 && refused.empty()) {
+        char r[200];
+        std::snprintf(r, sizeof r, "%s accuracy drops by %.2f pp (%s -> %s), more than --max-accuracy-drop %g",
+                      mode_name(mode), drop, percent(a0).c_str(), percent(a1).c_str(), *o.max_accuracy_drop);
+        refused = r;
+      }
+    }
+    if (!refused.empty()) throw std::runtime_error("refusing to write " + o.output + ": " + refused);
   }
-  return std::to_string(stored) + " of " + std::to_string(connections(d)) +
-         " connections stored (constant " + std::to_string(count[0]) + ", Bernoulli " +
-         std::to_string(count[1]) + ", Gaussian " + std::to_string(count[2]) + ", full " +
-         std::to_string(count[3]) + ")";
+  if (!why_not.empty()) {
+    if (o.max_accuracy_drop)
+      throw std::runtime_error("cannot check --max-accuracy-drop: accuracy not measured (" + why_not + ")");
+    out << "accuracy: not measured (" << why_not << ")\n";
+  }
 }
 
 }  // namespace
@@ -154,57 +192,18 @@ int convert_command(const ConvertOptions& o, std::ostream& out, std::ostream& er
                   before.size(), after.size(),
                   static_cast<double>(before.size()) / static_cast<double>(after.size()),
                   static_cast<double>(after.size()) / static_cast<double>(conns));
-    out << "encoding: " << enc.describe() << ": " << stored_summary(source, enc) << "\n";
+    ModelView vb, va;  // both were verified by build_model_file()
+    load(before.data(), before.size(), vb);
+    load(after.data(), after.size(), va);
+    out << "encoding: " << enc.describe() << ": " << stored_summary(va) << "\n";
     out << "size: " << ratio << "\n";
 
-    // accuracy with the runtime: the source and the encoded model, same trials and seed
     const bool lossless = !enc.sparse || (enc.values == ValueType::F32 && enc.prune >= 1.0f &&
                                           enc.pi_zero == 0.0f && enc.xi_zero == 0.0f);
-    std::string why_not;
-    if (lossless) {
+    if (lossless)
       out << "accuracy: unchanged (lossless encoding: the runtime's results are bit for bit the source's)\n";
-      write_file(o.output, after.data(), after.size());
-      out << "wrote " << o.output << " (" << format_name(to) << ", " << after.size() << " bytes)\n";
-      return 0;
-    }
-    if (!o.evaluate) why_not = "no evaluator";
-    else if (o.eval_trials == 0) why_not = "--eval-trials 0";
-    else if (source.task != TaskKind::MSI) why_not = "not an MSI model";
-    if (why_not.empty()) {
-      ModelView vb, va;
-      load(before.data(), before.size(), vb);
-      load(after.data(), after.size(), va);
-      out << "accuracy on the MSI evaluation set (24 conditions x " << o.eval_trials
-          << " repetitions, seed " << o.eval_seed << ", dt 20 ms):\n";
-      std::string refused;
-      for (Mode mode : {Mode::MeanField, Mode::SampledPerStep}) {
-        double a0 = 0, a1 = 0;
-        try {
-          a0 = o.evaluate(vb, mode, o.eval_trials, o.eval_seed);
-          a1 = o.evaluate(va, mode, o.eval_trials, o.eval_seed);
-        } catch (const std::invalid_argument& e) {
-          why_not = e.what();
-          break;
-        }
-        const double drop = 100.0 * (a0 - a1);
-        char line[160];
-        std::snprintf(line, sizeof line, "  %-18s %s -> %s  (%+.2f pp)\n", mode_name(mode),
-                      percent(a0).c_str(), percent(a1).c_str(), drop == 0.0 ? 0.0 : -drop);
-        out << line << std::flush;
-        if (o.max_accuracy_drop && drop > *o.max_accuracy_drop + 1e-9 && refused.empty()) {
-          char r[200];
-          std::snprintf(r, sizeof r, "%s accuracy drops by %.2f pp (%s -> %s), more than --max-accuracy-drop %g",
-                        mode_name(mode), drop, percent(a0).c_str(), percent(a1).c_str(), *o.max_accuracy_drop);
-          refused = r;
-        }
-      }
-      if (!refused.empty()) throw std::runtime_error("refusing to write " + o.output + ": " + refused);
-    }
-    if (!why_not.empty()) {
-      if (o.max_accuracy_drop)
-        throw std::runtime_error("cannot check --max-accuracy-drop: accuracy not measured (" + why_not + ")");
-      out << "accuracy: not measured (" << why_not << ")\n";
-    }
+    else
+      check_accuracy(o, source, vb, va, out);
     write_file(o.output, after.data(), after.size());
     out << "wrote " << o.output << " (" << format_name(to) << ", " << after.size() << " bytes)\n";
     return 0;

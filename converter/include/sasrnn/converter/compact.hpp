@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "sasrnn/model.hpp"
 #include "sasrnn/sparse.hpp"
 
 namespace sasrnn::conv {
@@ -61,6 +62,18 @@ struct SparseData {
 /// thresholds outside [0, 1] (prune, pi_zero) or negative xi_zero, and for values that the
 /// value type cannot hold (|m| or xi above the f16 range).
 SparseData encode_sparse(const LayerData& layer, const LayerEncoding& enc);
+
+/// The stored connections of a layer as the runtime reads it, by class. A dense layer stores
+/// every position (its classes are not counted).
+struct StoredCounts {
+  uint64_t positions = 0;
+  uint64_t stored = 0;
+  uint64_t by_class[4] = {0, 0, 0, 0};
+  StoredCounts& operator+=(const StoredCounts& o);
+  /// "18181 of 22500 stored (constant 830, Bernoulli 1339, Gaussian 6191, full 9821)"
+  std::string describe() const;
+};
+StoredCounts stored_counts(const LayerView& layer);
 
 /// IEEE binary32 -> binary16, round to nearest even (the inverse of sparse::half_to_float on
 /// every half value). Values beyond the half range become +-inf.

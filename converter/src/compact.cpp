@@ -115,7 +115,8 @@ uint16_t float_to_half(float f) {
 
 namespace {
 
-void put_value(std::vector<uint8_t>& out, ValueType t, float v) {
+/// Appends v in f32 or f16; `what` names it in the error for a value beyond the f16 range.
+void put_value(std::vector<uint8_t>& out, ValueType t, float v, const char* what) {
   switch (t) {
     case ValueType::F32: {
       uint8_t b[4];
@@ -124,6 +125,7 @@ void put_value(std::vector<uint8_t>& out, ValueType t, float v) {
       return;
     }
     case ValueType::F16: {
+      if (std::fabs(v) > 65504.0f) throw std::invalid_argument(std::string(what) + " exceeds the f16 range");
       const uint16_t h = float_to_half(v);
       out.push_back(static_cast<uint8_t>(h & 0xFFu));
       out.push_back(static_cast<uint8_t>(h >> 8));
@@ -186,15 +188,9 @@ SparseData encode_sparse(const LayerData& l, const LayerEncoding& enc) {
       for (float m : row_m) s.m.push_back(quantise(m, m_scale, -127, 127));
       for (float xi : row_xi) s.xi.push_back(quantise(xi, xi_scale, 0, 255));
     } else {
-      for (float pi : row_pi) put_value(s.pi, enc.values, pi);
-      for (float m : row_m) put_value(s.m, enc.values, m);
-      for (float xi : row_xi) put_value(s.xi, enc.values, xi);
-      if (enc.values == ValueType::F16) {
-        for (float v : row_m)
-          if (std::fabs(v) > 65504.0f) throw std::invalid_argument("a slab mean m exceeds the f16 range");
-        for (float v : row_xi)
-          if (v > 65504.0f) throw std::invalid_argument("a slab variance xi exceeds the f16 range");
-      }
+      for (float pi : row_pi) put_value(s.pi, enc.values, pi, "a spike probability pi");
+      for (float m : row_m) put_value(s.m, enc.values, m, "a slab mean m");
+      for (float xi : row_xi) put_value(s.xi, enc.values, xi, "a slab variance xi");
     }
     s.m_start.push_back(s.stored);
     s.pi_start.push_back(s.pi_start.back() + static_cast<uint32_t>(row_pi.size()));

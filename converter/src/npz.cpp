@@ -624,32 +624,27 @@ std::vector<uint8_t> zip_stored(const std::vector<NpyOut>& members, const std::s
       fail(path + ": model too large for a .npz without zip64 (4 GiB)");
     uLong crc = crc32(0L, Z_NULL, 0);
     crc = crc32(crc, m.bytes.data(), static_cast<uInt>(m.bytes.size()));
-    // local header: version 2.0, no flags, stored, DOS time 0 date 1980-01-01 (reproducible files)
+    // The fields a local header and its central directory entry share: version needed 2.0, no
+    // flags, stored, DOS time 0 date 1980-01-01 (reproducible files), CRC, sizes, name, no extra.
+    auto common = [&](std::vector<uint8_t>& to) {
+      put(to, 20, 2);
+      put(to, 0, 2);
+      put(to, 0, 2);
+      put(to, 0, 2);
+      put(to, 0x21, 2);
+      put(to, crc, 4);
+      put(to, m.bytes.size(), 4);
+      put(to, m.bytes.size(), 4);
+      put(to, name.size(), 2);
+      put(to, 0, 2);  // extra
+    };
     put(out, kLocalSig, 4);
-    put(out, 20, 2);
-    put(out, 0, 2);
-    put(out, 0, 2);
-    put(out, 0, 2);
-    put(out, 0x21, 2);
-    put(out, crc, 4);
-    put(out, m.bytes.size(), 4);
-    put(out, m.bytes.size(), 4);
-    put(out, name.size(), 2);
-    put(out, 0, 2);
+    common(out);
     out.insert(out.end(), name.begin(), name.end());
     out.insert(out.end(), m.bytes.begin(), m.bytes.end());
     put(directory, kCentralSig, 4);
     put(directory, 20, 2);  // made by: MS-DOS, 2.0
-    put(directory, 20, 2);
-    put(directory, 0, 2);
-    put(directory, 0, 2);
-    put(directory, 0, 2);
-    put(directory, 0x21, 2);
-    put(directory, crc, 4);
-    put(directory, m.bytes.size(), 4);
-    put(directory, m.bytes.size(), 4);
-    put(directory, name.size(), 2);
-    put(directory, 0, 2);  // extra
+    common(directory);
     put(directory, 0, 2);  // comment
     put(directory, 0, 2);  // disk
     put(directory, 0, 2);  // internal attributes

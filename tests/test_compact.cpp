@@ -428,11 +428,13 @@ TEST(CompactVerify, CorruptOrTruncatedFilesNeverCrash) {
       }
       // what loads is valid: every decoded value in range (huge but finite weights may still
       // drive the network to infinity, as they would in a dense model)
-      for (const LayerView* l : {&v.input, &v.recurrent, &v.output})
+      for (const LayerView* l : {&v.input, &v.recurrent, &v.output}) {
+        ASSERT_TRUE(l->is_sparse);
         for (uint32_t i = 0; i < l->rows; ++i)
-          l->for_each_in_row(i, [&](uint32_t, float pi, float m, float xi) {
+          sparse::visit_row(l->sparse, l->cols, i, [&](uint32_t, uint32_t, float pi, float m, float xi) {
             EXPECT_TRUE(pi >= 0.0f && pi <= 1.0f && std::isfinite(m) && xi >= 0.0f && std::isfinite(xi));
           });
+      }
     }
     EXPECT_GT(rejected, 0);
     EXPECT_GT(loaded, 0);  // flips inside values can leave a valid model

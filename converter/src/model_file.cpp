@@ -123,7 +123,7 @@ LayerData read_layer(const LayerView& v) {
   l.m.assign(count, 0.0f);
   l.xi.assign(count, 0.0f);
   for (uint32_t i = 0; i < v.rows; ++i)
-    v.for_each_in_row(i, [&](uint32_t j, float pi, float m, float xi) {
+    sparse::visit_row(v.sparse, v.cols, i, [&](uint32_t j, uint32_t, float pi, float m, float xi) {
       const size_t k = static_cast<size_t>(i) * v.cols + j;
       l.pi[k] = pi;
       l.m[k] = m;

@@ -55,19 +55,6 @@ struct LayerView {
   bool is_sparse = false;
   SparseView sparse;
   bool has_moments() const { return mu != nullptr; }
-  /// Calls f(j, pi, m, xi) for every connection of `row` that is present (pi < 1 in a dense
-  /// layer), in increasing column, with its decoded values.
-  template <class F>
-  void for_each_in_row(uint32_t row, F&& f) const {
-    if (is_sparse) {
-      sparse::visit_row(sparse, cols, row,
-                        [&](uint32_t j, uint32_t, float p, float mm, float x) { f(j, p, mm, x); });
-      return;
-    }
-    const size_t o = static_cast<size_t>(row) * cols;
-    for (uint32_t j = 0; j < cols; ++j)
-      if (pi[o + j] != 1.0f) f(j, pi[o + j], m[o + j], xi[o + j]);
-  }
 };
 
 struct DynamicsView {
@@ -134,12 +121,6 @@ inline Status sized(const flatbuffers::Vector<T>* v, uint64_t count, const T*& o
   if (v->size() != count) return Status::ArraySizeMismatch;
   out = v->data();
   return Status::Ok;
-}
-
-inline uint32_t popcount8(uint32_t b) {
-  b = b - ((b >> 1) & 0x55u);
-  b = (b & 0x33u) + ((b >> 2) & 0x33u);
-  return (b + (b >> 4)) & 0x0Fu;
 }
 
 /// Verifies a sparse layer (sparse.hpp): sizes of every array, the row offsets against the bitmap

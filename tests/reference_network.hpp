@@ -1,6 +1,7 @@
 // The straightforward reference of Network<N, NIn, NOut> (runtime/include/sasrnn/network.hpp):
 // the semantics written as plain loops, one connection at a time, every draw through rng.hpp's
-// sas_sample()/normal(). It was written from the runtime as it was before any performance work and
+// sas_sample()/normal() (SampledPerStep: the spike of each connection and one normal per row, as
+// rng.hpp defines it). It was written from the runtime as it was before any performance work and
 // must never be optimised: tests/test_bitexact.cpp requires the runtime to equal it bit for bit.
 //
 // The only non-obvious part is the summation order the runtime guarantees (kernels.hpp): a sum over
@@ -67,6 +68,13 @@ class ReferenceNetwork {
         if (d2 > 0.0f)
           z += normal(options_.seed, counter(static_cast<uint32_t>(k), Stream::MeanFieldOut)) *
                std::sqrt(d2);
+      } else if (options_.mode == Mode::SampledPerStep) {
+        float g, d2;
+        spikes(model_.output, k, r_, Stream::OutputSpike, g, d2);
+        z = g;
+        if (d2 > 0.0f)
+          z += normal(options_.seed, counter(static_cast<uint32_t>(k), Stream::SampledOut)) *
+               std::sqrt(d2);
       } else {
         z = concrete(model_.output, k, r_, Stream::OutputWeight);
       }
@@ -127,7 +135,38 @@ class ReferenceNetwork {
     d2 = ad.total();
   }
 
+  // SampledPerStep (rng.hpp): the spike of connection (row, j) is word row % 4 of the block with
+  // index (row / 4) * cols + j; g and d2 sum m v and xi v^2 over the slabs (z = 1).
+  void spikes(const LayerView& l, int row, const std::vector<float>& v, Stream s, float& g,
+              float& d2) const {
+    Lanes ag, ad;
+    const int cols = static_cast<int>(l.cols);
+    for (int j = 0; j < cols; ++j) {
+      const size_t k = static_cast<size_t>(row) * static_cast<size_t>(cols) + static_cast<size_t>(j);
+      const float vj = v[static_cast<size_t>(j)];
+      if (vj == 0.0f) continue;
+      const uint32_t index = static_cast<uint32_t>((row / 4) * cols + j);
+      const Block b = random_block(options_.seed, counter(index, s));
+      if (uniform01(b.w[row % 4]) < l.pi[k]) continue;  // the spike: w = 0
+      ag.add(j, l.m[k] * vj);
+      ad.add(j, l.xi[k] * (vj * vj));
+    }
+    g = ag.total();
+    d2 = ad.total();
+  }
+
   float preactivation(int i, const std::vector<float>& x) const {
+    if (options_.mode == Mode::SampledPerStep) {
+      float g_rec, d2_rec, g_in, d2_in;
+      spikes(model_.recurrent, i, r_, Stream::RecurrentSpike, g_rec, d2_rec);
+      spikes(model_.input, i, x, Stream::InputSpike, g_in, d2_in);
+      const float d2 = d2_in + d2_rec;
+      float u = g_rec + g_in;
+      if (d2 > 0.0f)
+        u += normal(options_.seed, counter(static_cast<uint32_t>(i), Stream::SampledU)) *
+             std::sqrt(d2);
+      return u;
+    }
     if (options_.mode == Mode::MeanField) {
       float g_rec, d2_rec, g_in, d2_in;
       moments(model_.recurrent, i, r_, g_rec, d2_rec);

@@ -468,4 +468,112 @@ inline float sampled_row(const float* pi, const float* m, const float* xi, const
   return acc.total();
 }
 
+// ---------------------------------------------------------------------------------------------
+// SampledPerStep rows: the spike of every connection, the slabs summed exactly (rng.hpp).
+// ---------------------------------------------------------------------------------------------
+
+/// Scratch of spike_moment_rows() for one layer and one step: the four spike words of every
+/// column for the current group of four rows (AVX2 only; the portable loops need none). Columns
+/// whose words were never drawn (silent units) hold 0 or an earlier group's words: their terms
+/// are +-0 either way, since their presynaptic value is 0.
+template <int Cols>
+struct SpikeWords {
+#if SASRNN_KERNELS_AVX2
+  alignas(32) uint32_t w[4][(Cols + 7) / 8 * 8] = {};
+#endif
+};
+
+/// The sums of R consecutive rows row..row+R-1 (all in one group of four: row / 4 equal) of a
+/// row-major layer for SampledPerStep: g[r] = sum_j z_j m_j v_j and d2[r] = sum_j z_j xi_j v2_j,
+/// z_j the spike of connection (row + r, j) (rng.hpp, spike_counter()), in the lane order of
+/// moment_rows(). `pi`, `m`, `xi` point at row `row`; `v2` holds v_j * v_j; `a` lists the active
+/// entries of v. One Philox block per active column serves the four rows of the group.
+template <int Cols, int R>
+inline void spike_moment_rows(const float* pi, const float* m, const float* xi, uint32_t row,
+                              const Active<Cols>& a, const float* v, const float* v2,
+                              uint32_t step, uint32_t trial, uint32_t stream, uint64_t seed,
+                              SpikeWords<Cols>& words, float* g, float* d2) {
+  static_assert(R >= 1 && R <= 4, "a group has four rows");
+  const uint32_t first = (row >> 2) * static_cast<uint32_t>(Cols);
+  const uint32_t q0 = row & 3u;  // word of row `row`; rows row+r use word q0 + r
+#if SASRNN_KERNELS_AVX2
+  // 1. The words of the active columns, 8 columns (8 Philox blocks) at a time.
+  const __m256i vfirst = _mm256_set1_epi32(static_cast<int>(first));
+  Blocks8 b;
+  for (int k0 = 0; k0 < a.count; k0 += 8) {
+    __m256i x0 = _mm256_add_epi32(
+        _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a.index + k0)), vfirst);
+    __m256i x1 = _mm256_set1_epi32(static_cast<int>(step));
+    __m256i x2 = _mm256_set1_epi32(static_cast<int>(trial));
+    __m256i x3 = _mm256_set1_epi32(static_cast<int>(stream));
+    philox8_avx2(x0, x1, x2, x3, seed);
+    _mm256_store_si256(reinterpret_cast<__m256i*>(b.w[0]), x0);
+    _mm256_store_si256(reinterpret_cast<__m256i*>(b.w[1]), x1);
+    _mm256_store_si256(reinterpret_cast<__m256i*>(b.w[2]), x2);
+    _mm256_store_si256(reinterpret_cast<__m256i*>(b.w[3]), x3);
+    const int n = a.count - k0 < 8 ? a.count - k0 : 8;
+    for (int l = 0; l < n; ++l) {
+      const int j = a.index[k0 + l];
+      for (int r = 0; r < R; ++r) words.w[q0 + static_cast<uint32_t>(r)][j] = b.w[q0 + static_cast<uint32_t>(r)][l];
+    }
+  }
+  // 2. Every column of the rows, 8 at a time: the slab's terms where !(uniform01(word) < pi).
+  const __m256 two_m24 = _mm256_set1_ps(1.0f / 16777216.0f);
+  __m256 sg[R], sd[R];
+  for (int r = 0; r < R; ++r) sg[r] = sd[r] = _mm256_setzero_ps();
+  auto chunk = [&](int r, __m256 p, __m256 mm, __m256 x, __m256i w, __m256 vv, __m256 vv2) {
+    const __m256 u = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_srli_epi32(w, 8)), two_m24);
+    const __m256 slab = _mm256_cmp_ps(u, p, _CMP_NLT_UQ);
+    sg[r] = _mm256_add_ps(sg[r], _mm256_and_ps(_mm256_mul_ps(mm, vv), slab));
+    sd[r] = _mm256_add_ps(sd[r], _mm256_and_ps(_mm256_mul_ps(x, vv2), slab));
+  };
+  auto word = [&](int r, int j) {
+    return _mm256_load_si256(reinterpret_cast<const __m256i*>(&words.w[q0 + static_cast<uint32_t>(r)][j]));
+  };
+  int j = 0;
+  for (; j + kLanes <= Cols; j += kLanes) {
+    const __m256 vv = _mm256_loadu_ps(v + j), vv2 = _mm256_loadu_ps(v2 + j);
+    for (int r = 0; r < R; ++r)
+      chunk(r, _mm256_loadu_ps(pi + r * Cols + j), _mm256_loadu_ps(m + r * Cols + j),
+            _mm256_loadu_ps(xi + r * Cols + j), word(r, j), vv, vv2);
+  }
+  if constexpr (Cols % kLanes != 0) {  // masked: zeros past the row end add +0
+    const __m256i k = tail_mask(Cols % kLanes);
+    const __m256 vv = _mm256_maskload_ps(v + j, k), vv2 = _mm256_maskload_ps(v2 + j, k);
+    for (int r = 0; r < R; ++r)
+      chunk(r, _mm256_maskload_ps(pi + r * Cols + j, k), _mm256_maskload_ps(m + r * Cols + j, k),
+            _mm256_maskload_ps(xi + r * Cols + j, k), word(r, j), vv, vv2);
+  }
+  for (int r = 0; r < R; ++r) {
+    g[r] = lane_total(sg[r]);
+    d2[r] = lane_total(sd[r]);
+  }
+#else
+  (void)words;
+  (void)v;
+  Lanes<float> ag[R], ad[R];
+  Blocks8 b;
+  uint32_t index[8];
+  for (int k0 = 0; k0 < a.count; k0 += 8) {
+    const int n = a.count - k0 < 8 ? a.count - k0 : 8;
+    for (int l = 0; l < n; ++l) index[l] = first + static_cast<uint32_t>(a.index[k0 + l]);
+    philox8(index, step, trial, stream, seed, b, n);
+    for (int l = 0; l < n; ++l) {
+      const int j = a.index[k0 + l];
+      const float vj = a.value[k0 + l];
+      for (int r = 0; r < R; ++r) {
+        const int o = r * Cols + j;
+        if (uniform01(b.w[q0 + static_cast<uint32_t>(r)][l]) < pi[o]) continue;  // the spike
+        ag[r].a[j % kLanes] += m[o] * vj;
+        ad[r].a[j % kLanes] += xi[o] * v2[j];
+      }
+    }
+  }
+  for (int r = 0; r < R; ++r) {
+    g[r] = ag[r].total();
+    d2[r] = ad[r].total();
+  }
+#endif
+}
+
 }  // namespace sasrnn::kernel

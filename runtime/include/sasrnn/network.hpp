@@ -5,7 +5,9 @@
 //   MeanField        paper eq. 4-5: u = G_rec + G_in + eps * sqrt(Delta_in^2 + Delta_rec^2),
 //                    z = G_out + eps_out * Delta_out, eps ~ N(0,1) fresh per unit per step;
 //   SampledPerStep   paper eq. 1 with a fresh concrete network drawn from paper eq. 3 at every
-//                    step (the time-dependent concrete network of paper Fig. 9/18);
+//                    step (the time-dependent concrete network of paper Fig. 9/18): the spike of
+//                    every connection drawn, each row's sum over its slabs drawn exactly as one
+//                    Gaussian (the same distribution; rng.hpp explains the contract);
 //   SampledPerTrial  paper eq. 1 with one concrete network per trial;
 //   MeanWeights      paper eq. 1 with the deterministic weights w = mu = (1 - pi) m.
 // Recurrent noise sqrt(2 alpha sigma^2) n (paper eq. 1a) is on or off per run; input noise
@@ -15,6 +17,7 @@
 #include <Eigen/Core>
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 
 #include "sasrnn/dynamics.hpp"
 #include "sasrnn/kernels.hpp"
@@ -201,7 +204,31 @@ class Network {
         }
         return;
       }
-      case Mode::SampledPerStep:
+      case Mode::SampledPerStep: {  // paper eq. 1b, 3: the spikes drawn, the slab sum exact
+        float eps[N];  // one normal per unit for its slab sum, drawn 8 at a time
+        kernel::normals(options_.seed, step_, trial_, static_cast<uint32_t>(Stream::SampledU), N,
+                        eps);
+        float r2[N], x2[NIn];
+        for (int j = 0; j < N; ++j) r2[j] = r[j] * r[j];
+        for (int j = 0; j < NIn; ++j) x2[j] = x[j] * x[j];
+        const kernel::Active<N> ar(r);
+        const kernel::Active<NIn> ax(x.data());
+        kernel::SpikeWords<N> w_rec;
+        kernel::SpikeWords<NIn> w_in;
+        for_each_group<N>([&](int i, auto rows) {
+          constexpr int R = decltype(rows)::value;
+          float g[R], d2[R], g_in[R], d2_in[R];
+          spike_moments<N, R>(rec_, i, ar, r, r2, Stream::RecurrentSpike, w_rec, g, d2);
+          spike_moments<NIn, R>(in_, i, ax, x.data(), x2, Stream::InputSpike, w_in, g_in, d2_in);
+          for (int k = 0; k < R; ++k) {
+            const float d2k = d2_in[k] + d2[k];
+            float ui = g[k] + g_in[k];
+            if (d2k > 0.0f) ui += eps[i + k] * std::sqrt(d2k);
+            u[i + k] = ui;
+          }
+        });
+        return;
+      }
       case Mode::SampledPerTrial: {  // paper eq. 1b with weights drawn from paper eq. 3
         const kernel::Active<N> ar(r);
         const kernel::Active<NIn> ax(x.data());
@@ -252,6 +279,34 @@ class Network {
     kernel::mean_rows<Cols, R>(l.pi + o, l.m + o, v, out);
   }
 
+  /// Calls f(i, std::integral_constant<int, R>) for the groups of rows [i, i + R) of a layer with
+  /// `Rows` rows that share their spike words (rng.hpp): R = 4, and the remainder at the end.
+  template <int Rows, class F>
+  static void for_each_group(F&& f) {
+    int i = 0;
+    for (; i + 4 <= Rows; i += 4) f(i, std::integral_constant<int, 4>{});
+    if constexpr (Rows % 4 != 0) f(i, std::integral_constant<int, Rows % 4>{});
+  }
+
+  /// SampledPerStep sums (kernel::spike_moment_rows) of rows [i, i + R) of layer `l`, one group.
+  template <int Cols, int R>
+  void spike_moments(const LayerView& l, int i, const kernel::Active<Cols>& a, const float* v,
+                     const float* v2, Stream s, kernel::SpikeWords<Cols>& words, float* g,
+                     float* d2) const {
+    if constexpr (kSparseBuilt) {
+      if (l.is_sparse) {
+        for (int k = 0; k < R; ++k)
+          sparse::spike_moment_row(l.sparse, Cols, i + k, v, v2, step_, trial_,
+                                   static_cast<uint32_t>(s), options_.seed, g[k], d2[k]);
+        return;
+      }
+    }
+    const ptrdiff_t o = static_cast<ptrdiff_t>(i) * Cols;
+    kernel::spike_moment_rows<Cols, R>(l.pi + o, l.m + o, l.xi + o, static_cast<uint32_t>(i), a,
+                                       v, v2, step_, trial_, static_cast<uint32_t>(s),
+                                       options_.seed, words, g, d2);
+  }
+
   /// Row `row` of layer `l` (`Cols` columns) with weights drawn from paper eq. 3; `a` lists the
   /// active entries of the presynaptic values `v`.
   template <int Cols>
@@ -290,7 +345,26 @@ class Network {
         for (int k = 0; k < NOut; ++k) z_[k] = z[k];
         break;
       }
-      case Mode::SampledPerStep:
+      case Mode::SampledPerStep: {  // paper eq. 1d, 3: the spikes drawn, the slab sum exact
+        float r2[N];
+        for (int j = 0; j < N; ++j) r2[j] = r[j] * r[j];
+        const kernel::Active<N> a(r);
+        kernel::SpikeWords<N> words;
+        for_each_group<NOut>([&](int k0, auto rows) {
+          constexpr int R = decltype(rows)::value;
+          float g[R], d2[R];
+          spike_moments<N, R>(out_, k0, a, r, r2, Stream::OutputSpike, words, g, d2);
+          for (int k = 0; k < R; ++k) {
+            float z = g[k];
+            if (d2[k] > 0.0f)
+              z += normal(options_.seed, Counter{static_cast<uint32_t>(k0 + k), step_, trial_,
+                                                 static_cast<uint32_t>(Stream::SampledOut)}) *
+                   std::sqrt(d2[k]);
+            z_[k0 + k] = z;
+          }
+        });
+        break;
+      }
       case Mode::SampledPerTrial: {
         const kernel::Active<N> a(r);
         for (int k = 0; k < NOut; ++k)

@@ -27,6 +27,12 @@ enum class Stream : uint32_t {
   MeanFieldU = 6,       ///< eps^u_i of paper eq. 4b, index = i
   MeanFieldOut = 7,     ///< eps^out_k of paper eq. 4d, index = k
   TaskDraw = 8,         ///< task conditions drawn for training batches, index = what is drawn
+  // SampledPerStep (see spike_counter() below): the spike of each connection, one normal per row.
+  RecurrentSpike = 9,   ///< spikes z_ij of the recurrent connections, index = (i / 4) * N + j
+  InputSpike = 10,      ///< spikes z_ij of the input connections, index = (i / 4) * NIn + j
+  OutputSpike = 11,     ///< spikes z_ki of the output connections, index = (k / 4) * N + i
+  SampledU = 12,        ///< eps_i of the slab sum of unit i's pre-activation, index = i
+  SampledOut = 13,      ///< eps_k of the slab sum of output k, index = k
 };
 
 /// The step value used for draws that are fixed for a whole trial (SampledPerTrial mode).
@@ -79,6 +85,28 @@ inline Block philox4x32_10(uint32_t c0, uint32_t c1, uint32_t c2, uint32_t c3, u
 inline Block random_block(uint64_t seed, const Counter& c) {
   return philox4x32_10(c.index, c.step, c.trial, c.stream, static_cast<uint32_t>(seed),
                        static_cast<uint32_t>(seed >> 32));
+}
+
+// SampledPerStep draws a fresh concrete network at every step (paper eq. 3), but each weight of
+// that network enters the step exactly once, in one row's sum (paper eq. 1b, 1d). Given the spikes
+// z_ij (z = 0 with probability pi), the row's sum over the slabs is therefore exactly Gaussian:
+//   sum_j z_ij (m_ij + sqrt(xi_ij) e_ij) v_j  ~  sum_j z_ij m_ij v_j + eps_i sqrt(sum_j z_ij xi_ij v_j^2)
+// with one standard normal eps_i per row instead of one per connection: the same distribution of
+// every pre-activation, output and trajectory as drawing each slab value (and the same joint
+// distribution: different rows use different weights). So the runtime draws, per step,
+//   - the spike of connection (i, j) of a layer with `cols` columns: z_ij = 1 (slab) unless
+//     uniform01(word i mod 4 of random_block(seed, spike_counter(i, j, cols, ...))) < pi_ij,
+//     four rows sharing one Philox block;
+//   - eps_i = normal(seed, Counter{i, step, trial, SampledU or SampledOut}).
+// Still a pure function of (seed, trial, step, stream, index): skipping silent presynaptic units
+// and absent connections changes no other draw. SampledPerTrial keeps a concrete network (one
+// sas_sample() per connection and trial), since there a weight enters every step of the trial.
+
+/// The counter of the Philox block whose word (row mod 4) decides the spike of connection
+/// (row, col) of a layer with `cols` columns in SampledPerStep mode.
+inline Counter spike_counter(uint32_t row, uint32_t col, uint32_t cols, uint32_t step,
+                             uint32_t trial, Stream s) {
+  return Counter{(row >> 2) * cols + col, step, trial, static_cast<uint32_t>(s)};
 }
 
 /// Uniform in [0, 1) with 24 bits of resolution (exact in float).

@@ -250,5 +250,50 @@ inline float sampled_row(const SparseView& s, uint32_t cols, int row, const floa
   return acc.total();
 }
 
+/// The SampledPerStep sums of one row (kernel::spike_moment_rows(), bit for bit):
+/// g = sum_j z_j m_j v_j, d2 = sum_j z_j xi_j v2_j with the spike z_j of connection (row, j)
+/// from word (row mod 4) of the block of rng.hpp's spike_counter(). Absent connections (pi = 1,
+/// never a slab) are not stored, classes without pi (pi = 0) are always slabs: only connections
+/// with a pi draw a word, 8 Philox blocks at a time; silent presynaptic units are skipped.
+inline void spike_moment_row(const SparseView& s, uint32_t cols, int row, const float* v,
+                             const float* v2, uint32_t step, uint32_t trial, uint32_t stream,
+                             uint64_t seed, float& g, float& d2) {
+  kernel::Lanes<float> ag, ad;
+  const uint32_t first = (static_cast<uint32_t>(row) >> 2) * cols;
+  const uint32_t q = static_cast<uint32_t>(row) & 3u;
+  auto add = [&](uint32_t j, float m, float xi) {
+    ag.a[j % kernel::kLanes] += m * v[j];
+    ad.a[j % kernel::kLanes] += xi * v2[j];
+  };
+  struct Batch {  // up to 8 connections in increasing j; np of them need a word
+    uint32_t index[8] = {}, j[8];
+    float pi[8], m[8], xi[8];
+    bool has_pi[8];
+    int n = 0, np = 0;
+  } b;
+  kernel::Blocks8 words;
+  auto flush = [&] {
+    if (b.np > 0) kernel::philox8(b.index, step, trial, stream, seed, words, b.np);
+    for (int l = 0, k = 0; l < b.n; ++l)
+      if (!b.has_pi[l] || !(uniform01(words.w[q][k++]) < b.pi[l])) add(b.j[l], b.m[l], b.xi[l]);
+    b.n = b.np = 0;
+  };
+  visit_row(s, cols, static_cast<uint32_t>(row),
+            [&](uint32_t j, uint32_t c, float pi, float m, float xi) {
+              if (v[j] == 0.0f) return;
+              const int l = b.n++;
+              b.has_pi[l] = (c & kHasPi) != 0;
+              if (b.has_pi[l]) b.index[b.np++] = first + j;
+              b.j[l] = j;
+              b.pi[l] = pi;
+              b.m[l] = m;
+              b.xi[l] = xi;
+              if (b.n == 8) flush();
+            });
+  if (b.n > 0) flush();
+  g = ag.total();
+  d2 = ad.total();
+}
+
 }  // namespace sparse
 }  // namespace sasrnn

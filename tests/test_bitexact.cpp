@@ -43,7 +43,7 @@ std::vector<float> input_at(uint32_t trial, int t, const msi::Stimulus& stim, st
 /// Returns the number of compared steps.
 template <int N, int NIn, int NOut>
 int compare(const conv::ModelData& d, Mode mode, uint64_t seed, bool noise, float alpha,
-            uint32_t trials, int steps, const std::string& what) {
+            uint32_t trials, int steps, const std::string& what, bool cache = false) {
   const conv::AlignedBuffer buf = conv::build_model_file(d);
   ModelView view;
   EXPECT_EQ((load<N, NIn, NOut>(buf.data(), buf.size(), view)), Status::Ok);
@@ -54,6 +54,10 @@ int compare(const conv::ModelData& d, Mode mode, uint64_t seed, bool noise, floa
   opt.alpha = alpha;
   Network<N, NIn, NOut> net;
   EXPECT_EQ(net.bind(view, opt), Status::Ok);
+  std::vector<float> trial_cache(Network<N, NIn, NOut>::kTrialCacheFloats, -1.0f);
+  if (cache) {
+    EXPECT_EQ(net.use_trial_cache(trial_cache.data(), trial_cache.size()), Status::Ok);
+  }
   test::ReferenceNetwork ref(view, opt);
   std::mt19937 gen(static_cast<uint32_t>(seed * 7919u + static_cast<uint32_t>(mode)));
   const msi::Protocol protocol = msi::Protocol::test(20.0f);
@@ -117,7 +121,11 @@ void all_modes(const conv::ModelData& d, const std::string& what, uint32_t trial
       for (bool noise : {true, false})
         compared += compare<N, NIn, NOut>(d, mode, seed, noise, noise ? 0.0f : 0.05f, trials,
                                           steps, what);
-  EXPECT_EQ(compared, 4 * 2 * 2 * static_cast<int>(trials) * steps) << what;
+  // SampledPerTrial with the trial network kept in a cache (Network::use_trial_cache)
+  for (uint64_t seed : {uint64_t{1}, uint64_t{0x9E3779B97F4A7C15ull}})
+    compared += compare<N, NIn, NOut>(d, Mode::SampledPerTrial, seed, true, 0.0f, trials, steps,
+                                      what + " (trial cache)", true);
+  EXPECT_EQ(compared, (4 * 2 * 2 + 2) * static_cast<int>(trials) * steps) << what;
 }
 
 /// The model with precomputed moments (mu, var) in every layer: the network reads them in

@@ -29,10 +29,11 @@ using test::bits;
 using test::kModes;
 
 /// Runs two networks (model a, model b) side by side on MSI trials and counts the steps at which
-/// h, z or y differ in any bit. Also returns the number of compared steps.
+/// h, z or y differ in any bit. Also returns the number of compared steps. With `cache_a`,
+/// network a keeps its trial network in a cache (Network::use_trial_cache).
 template <int N>
 std::pair<int, int> differing_steps(const conv::AlignedBuffer& a, const conv::AlignedBuffer& b,
-                                    Mode mode, uint64_t seed) {
+                                    Mode mode, uint64_t seed, bool cache_a = false) {
   ModelView va, vb;
   EXPECT_EQ((load<N, 5, 2>(a.data(), a.size(), va)), Status::Ok);
   EXPECT_EQ((load<N, 5, 2>(b.data(), b.size(), vb)), Status::Ok);
@@ -42,6 +43,10 @@ std::pair<int, int> differing_steps(const conv::AlignedBuffer& a, const conv::Al
   Network<N, 5, 2> na, nb;
   EXPECT_EQ(na.bind(va, opt), Status::Ok);
   EXPECT_EQ(nb.bind(vb, opt), Status::Ok);
+  std::vector<float> cache(Network<N, 5, 2>::kTrialCacheFloats);
+  if (cache_a) {
+    EXPECT_EQ(na.use_trial_cache(cache.data(), cache.size()), Status::Ok);
+  }
   const msi::Protocol protocol = msi::Protocol::test(20.0f);
   int differ = 0, steps = 0;
   for (uint32_t trial = 0; trial < 4; ++trial) {
@@ -93,6 +98,10 @@ TEST_P(EveryEncoding, SparseRunsBitForBitLikeItsDecodedDenseModel) {
       EXPECT_EQ(differ, 0) << GetParam() << " " << mode_name(mode) << " seed " << seed;
       EXPECT_EQ(steps, 4 * 90);
     }
+  // the sparse model's trial network drawn into a cache: still the dense model's, uncached
+  const auto [differ, steps] = differing_steps<37>(encoded, dense, Mode::SampledPerTrial, 3, true);
+  EXPECT_EQ(differ, 0) << GetParam() << " trial cache";
+  EXPECT_EQ(steps, 4 * 90);
 }
 
 INSTANTIATE_TEST_SUITE_P(Encodings, EveryEncoding,

@@ -280,6 +280,45 @@ TEST(Modes, SampledPerTrialKeepsOneNetworkPerTrial) {
   }
 }
 
+// The trial cache holds the trial's concrete network (paper eq. 3: every weight sas_sample() of
+// its counter), is redrawn by reset(), and a cache that is too small is refused and not used.
+TEST(Network, TrialCacheHoldsTheTrialsConcreteNetwork) {
+  const conv::ModelData d = test::mixed_model(kN, kIn, kOut, 25);
+  Bound b = bind_model(d);
+  Options opt;
+  opt.mode = Mode::SampledPerTrial;
+  opt.seed = 8;
+  Net net;
+  std::vector<float> cache(Net::kTrialCacheFloats, -7.0f);
+  EXPECT_EQ(Net::kTrialCacheFloats, static_cast<size_t>(kN * kN + kN * kIn + kOut * kN));
+  EXPECT_EQ(net.use_trial_cache(cache.data(), cache.size() - 1), Status::BadOption);
+  EXPECT_EQ(cache[0], -7.0f);  // refused: nothing written
+  ASSERT_EQ(net.use_trial_cache(cache.data(), cache.size()), Status::Ok);
+  ASSERT_EQ(net.bind(b.view, opt), Status::Ok);  // bind() starts trial 0: drawn
+  for (uint32_t trial : {0u, 5u}) {
+    if (trial != 0) net.reset(trial);
+    size_t zeros = 0, k = 0;
+    for (const auto& [l, stream] : {std::pair{&d.recurrent, Stream::RecurrentWeight},
+                                    {&d.input, Stream::InputWeight},
+                                    {&d.output, Stream::OutputWeight}})
+      for (size_t c = 0; c < l->size(); ++c, ++k) {
+        const float w = sas_sample(opt.seed, Counter{static_cast<uint32_t>(c), kTrialStep, trial,
+                                                     static_cast<uint32_t>(stream)},
+                                   l->pi[c], l->m[c], std::sqrt(l->xi[c]));
+        EXPECT_EQ(cache[k], w) << "trial " << trial << " weight " << k;
+        zeros += w == 0.0f ? 1 : 0;
+      }
+    EXPECT_EQ(k, cache.size());
+    EXPECT_GT(zeros, 0u);  // spikes are there, and not everything is a spike
+    EXPECT_LT(zeros, cache.size());
+  }
+  // a too-small cache after a good one: refused and the network runs without a cache
+  const float before = cache[3];
+  EXPECT_EQ(net.use_trial_cache(cache.data(), 10), Status::BadOption);
+  net.reset(9);
+  EXPECT_EQ(cache[3], before);
+}
+
 TEST(Network, LeakUsesTheAlphaOverride) {
   Bound b = bind_model(test::mixed_model(kN, kIn, kOut, 25));
   Options opt;

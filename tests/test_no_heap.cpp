@@ -105,11 +105,15 @@ TEST_P(NoHeapEncoding, LoadAndThousandStepsInEveryMode) {
   const long before = g_allocations;
   ModelView view;
   const Status loaded = load<30, 5, 2>(buf.data(), buf.size(), view);
-  for (Mode mode : {Mode::MeanField, Mode::SampledPerStep, Mode::SampledPerTrial, Mode::MeanWeights}) {
+  static float trial_cache[Net::kTrialCacheFloats];  // caller-owned, static: no heap either
+  for (int run = 0; run < 5; ++run) {  // every mode, then SampledPerTrial with a trial cache
+    const Mode mode = run < 4 ? static_cast<Mode>(run) : Mode::SampledPerTrial;
     Options opt;
     opt.mode = mode;
     opt.seed = 11;
     if (net.bind(view, opt) != Status::Ok) break;
+    if (net.use_trial_cache(run == 4 ? trial_cache : nullptr, Net::kTrialCacheFloats) != Status::Ok)
+      break;
     int steps = 0;
     for (uint32_t trial = 0; steps < 1000; ++trial) {
       const msi::Stimulus stim(p, msi::Trial{msi::Modality::Both, 15.0f, trial});

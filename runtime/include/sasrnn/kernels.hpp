@@ -468,6 +468,32 @@ inline float sampled_row(const float* pi, const float* m, const float* xi, const
   return acc.total();
 }
 
+/// A concrete row (paper eq. 3) for a trial cache: w[j] = sas_sample(seed, Counter{first + j,
+/// step, trial, stream}, pi_j, m_j, sqrt(xi_j)) for every column, the spike as 0: the weights
+/// sampled_row() draws, 8 Philox blocks at a time.
+template <int Cols>
+inline void draw_row(const float* pi, const float* m, const float* xi, uint32_t first,
+                     uint32_t step, uint32_t trial, uint32_t stream, uint64_t seed, float* w) {
+  Blocks8 b;
+  uint32_t index[8];
+  for (int j0 = 0; j0 < Cols; j0 += 8) {
+    const int n = Cols - j0 < 8 ? Cols - j0 : 8;
+    for (int l = 0; l < 8; ++l) index[l] = first + static_cast<uint32_t>(j0 + l);
+    philox8(index, step, trial, stream, seed, b, n);
+    for (int l = 0; l < n; ++l) {
+      const int j = j0 + l;
+      float wj = 0.0f;  // the spike
+      if (!(uniform01(b.w[0][l]) < pi[j])) {
+        wj = m[j];
+        if (xi[j] != 0.0f)  // sqrt(xi) == 0 exactly when xi == 0
+          wj = wj + std::sqrt(xi[j]) *
+                        normal_of_lane(seed, Counter{index[l], step, trial, stream}, b, l);
+      }
+      w[j] = wj;
+    }
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // SampledPerStep rows: the spike of every connection, the slabs summed exactly (rng.hpp).
 // ---------------------------------------------------------------------------------------------

@@ -76,10 +76,27 @@ class Network {
     return Status::Ok;
   }
 
+  /// Floats of one concrete network (recurrent, input and output weights): the size of the
+  /// optional trial cache of use_trial_cache().
+  static constexpr size_t kTrialCacheFloats =
+      static_cast<size_t>(N) * N + static_cast<size_t>(N) * NIn + static_cast<size_t>(NOut) * N;
+
+  /// SampledPerTrial only: keep the trial's concrete network in caller-owned memory of at least
+  /// kTrialCacheFloats floats (e.g. a static array; the runtime still allocates nothing), drawn
+  /// once by reset() instead of at every step: each step is then a product with fixed weights.
+  /// Results are bit for bit those without the cache. nullptr stops using it. BadOption if
+  /// `floats` is too small; the network keeps no cache then.
+  Status use_trial_cache(float* cache, size_t floats) {
+    cache_ = nullptr;
+    if (cache != nullptr && floats < kTrialCacheFloats) return Status::BadOption;
+    cache_ = cache;
+    if (bound_ && cache_ != nullptr && options_.mode == Mode::SampledPerTrial) draw_trial_network();
+    return Status::Ok;
+  }
+
   /// Starts trial `trial` from h(0) = 0 (the state zeroed in place: no temporary on the stack).
   void reset(uint32_t trial) {
-    trial_ = trial;
-    step_ = 0;
+    start_trial(trial);
     h_.setZero();
     r_.setZero();  // r(0) = phi(0) = 0
     z_.setZero();
@@ -88,8 +105,7 @@ class Network {
 
   /// Starts trial `trial` from a given synaptic current h(0).
   void reset(uint32_t trial, const State& h0) {
-    trial_ = trial;
-    step_ = 0;
+    start_trial(trial);
     h_ = h0;
     r_ = h_.unaryExpr([](float h) { return dyn::relu(h); });
     z_.setZero();
@@ -145,6 +161,42 @@ class Network {
 
  private:
   uint32_t draw_step() const { return options_.mode == Mode::SampledPerTrial ? kTrialStep : step_; }
+
+  void start_trial(uint32_t trial) {
+    trial_ = trial;
+    step_ = 0;
+    if (cache_ != nullptr && bound_ && options_.mode == Mode::SampledPerTrial) draw_trial_network();
+  }
+
+  bool cached() const { return cache_ != nullptr && options_.mode == Mode::SampledPerTrial; }
+  float* cached_recurrent() const { return cache_; }
+  float* cached_input() const { return cache_ + static_cast<size_t>(N) * N; }
+  float* cached_output() const { return cached_input() + static_cast<size_t>(N) * NIn; }
+
+  /// The trial's concrete network (paper eq. 3) into the cache: every weight as sampled_row()
+  /// draws it, spikes and absent connections as 0.
+  void draw_trial_network() {
+    draw_layer<N>(rec_, N, Stream::RecurrentWeight, cached_recurrent());
+    draw_layer<NIn>(in_, N, Stream::InputWeight, cached_input());
+    draw_layer<N>(out_, NOut, Stream::OutputWeight, cached_output());
+  }
+
+  template <int Cols>
+  void draw_layer(const LayerView& l, int rows, Stream s, float* w) const {
+    const uint32_t stream = static_cast<uint32_t>(s);
+    for (int i = 0; i < rows; ++i) {
+      float* row = w + static_cast<ptrdiff_t>(i) * Cols;
+      if constexpr (kSparseBuilt) {
+        if (l.is_sparse) {
+          sparse::draw_row(l.sparse, Cols, i, kTrialStep, trial_, stream, options_.seed, row);
+          continue;
+        }
+      }
+      const ptrdiff_t off = static_cast<ptrdiff_t>(i) * Cols;
+      kernel::draw_row<Cols>(l.pi + off, l.m + off, l.xi + off, static_cast<uint32_t>(off),
+                             kTrialStep, trial_, stream, options_.seed, row);
+    }
+  }
 
   Counter counter(uint32_t index, Stream s) const {
     return Counter{index, draw_step(), trial_, static_cast<uint32_t>(s)};
@@ -230,6 +282,21 @@ class Network {
         return;
       }
       case Mode::SampledPerTrial: {  // paper eq. 1b with weights drawn from paper eq. 3
+        if (cached()) {  // the trial's weights, drawn by reset()
+          for_each_group<N>([&](int i, auto rows) {
+            constexpr int R = decltype(rows)::value;
+            float s[R];
+            const ptrdiff_t o = static_cast<ptrdiff_t>(i) * N;
+            kernel::mean_rows_precomputed<N, R>(cached_recurrent() + o, r, s);
+            for (int k = 0; k < R; ++k) {
+              float s_in;
+              kernel::mean_rows_precomputed<NIn, 1>(
+                  cached_input() + static_cast<ptrdiff_t>(i + k) * NIn, x.data(), &s_in);
+              u[i + k] = s[k] + s_in;
+            }
+          });
+          return;
+        }
         const kernel::Active<N> ar(r);
         const kernel::Active<NIn> ax(x.data());
         for (int i = 0; i < N; ++i)
@@ -366,6 +433,12 @@ class Network {
         break;
       }
       case Mode::SampledPerTrial: {
+        if (cached()) {
+          float z[NOut];
+          kernel::mean_rows_precomputed<N, NOut>(cached_output(), r, z);  // paper eq. 1d
+          for (int k = 0; k < NOut; ++k) z_[k] = z[k];
+          break;
+        }
         const kernel::Active<N> a(r);
         for (int k = 0; k < NOut; ++k)
           z_[k] = sampled_row<N>(out_, k, a, r, Stream::OutputWeight);  // paper eq. 1d
@@ -409,6 +482,7 @@ class Network {
   uint32_t trial_ = 0;
   uint32_t step_ = 0;
   bool bound_ = false;
+  float* cache_ = nullptr;  ///< caller-owned concrete network of the trial (SampledPerTrial)
   State h_ = State::Zero();
   State r_ = State::Zero();
   Output z_ = Output::Zero();

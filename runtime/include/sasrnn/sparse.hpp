@@ -250,6 +250,23 @@ inline float sampled_row(const SparseView& s, uint32_t cols, int row, const floa
   return acc.total();
 }
 
+/// A concrete row for a trial cache (kernel::draw_row()): the weights sampled_row() draws for the
+/// stored connections, 0 for spikes and absent connections.
+inline void draw_row(const SparseView& s, uint32_t cols, int row, uint32_t step, uint32_t trial,
+                     uint32_t stream, uint64_t seed, float* w) {
+  for (uint32_t j = 0; j < cols; ++j) w[j] = 0.0f;
+  const uint32_t first = static_cast<uint32_t>(row) * cols;
+  visit_row(s, cols, static_cast<uint32_t>(row),
+            [&](uint32_t j, uint32_t c, float pi, float m, float xi) {
+              const Counter k{first + j, step, trial, stream};
+              const Block b = random_block(seed, k);
+              if ((c & kHasPi) != 0 && uniform01(b.w[0]) < pi) return;  // the spike
+              w[j] = (c & kHasXi) != 0 && xi != 0.0f
+                         ? m + std::sqrt(xi) * normal_from_block(seed, k, b)
+                         : m;
+            });
+}
+
 /// The SampledPerStep sums of one row (kernel::spike_moment_rows(), bit for bit):
 /// g = sum_j z_j m_j v_j, d2 = sum_j z_j xi_j v2_j with the spike z_j of connection (row, j)
 /// from word (row mod 4) of the block of rng.hpp's spike_counter(). Absent connections (pi = 1,

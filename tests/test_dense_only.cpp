@@ -18,7 +18,8 @@
 
 using namespace sasrnn;
 
-static_assert(!kSparseBuilt && !kMomentsBuilt, "build this test with SASRNN_NO_SPARSE and SASRNN_NO_MOMENTS");
+static_assert(!kSparseBuilt && !kMomentsBuilt && !kTrialCacheBuilt,
+              "build this test with SASRNN_NO_SPARSE, SASRNN_NO_MOMENTS and SASRNN_NO_TRIAL_CACHE");
 
 namespace {
 
@@ -71,4 +72,21 @@ TEST(DenseOnly, SparseAndMomentModelsAreRefused) {
     EXPECT_EQ(load(f.data.get(), f.size, v), Status::EncodingNotBuilt) << name;
     EXPECT_EQ(v.n, 0u);  // nothing half-filled
   }
+}
+
+TEST(DenseOnly, TrialCacheIsRefusedAndNothingIsWritten) {
+  const File f = read("good.sasrnn");
+  ModelView v;
+  ASSERT_EQ((load<30, 5, 2>(f.data.get(), f.size, v)), Status::Ok);
+  Network<30, 5, 2> net;
+  Options opt;
+  opt.mode = Mode::SampledPerTrial;
+  ASSERT_EQ(net.bind(v, opt), Status::Ok);
+  std::vector<float> cache(Network<30, 5, 2>::kTrialCacheFloats, 5.0f);
+  EXPECT_EQ(net.use_trial_cache(cache.data(), cache.size()), Status::BadOption);
+  EXPECT_EQ(net.use_trial_cache(nullptr, 0), Status::Ok);  // "no cache" is always fine
+  net.reset(3);
+  Network<30, 5, 2>::Input x = Network<30, 5, 2>::Input::Constant(0.5f);
+  ASSERT_EQ(net.step(x), Status::Ok);
+  for (float c : cache) ASSERT_EQ(c, 5.0f);
 }

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <stdexcept>
 #include <thread>
+#include <vector>
 
 namespace sasrnn::host {
 
@@ -53,12 +54,15 @@ void run_trials(const ModelView& model, const EvalConfig& cfg, EvalResult& r) {
   auto worker = [&](int w) {
     Net net;
     net.bind(model, opt);
+    // SampledPerTrial: the trial's network drawn once per trial into a cache (same results)
+    std::vector<float> cache(opt.mode == Mode::SampledPerTrial ? Net::kTrialCacheFloats : 0);
+    if (!cache.empty()) net.use_trial_cache(cache.data(), cache.size());
     for (uint32_t k = next++; k < total; k = next++) {
       const msi::Trial trial = msi::evaluation_trial(k, cfg.reps);
       const msi::Stimulus stim(protocol, trial);
+      const auto t0 = std::chrono::steady_clock::now();  // the trial's start included
       net.reset(trial.index);
       typename Net::Input x;
-      const auto t0 = std::chrono::steady_clock::now();
       for (int t = 0; t < stim.steps(); ++t) {
         stim.input(t, x.data());
         net.step(x);

@@ -509,6 +509,39 @@ struct SpikeWords {
 #endif
 };
 
+/// spike_moment_rows() in plain loops (the rows count at run time: one function per layer width,
+/// small firmware code): per batch of 8 active columns, 8 Philox blocks serve the rows.
+template <int Cols>
+inline void spike_moment_rows_loop(const float* pi, const float* m, const float* xi, uint32_t row,
+                                   int rows, const Active<Cols>& a, const float* v2, uint32_t step,
+                                   uint32_t trial, uint32_t stream, uint64_t seed, float* g,
+                                   float* d2) {
+  const uint32_t first = (row >> 2) * static_cast<uint32_t>(Cols);
+  const uint32_t q0 = row & 3u;
+  Lanes<float> ag[4], ad[4];
+  Blocks8 b;
+  uint32_t index[8];
+  for (int k0 = 0; k0 < a.count; k0 += 8) {
+    const int n = a.count - k0 < 8 ? a.count - k0 : 8;
+    for (int l = 0; l < n; ++l) index[l] = first + static_cast<uint32_t>(a.index[k0 + l]);
+    philox8(index, step, trial, stream, seed, b, n);
+    for (int l = 0; l < n; ++l) {
+      const int j = a.index[k0 + l];
+      const float vj = a.value[k0 + l];
+      for (int r = 0; r < rows; ++r) {
+        const int o = r * Cols + j;
+        if (uniform01(b.w[q0 + static_cast<uint32_t>(r)][l]) < pi[o]) continue;  // the spike
+        ag[r].a[j % kLanes] += m[o] * vj;
+        ad[r].a[j % kLanes] += xi[o] * v2[j];
+      }
+    }
+  }
+  for (int r = 0; r < rows; ++r) {
+    g[r] = ag[r].total();
+    d2[r] = ad[r].total();
+  }
+}
+
 /// The sums of R consecutive rows row..row+R-1 (all in one group of four: row / 4 equal) of a
 /// row-major layer for SampledPerStep: g[r] = sum_j z_j m_j v_j and d2[r] = sum_j z_j xi_j v2_j,
 /// z_j the spike of connection (row + r, j) (rng.hpp, spike_counter()), in the lane order of
@@ -577,28 +610,9 @@ inline void spike_moment_rows(const float* pi, const float* m, const float* xi, 
 #else
   (void)words;
   (void)v;
-  Lanes<float> ag[R], ad[R];
-  Blocks8 b;
-  uint32_t index[8];
-  for (int k0 = 0; k0 < a.count; k0 += 8) {
-    const int n = a.count - k0 < 8 ? a.count - k0 : 8;
-    for (int l = 0; l < n; ++l) index[l] = first + static_cast<uint32_t>(a.index[k0 + l]);
-    philox8(index, step, trial, stream, seed, b, n);
-    for (int l = 0; l < n; ++l) {
-      const int j = a.index[k0 + l];
-      const float vj = a.value[k0 + l];
-      for (int r = 0; r < R; ++r) {
-        const int o = r * Cols + j;
-        if (uniform01(b.w[q0 + static_cast<uint32_t>(r)][l]) < pi[o]) continue;  // the spike
-        ag[r].a[j % kLanes] += m[o] * vj;
-        ad[r].a[j % kLanes] += xi[o] * v2[j];
-      }
-    }
-  }
-  for (int r = 0; r < R; ++r) {
-    g[r] = ag[r].total();
-    d2[r] = ad[r].total();
-  }
+  (void)first;
+  (void)q0;
+  spike_moment_rows_loop<Cols>(pi, m, xi, row, R, a, v2, step, trial, stream, seed, g, d2);
 #endif
 }
 

@@ -32,6 +32,13 @@ constexpr bool kMomentsBuilt = false;
 #else
 constexpr bool kMomentsBuilt = true;
 #endif
+/// -DSASRNN_NO_TRIAL_CACHE leaves out Network::use_trial_cache()'s code (it then refuses every
+/// cache with Status::BadOption): firmware that cannot spare N^2 floats of RAM need not carry it.
+#ifdef SASRNN_NO_TRIAL_CACHE
+constexpr bool kTrialCacheBuilt = false;
+#else
+constexpr bool kTrialCacheBuilt = true;
+#endif
 
 /// Largest N, NIn or NOut accepted (keeps rows * cols far from overflow).
 constexpr uint32_t kMaxUnits = 65535;

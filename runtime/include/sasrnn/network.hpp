@@ -88,9 +88,10 @@ class Network {
   /// `floats` is too small; the network keeps no cache then.
   Status use_trial_cache(float* cache, size_t floats) {
     cache_ = nullptr;
-    if (cache != nullptr && floats < kTrialCacheFloats) return Status::BadOption;
+    if (cache != nullptr && (!kTrialCacheBuilt || floats < kTrialCacheFloats))
+      return Status::BadOption;
     cache_ = cache;
-    if (bound_ && cache_ != nullptr && options_.mode == Mode::SampledPerTrial) draw_trial_network();
+    if (cached()) draw_trial_network();
     return Status::Ok;
   }
 
@@ -165,10 +166,12 @@ class Network {
   void start_trial(uint32_t trial) {
     trial_ = trial;
     step_ = 0;
-    if (cache_ != nullptr && bound_ && options_.mode == Mode::SampledPerTrial) draw_trial_network();
+    if (cached()) draw_trial_network();
   }
 
-  bool cached() const { return cache_ != nullptr && options_.mode == Mode::SampledPerTrial; }
+  bool cached() const {
+    return kTrialCacheBuilt && cache_ != nullptr && bound_ && options_.mode == Mode::SampledPerTrial;
+  }
   float* cached_recurrent() const { return cache_; }
   float* cached_input() const { return cache_ + static_cast<size_t>(N) * N; }
   float* cached_output() const { return cached_input() + static_cast<size_t>(N) * NIn; }
@@ -176,9 +179,11 @@ class Network {
   /// The trial's concrete network (paper eq. 3) into the cache: every weight as sampled_row()
   /// draws it, spikes and absent connections as 0.
   void draw_trial_network() {
-    draw_layer<N>(rec_, N, Stream::RecurrentWeight, cached_recurrent());
-    draw_layer<NIn>(in_, N, Stream::InputWeight, cached_input());
-    draw_layer<N>(out_, NOut, Stream::OutputWeight, cached_output());
+    if constexpr (kTrialCacheBuilt) {
+      draw_layer<N>(rec_, N, Stream::RecurrentWeight, cached_recurrent());
+      draw_layer<NIn>(in_, N, Stream::InputWeight, cached_input());
+      draw_layer<N>(out_, NOut, Stream::OutputWeight, cached_output());
+    }
   }
 
   template <int Cols>
@@ -282,7 +287,7 @@ class Network {
         return;
       }
       case Mode::SampledPerTrial: {  // paper eq. 1b with weights drawn from paper eq. 3
-        if (cached()) {  // the trial's weights, drawn by reset()
+        if (kTrialCacheBuilt && cached()) {  // the trial's weights, drawn by reset()
           for_each_group<N>([&](int i, auto rows) {
             constexpr int R = decltype(rows)::value;
             float s[R];

@@ -26,6 +26,13 @@
 #define SASRNN_KERNELS_AVX2 0
 #endif
 
+/// Keeps a function out of line (smaller firmware code where inlining would copy a loop per caller).
+#if defined(__GNUC__)
+#define SASRNN_NOINLINE __attribute__((noinline))
+#else
+#define SASRNN_NOINLINE
+#endif
+
 namespace sasrnn::kernel {
 
 constexpr int kLanes = 8;
@@ -509,27 +516,29 @@ struct SpikeWords {
 #endif
 };
 
-/// spike_moment_rows() in plain loops (the rows count at run time: one function per layer width,
-/// small firmware code): per batch of 8 active columns, 8 Philox blocks serve the rows.
-template <int Cols>
-inline void spike_moment_rows_loop(const float* pi, const float* m, const float* xi, uint32_t row,
-                                   int rows, const Active<Cols>& a, const float* v2, uint32_t step,
-                                   uint32_t trial, uint32_t stream, uint64_t seed, float* g,
-                                   float* d2) {
-  const uint32_t first = (row >> 2) * static_cast<uint32_t>(Cols);
+/// spike_moment_rows() in plain loops: one out-of-line function for every layer width and row
+/// count (small firmware code); per batch of 8 active columns (`index`, `value`, `count`), 8 Philox
+/// blocks serve the `rows` rows of the group.
+SASRNN_NOINLINE inline void spike_moment_rows_loop(const float* pi, const float* m, const float* xi,
+                                                   int cols, uint32_t row, int rows,
+                                                   const int32_t* index_of, const float* value,
+                                                   int count, const float* v2, uint32_t step,
+                                                   uint32_t trial, uint32_t stream, uint64_t seed,
+                                                   float* g, float* d2) {
+  const uint32_t first = (row >> 2) * static_cast<uint32_t>(cols);
   const uint32_t q0 = row & 3u;
   Lanes<float> ag[4], ad[4];
   Blocks8 b;
   uint32_t index[8];
-  for (int k0 = 0; k0 < a.count; k0 += 8) {
-    const int n = a.count - k0 < 8 ? a.count - k0 : 8;
-    for (int l = 0; l < n; ++l) index[l] = first + static_cast<uint32_t>(a.index[k0 + l]);
+  for (int k0 = 0; k0 < count; k0 += 8) {
+    const int n = count - k0 < 8 ? count - k0 : 8;
+    for (int l = 0; l < n; ++l) index[l] = first + static_cast<uint32_t>(index_of[k0 + l]);
     philox8(index, step, trial, stream, seed, b, n);
     for (int l = 0; l < n; ++l) {
-      const int j = a.index[k0 + l];
-      const float vj = a.value[k0 + l];
+      const int j = index_of[k0 + l];
+      const float vj = value[k0 + l];
       for (int r = 0; r < rows; ++r) {
-        const int o = r * Cols + j;
+        const int o = r * cols + j;
         if (uniform01(b.w[q0 + static_cast<uint32_t>(r)][l]) < pi[o]) continue;  // the spike
         ag[r].a[j % kLanes] += m[o] * vj;
         ad[r].a[j % kLanes] += xi[o] * v2[j];
@@ -612,7 +621,8 @@ inline void spike_moment_rows(const float* pi, const float* m, const float* xi, 
   (void)v;
   (void)first;
   (void)q0;
-  spike_moment_rows_loop<Cols>(pi, m, xi, row, R, a, v2, step, trial, stream, seed, g, d2);
+  spike_moment_rows_loop(pi, m, xi, Cols, row, R, a.index, a.value, a.count, v2, step, trial,
+                         stream, seed, g, d2);
 #endif
 }
 

@@ -207,63 +207,19 @@ class Network {
     return Counter{index, draw_step(), trial_, static_cast<uint32_t>(s)};
   }
 
-  /// Rows computed together by the deterministic kernels (independent sums hide latency).
-  static constexpr int kRowBlock = 4;
-
   /// u_i for every unit i (paper eq. 1b, or eq. 4b in MeanField) from r_ and x.
   void preactivations(const Input& x, float* u) const {
     const float* r = r_.data();
     switch (options_.mode) {
-      case Mode::MeanField: {
-        float eps[N];  // eps^u of paper eq. 4b, drawn 8 at a time
+      case Mode::MeanField:
+      case Mode::SampledPerStep: {
+        // MeanField: u = G + eps * Delta with the moments of paper eq. 5 (eq. 4b). SampledPerStep
+        // (paper eq. 1b, 3): the same form, with the sums over the slabs of the drawn spikes
+        // (rng.hpp): G = sum z m v, Delta^2 = sum z xi v^2.
+        const bool spikes = options_.mode == Mode::SampledPerStep;
+        float eps[N];  // one normal per unit, drawn 8 at a time
         kernel::normals(options_.seed, draw_step(), trial_,
-                        static_cast<uint32_t>(Stream::MeanFieldU), N, eps);
-        float r2[N], x2[NIn];
-        for (int j = 0; j < N; ++j) r2[j] = r[j] * r[j];
-        for (int j = 0; j < NIn; ++j) x2[j] = x[j] * x[j];
-        auto finish = [&](int i, float g_rec, float d2_rec) {
-          float g_in, d2_in;
-          moments<NIn, 1>(in_, i, x.data(), x2, &g_in, &d2_in);  // paper eq. 5a, 5d
-          const float d2 = d2_in + d2_rec;
-          float ui = g_rec + g_in;
-          if (d2 > 0.0f) ui += eps[i] * std::sqrt(d2);  // paper eq. 4b
-          u[i] = ui;
-        };
-        int i = 0;
-        for (; i + kRowBlock <= N; i += kRowBlock) {
-          float g[kRowBlock], d2[kRowBlock];
-          moments<N, kRowBlock>(rec_, i, r, r2, g, d2);  // paper eq. 5b, 5e
-          for (int k = 0; k < kRowBlock; ++k) finish(i + k, g[k], d2[k]);
-        }
-        for (; i < N; ++i) {
-          float g, d2;
-          moments<N, 1>(rec_, i, r, r2, &g, &d2);
-          finish(i, g, d2);
-        }
-        return;
-      }
-      case Mode::MeanWeights: {  // paper eq. 1b with w = mu
-        int i = 0;
-        for (; i + kRowBlock <= N; i += kRowBlock) {
-          float s[kRowBlock];
-          means<N, kRowBlock>(rec_, i, r, s);
-          for (int k = 0; k < kRowBlock; ++k) {
-            float s_in;
-            means<NIn, 1>(in_, i + k, x.data(), &s_in);
-            u[i + k] = s[k] + s_in;
-          }
-        }
-        for (; i < N; ++i) {
-          float s, s_in;
-          means<N, 1>(rec_, i, r, &s);
-          means<NIn, 1>(in_, i, x.data(), &s_in);
-          u[i] = s + s_in;
-        }
-        return;
-      }
-      case Mode::SampledPerStep: {  // paper eq. 1b, 3: the spikes drawn, the slab sum exact
-        float eps[N];  // one normal per unit for its slab sum, drawn 8 at a time
-        kernel::normals(options_.seed, step_, trial_, static_cast<uint32_t>(Stream::SampledU), N,
+                        static_cast<uint32_t>(spikes ? Stream::SampledU : Stream::MeanFieldU), N,
                         eps);
         float r2[N], x2[NIn];
         for (int j = 0; j < N; ++j) r2[j] = r[j] * r[j];
@@ -275,14 +231,29 @@ class Network {
         for_each_group<N>([&](int i, auto rows) {
           constexpr int R = decltype(rows)::value;
           float g[R], d2[R], g_in[R], d2_in[R];
-          spike_moments<N, R>(rec_, i, ar, r, r2, Stream::RecurrentSpike, w_rec, g, d2);
-          spike_moments<NIn, R>(in_, i, ax, x.data(), x2, Stream::InputSpike, w_in, g_in, d2_in);
+          if (spikes) {
+            spike_moments<N, R>(rec_, i, ar, r, r2, Stream::RecurrentSpike, w_rec, g, d2);
+            spike_moments<NIn, R>(in_, i, ax, x.data(), x2, Stream::InputSpike, w_in, g_in, d2_in);
+          } else {
+            moments<N, R>(rec_, i, r, r2, g, d2);                // paper eq. 5b, 5e
+            moments<NIn, R>(in_, i, x.data(), x2, g_in, d2_in);  // paper eq. 5a, 5d
+          }
           for (int k = 0; k < R; ++k) {
             const float d2k = d2_in[k] + d2[k];
             float ui = g[k] + g_in[k];
-            if (d2k > 0.0f) ui += eps[i + k] * std::sqrt(d2k);
+            if (d2k > 0.0f) ui += eps[i + k] * std::sqrt(d2k);  // paper eq. 4b
             u[i + k] = ui;
           }
+        });
+        return;
+      }
+      case Mode::MeanWeights: {  // paper eq. 1b with w = mu
+        for_each_group<N>([&](int i, auto rows) {
+          constexpr int R = decltype(rows)::value;
+          float s[R], s_in[R];
+          means<N, R>(rec_, i, r, s);
+          means<NIn, R>(in_, i, x.data(), s_in);
+          for (int k = 0; k < R; ++k) u[i + k] = s[k] + s_in[k];
         });
         return;
       }
@@ -352,7 +323,8 @@ class Network {
   }
 
   /// Calls f(i, std::integral_constant<int, R>) for the groups of rows [i, i + R) of a layer with
-  /// `Rows` rows that share their spike words (rng.hpp): R = 4, and the remainder at the end.
+  /// `Rows` rows: R = 4, and the remainder at the end. Rows of a group share their spike words in
+  /// SampledPerStep (rng.hpp); elsewhere their independent sums hide the latency of additions.
   template <int Rows, class F>
   static void for_each_group(F&& f) {
     int i = 0;
@@ -398,26 +370,9 @@ class Network {
   void compute_output() {
     const float* r = r_.data();
     switch (options_.mode) {
-      case Mode::MeanField: {
-        float r2[N], g[NOut], d2[NOut];
-        for (int j = 0; j < N; ++j) r2[j] = r[j] * r[j];
-        moments<N, NOut>(out_, 0, r, r2, g, d2);  // paper eq. 5c, 5f
-        for (int k = 0; k < NOut; ++k) {
-          float z = g[k];
-          if (d2[k] > 0.0f)  // paper eq. 4d
-            z += normal(options_.seed, counter(static_cast<uint32_t>(k), Stream::MeanFieldOut)) *
-                 std::sqrt(d2[k]);
-          z_[k] = z;
-        }
-        break;
-      }
-      case Mode::MeanWeights: {
-        float z[NOut];
-        means<N, NOut>(out_, 0, r, z);  // paper eq. 1d with w = mu
-        for (int k = 0; k < NOut; ++k) z_[k] = z[k];
-        break;
-      }
-      case Mode::SampledPerStep: {  // paper eq. 1d, 3: the spikes drawn, the slab sum exact
+      case Mode::MeanField:
+      case Mode::SampledPerStep: {  // paper eq. 4d; SampledPerStep: eq. 1d, 3 (as above)
+        const bool spikes = options_.mode == Mode::SampledPerStep;
         float r2[N];
         for (int j = 0; j < N; ++j) r2[j] = r[j] * r[j];
         const kernel::Active<N> a(r);
@@ -425,16 +380,26 @@ class Network {
         for_each_group<NOut>([&](int k0, auto rows) {
           constexpr int R = decltype(rows)::value;
           float g[R], d2[R];
-          spike_moments<N, R>(out_, k0, a, r, r2, Stream::OutputSpike, words, g, d2);
+          if (spikes)
+            spike_moments<N, R>(out_, k0, a, r, r2, Stream::OutputSpike, words, g, d2);
+          else
+            moments<N, R>(out_, k0, r, r2, g, d2);  // paper eq. 5c, 5f
           for (int k = 0; k < R; ++k) {
             float z = g[k];
             if (d2[k] > 0.0f)
-              z += normal(options_.seed, Counter{static_cast<uint32_t>(k0 + k), step_, trial_,
-                                                 static_cast<uint32_t>(Stream::SampledOut)}) *
+              z += normal(options_.seed,
+                          counter(static_cast<uint32_t>(k0 + k),
+                                  spikes ? Stream::SampledOut : Stream::MeanFieldOut)) *
                    std::sqrt(d2[k]);
             z_[k0 + k] = z;
           }
         });
+        break;
+      }
+      case Mode::MeanWeights: {
+        float z[NOut];
+        means<N, NOut>(out_, 0, r, z);  // paper eq. 1d with w = mu
+        for (int k = 0; k < NOut; ++k) z_[k] = z[k];
         break;
       }
       case Mode::SampledPerTrial: {

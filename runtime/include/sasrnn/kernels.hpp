@@ -81,6 +81,73 @@ inline void ordered_sum2(Term term, T& total0, T& total1) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The portable loops of the row kernels below (what a Cortex-M runs): out of line, with the row
+// length and count at run time, so that firmware carries one copy of each, not one per layer
+// width and row block. A silent presynaptic unit (v_j = 0) is skipped: its term is +-0.
+// ---------------------------------------------------------------------------------------------
+namespace loop {
+
+SASRNN_NOINLINE inline void mean_rows(const float* pi, const float* m, int cols, int rows,
+                                      const float* v, float* out) {
+  for (int r = 0; r < rows; ++r) {
+    Lanes<float> acc;
+    const float* p = pi + r * cols;
+    const float* mm = m + r * cols;
+    for (int j = 0; j < cols; ++j)
+      if (v[j] != 0.0f) acc.a[j % kLanes] += dyn::sas_mean(p[j], mm[j]) * v[j];
+    out[r] = acc.total();
+  }
+}
+
+SASRNN_NOINLINE inline void moment_rows(const float* pi, const float* m, const float* xi, int cols,
+                                        int rows, const float* v, const float* v2, float* g,
+                                        float* d2) {
+  for (int r = 0; r < rows; ++r) {
+    Lanes<float> ag, ad;
+    const float* p = pi + r * cols;
+    const float* mm = m + r * cols;
+    const float* x = xi + r * cols;
+    for (int j = 0; j < cols; ++j) {
+      if (v[j] == 0.0f) continue;
+      ag.a[j % kLanes] += dyn::sas_mean(p[j], mm[j]) * v[j];
+      ad.a[j % kLanes] += dyn::sas_var(p[j], mm[j], x[j]) * v2[j];
+    }
+    g[r] = ag.total();
+    d2[r] = ad.total();
+  }
+}
+
+SASRNN_NOINLINE inline void mean_rows_precomputed(const float* mu, int cols, int rows,
+                                                  const float* v, float* out) {
+  for (int r = 0; r < rows; ++r) {
+    Lanes<float> acc;
+    const float* u = mu + r * cols;
+    for (int j = 0; j < cols; ++j)
+      if (v[j] != 0.0f) acc.a[j % kLanes] += u[j] * v[j];
+    out[r] = acc.total();
+  }
+}
+
+SASRNN_NOINLINE inline void moment_rows_precomputed(const float* mu, const float* var, int cols,
+                                                    int rows, const float* v, const float* v2,
+                                                    float* g, float* d2) {
+  for (int r = 0; r < rows; ++r) {
+    Lanes<float> ag, ad;
+    const float* u = mu + r * cols;
+    const float* w = var + r * cols;
+    for (int j = 0; j < cols; ++j) {
+      if (v[j] == 0.0f) continue;
+      ag.a[j % kLanes] += u[j] * v[j];
+      ad.a[j % kLanes] += w[j] * v2[j];
+    }
+    g[r] = ag.total();
+    d2[r] = ad.total();
+  }
+}
+
+}  // namespace loop
+
+// ---------------------------------------------------------------------------------------------
 // Deterministic rows: one pass over the hyperparameters of a row, read in place.
 // ---------------------------------------------------------------------------------------------
 
@@ -126,14 +193,7 @@ inline void mean_rows(const float* pi, const float* m, const float* v, float* ou
   }
   for (int r = 0; r < R; ++r) out[r] = lane_total(s[r]);
 #else
-  for (int r = 0; r < R; ++r) {
-    Lanes<float> acc;
-    const float* p = pi + r * Cols;
-    const float* mm = m + r * Cols;
-    for (int j = 0; j < Cols; ++j)
-      if (v[j] != 0.0f) acc.a[j % kLanes] += dyn::sas_mean(p[j], mm[j]) * v[j];
-    out[r] = acc.total();
-  }
+  loop::mean_rows(pi, m, Cols, R, v, out);
 #endif
 }
 
@@ -181,19 +241,7 @@ inline void moment_rows(const float* pi, const float* m, const float* xi, const 
     d2[r] = lane_total(sd[r]);
   }
 #else
-  for (int r = 0; r < R; ++r) {
-    Lanes<float> ag, ad;
-    const float* p = pi + r * Cols;
-    const float* mm = m + r * Cols;
-    const float* x = xi + r * Cols;
-    for (int j = 0; j < Cols; ++j) {
-      if (v[j] == 0.0f) continue;
-      ag.a[j % kLanes] += dyn::sas_mean(p[j], mm[j]) * v[j];
-      ad.a[j % kLanes] += dyn::sas_var(p[j], mm[j], x[j]) * v2[j];
-    }
-    g[r] = ag.total();
-    d2[r] = ad.total();
-  }
+  loop::moment_rows(pi, m, xi, Cols, R, v, v2, g, d2);
 #endif
 }
 
@@ -223,13 +271,7 @@ inline void mean_rows_precomputed(const float* mu, const float* v, float* out) {
   }
   for (int r = 0; r < R; ++r) out[r] = lane_total(s[r]);
 #else
-  for (int r = 0; r < R; ++r) {
-    Lanes<float> acc;
-    const float* u = mu + r * Cols;
-    for (int j = 0; j < Cols; ++j)
-      if (v[j] != 0.0f) acc.a[j % kLanes] += u[j] * v[j];
-    out[r] = acc.total();
-  }
+  loop::mean_rows_precomputed(mu, Cols, R, v, out);
 #endif
 }
 
@@ -261,18 +303,7 @@ inline void moment_rows_precomputed(const float* mu, const float* var, const flo
     d2[r] = lane_total(sd[r]);
   }
 #else
-  for (int r = 0; r < R; ++r) {
-    Lanes<float> ag, ad;
-    const float* u = mu + r * Cols;
-    const float* w = var + r * Cols;
-    for (int j = 0; j < Cols; ++j) {
-      if (v[j] == 0.0f) continue;
-      ag.a[j % kLanes] += u[j] * v[j];
-      ad.a[j % kLanes] += w[j] * v2[j];
-    }
-    g[r] = ag.total();
-    d2[r] = ad.total();
-  }
+  loop::moment_rows_precomputed(mu, var, Cols, R, v, v2, g, d2);
 #endif
 }
 
@@ -387,6 +418,33 @@ struct Active {
   }
 };
 
+namespace loop {
+/// sampled_row() in plain loops (see namespace loop above): the active entries `index_of`,
+/// `value`, `count` drawn 8 at a time (Philox), each slab from the ziggurat.
+SASRNN_NOINLINE inline float sampled_row(const float* pi, const float* m, const float* xi,
+                                         const int32_t* index_of, const float* value, int count,
+                                         uint32_t first, uint32_t step, uint32_t trial,
+                                         uint32_t stream, uint64_t seed) {
+  Lanes<float> acc;
+  Blocks8 b;
+  uint32_t index[8];
+  for (int k0 = 0; k0 < count; k0 += 8) {
+    const int n = count - k0 < 8 ? count - k0 : 8;
+    for (int l = 0; l < n; ++l) index[l] = first + static_cast<uint32_t>(index_of[k0 + l]);
+    philox8(index, step, trial, stream, seed, b, n);
+    for (int l = 0; l < n; ++l) {
+      const int j = index_of[k0 + l];
+      if (uniform01(b.w[0][l]) < pi[j]) continue;  // the spike: w = 0
+      float w = m[j];
+      if (xi[j] != 0.0f)  // sqrt(xi) == 0 exactly when xi == 0
+        w = w + std::sqrt(xi[j]) * normal_of_lane(seed, Counter{index[l], step, trial, stream}, b, l);
+      acc.a[j % kLanes] += w * value[k0 + l];
+    }
+  }
+  return acc.total();
+}
+}  // namespace loop
+
 /// sum_j w_j v_j over the active presynaptic units of one row, with w_j = sas_sample(seed,
 /// Counter{first + j, step, trial, stream}, pi_j, m_j, sqrt(xi_j)) (paper eq. 3). Silent units
 /// and spikes (w = 0) add nothing, and no other draw changes (each draw is a pure function of
@@ -397,8 +455,8 @@ template <int Cols>
 inline float sampled_row(const float* pi, const float* m, const float* xi, const Active<Cols>& a,
                          uint32_t first, uint32_t step, uint32_t trial, uint32_t stream,
                          uint64_t seed) {
-  Lanes<float> acc;
 #if SASRNN_KERNELS_AVX2
+  Lanes<float> acc;
   const detail::ZigguratTables& z = detail::kZiggurat;
   const __m256i vfirst = _mm256_set1_epi32(static_cast<int>(first));
   const __m256i byte_mask = _mm256_set1_epi32(0x7F);
@@ -455,24 +513,11 @@ inline float sampled_row(const float* pi, const float* m, const float* xi, const
     }
     for (int l = 0; l < n; ++l) acc.a[a.index[k0 + l] & 7] += term[l];
   }
-#else
-  Blocks8 b;
-  uint32_t index[8];
-  for (int k0 = 0; k0 < a.count; k0 += 8) {
-    const int n = a.count - k0 < 8 ? a.count - k0 : 8;
-    for (int l = 0; l < n; ++l) index[l] = first + static_cast<uint32_t>(a.index[k0 + l]);
-    philox8(index, step, trial, stream, seed, b, n);
-    for (int l = 0; l < n; ++l) {
-      const int j = a.index[k0 + l];
-      if (uniform01(b.w[0][l]) < pi[j]) continue;  // the spike: w = 0
-      float w = m[j];
-      if (xi[j] != 0.0f)  // sqrt(xi) == 0 exactly when xi == 0
-        w = w + std::sqrt(xi[j]) * normal_of_lane(seed, Counter{index[l], step, trial, stream}, b, l);
-      acc.a[j % kLanes] += w * a.value[k0 + l];
-    }
-  }
-#endif
   return acc.total();
+#else
+  return loop::sampled_row(pi, m, xi, a.index, a.value, a.count, first, step, trial, stream,
+                           seed);
+#endif
 }
 
 /// A concrete row (paper eq. 3) for a trial cache: w[j] = sas_sample(seed, Counter{first + j,
@@ -516,10 +561,10 @@ struct SpikeWords {
 #endif
 };
 
-/// spike_moment_rows() in plain loops: one out-of-line function for every layer width and row
-/// count (small firmware code); per batch of 8 active columns (`index`, `value`, `count`), 8 Philox
-/// blocks serve the `rows` rows of the group.
-SASRNN_NOINLINE inline void spike_moment_rows_loop(const float* pi, const float* m, const float* xi,
+namespace loop {
+/// spike_moment_rows() in plain loops (see namespace loop above); per batch of 8 active columns
+/// (`index_of`, `value`, `count`), 8 Philox blocks serve the `rows` rows of the group.
+SASRNN_NOINLINE inline void spike_moment_rows(const float* pi, const float* m, const float* xi,
                                                    int cols, uint32_t row, int rows,
                                                    const int32_t* index_of, const float* value,
                                                    int count, const float* v2, uint32_t step,
@@ -550,6 +595,7 @@ SASRNN_NOINLINE inline void spike_moment_rows_loop(const float* pi, const float*
     d2[r] = ad[r].total();
   }
 }
+}  // namespace loop
 
 /// The sums of R consecutive rows row..row+R-1 (all in one group of four: row / 4 equal) of a
 /// row-major layer for SampledPerStep: g[r] = sum_j z_j m_j v_j and d2[r] = sum_j z_j xi_j v2_j,
@@ -621,8 +667,8 @@ inline void spike_moment_rows(const float* pi, const float* m, const float* xi, 
   (void)v;
   (void)first;
   (void)q0;
-  spike_moment_rows_loop(pi, m, xi, Cols, row, R, a.index, a.value, a.count, v2, step, trial,
-                         stream, seed, g, d2);
+  loop::spike_moment_rows(pi, m, xi, Cols, row, R, a.index, a.value, a.count, v2, step, trial,
+                          stream, seed, g, d2);
 #endif
 }
 

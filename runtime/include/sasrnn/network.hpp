@@ -339,9 +339,8 @@ class Network {
                      float* d2) const {
     if constexpr (kSparseBuilt) {
       if (l.is_sparse) {
-        for (int k = 0; k < R; ++k)
-          sparse::spike_moment_row(l.sparse, Cols, i + k, v, v2, step_, trial_,
-                                   static_cast<uint32_t>(s), options_.seed, g[k], d2[k]);
+        sparse::spike_moment_rows(l.sparse, Cols, i, R, v, v2, step_, trial_,
+                                  static_cast<uint32_t>(s), options_.seed, g, d2);
         return;
       }
     }

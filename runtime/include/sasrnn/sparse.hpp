@@ -147,28 +147,58 @@ inline int lowest_bit(uint32_t w) {
 #endif
 }
 
-/// Calls f(j, cls, pi, m, xi) for every stored connection of `row`, in increasing column j;
-/// pi = 0 for classes without pi, xi = 0 for classes without xi.
+/// Where the walk of a row stands: the index of its next stored connection (m and class), of the
+/// next pi and of the next xi.
+struct RowCursor {
+  uint32_t k, kp, kx;
+};
+
+inline RowCursor row_start(const SparseView& s, uint32_t row) {
+  return RowCursor{s.m_start[row], s.pi_start[row], s.xi_start[row]};
+}
+
+/// The presence bits of `row` for columns [j0, j0 + 32) (bit b = column j0 + b; none past cols).
+inline uint32_t present_bits(const SparseView& s, uint32_t cols, uint32_t row, uint32_t j0) {
+  uint32_t word = bits32(s.present, s.present_bytes, static_cast<uint64_t>(row) * cols + j0);
+  if (cols - j0 < 32) word &= (1u << (cols - j0)) - 1u;
+  return word;
+}
+
+/// Calls f(j, cls, pi, m, xi) for the stored connections of `row` in columns [j0, j0 + 32), in
+/// increasing column j, and moves the cursor past them; pi = 0 for classes without pi, xi = 0 for
+/// classes without xi.
 template <ValueType T, class F>
-inline void for_each_in_row(const SparseView& s, uint32_t cols, uint32_t row, F&& f) {
-  uint32_t k = s.m_start[row], kp = s.pi_start[row], kx = s.xi_start[row];
+inline void for_each_in_tile(const SparseView& s, uint32_t cols, uint32_t row, uint32_t j0,
+                             RowCursor& c, F&& f) {
   const float m_scale = T == ValueType::Q8 ? s.m_scale[row] : 0.0f;
   const float xi_scale = T == ValueType::Q8 ? s.xi_scale[row] : 0.0f;
-  const uint64_t base = static_cast<uint64_t>(row) * cols;
-  for (uint32_t j0 = 0; j0 < cols; j0 += 32) {  // the set bits of the row, 32 columns at a time
-    uint32_t word = bits32(s.present, s.present_bytes, base + j0);
-    if (cols - j0 < 32) word &= (1u << (cols - j0)) - 1u;
-    while (word != 0) {
-      const uint32_t j = j0 + static_cast<uint32_t>(lowest_bit(word));
-      word &= word - 1u;
-      const uint32_t c = class_of(s.cls, k);
-      const float pi = (c & kHasPi) != 0 ? decode_pi<T>(s.pi, kp++) : 0.0f;
-      const float m = decode_m<T>(s.m, k, m_scale);
-      const float xi = (c & kHasXi) != 0 ? decode_xi<T>(s.xi, kx++, xi_scale) : 0.0f;
-      ++k;
-      f(j, c, pi, m, xi);
-    }
+  for (uint32_t word = present_bits(s, cols, row, j0); word != 0; word &= word - 1u) {
+    const uint32_t j = j0 + static_cast<uint32_t>(lowest_bit(word));
+    const uint32_t cl = class_of(s.cls, c.k);
+    const float pi = (cl & kHasPi) != 0 ? decode_pi<T>(s.pi, c.kp++) : 0.0f;
+    const float m = decode_m<T>(s.m, c.k, m_scale);
+    const float xi = (cl & kHasXi) != 0 ? decode_xi<T>(s.xi, c.kx++, xi_scale) : 0.0f;
+    ++c.k;
+    f(j, cl, pi, m, xi);
   }
+}
+
+/// for_each_in_tile() with the value type chosen at run time.
+template <class F>
+inline void visit_tile(const SparseView& s, uint32_t cols, uint32_t row, uint32_t j0,
+                       RowCursor& c, F&& f) {
+  switch (s.type) {
+    case ValueType::F32: for_each_in_tile<ValueType::F32>(s, cols, row, j0, c, f); return;
+    case ValueType::F16: for_each_in_tile<ValueType::F16>(s, cols, row, j0, c, f); return;
+    case ValueType::Q8: for_each_in_tile<ValueType::Q8>(s, cols, row, j0, c, f); return;
+  }
+}
+
+/// Calls f(j, cls, pi, m, xi) for every stored connection of `row`, in increasing column j.
+template <ValueType T, class F>
+inline void for_each_in_row(const SparseView& s, uint32_t cols, uint32_t row, F&& f) {
+  RowCursor c = row_start(s, row);
+  for (uint32_t j0 = 0; j0 < cols; j0 += 32) for_each_in_tile<T>(s, cols, row, j0, c, f);
 }
 
 /// for_each_in_row() with the value type chosen at run time (once per row).
@@ -267,49 +297,59 @@ inline void draw_row(const SparseView& s, uint32_t cols, int row, uint32_t step,
             });
 }
 
-/// The SampledPerStep sums of one row (kernel::spike_moment_rows(), bit for bit):
-/// g = sum_j z_j m_j v_j, d2 = sum_j z_j xi_j v2_j with the spike z_j of connection (row, j)
-/// from word (row mod 4) of the block of rng.hpp's spike_counter(). Absent connections (pi = 1,
-/// never a slab) are not stored, classes without pi (pi = 0) are always slabs: only connections
-/// with a pi draw a word, 8 Philox blocks at a time; silent presynaptic units are skipped.
-inline void spike_moment_row(const SparseView& s, uint32_t cols, int row, const float* v,
-                             const float* v2, uint32_t step, uint32_t trial, uint32_t stream,
-                             uint64_t seed, float& g, float& d2) {
-  kernel::Lanes<float> ag, ad;
-  const uint32_t first = (static_cast<uint32_t>(row) >> 2) * cols;
-  const uint32_t q = static_cast<uint32_t>(row) & 3u;
-  auto add = [&](uint32_t j, float m, float xi) {
-    ag.a[j % kernel::kLanes] += m * v[j];
-    ad.a[j % kernel::kLanes] += xi * v2[j];
-  };
-  struct Batch {  // up to 8 connections in increasing j; np of them need a word
-    uint32_t index[8] = {}, j[8];
-    float pi[8], m[8], xi[8];
-    bool has_pi[8];
-    int n = 0, np = 0;
-  } b;
-  kernel::Blocks8 words;
-  auto flush = [&] {
-    if (b.np > 0) kernel::philox8(b.index, step, trial, stream, seed, words, b.np);
-    for (int l = 0, k = 0; l < b.n; ++l)
-      if (!b.has_pi[l] || !(uniform01(words.w[q][k++]) < b.pi[l])) add(b.j[l], b.m[l], b.xi[l]);
-    b.n = b.np = 0;
-  };
-  visit_row(s, cols, static_cast<uint32_t>(row),
-            [&](uint32_t j, uint32_t c, float pi, float m, float xi) {
-              if (v[j] == 0.0f) return;
-              const int l = b.n++;
-              b.has_pi[l] = (c & kHasPi) != 0;
-              if (b.has_pi[l]) b.index[b.np++] = first + j;
-              b.j[l] = j;
-              b.pi[l] = pi;
-              b.m[l] = m;
-              b.xi[l] = xi;
-              if (b.n == 8) flush();
-            });
-  if (b.n > 0) flush();
-  g = ag.total();
-  d2 = ad.total();
+/// The SampledPerStep sums of rows row..row+rows-1, all in one group of four (kernel::
+/// spike_moment_rows(), bit for bit): g = sum_j z_j m_j v_j, d2 = sum_j z_j xi_j v2_j with the
+/// spike z_j of connection (row + r, j) from word (row + r) mod 4 of the block of rng.hpp's
+/// spike_counter(). The rows are walked together, 32 columns at a time: one Philox block for
+/// every active column that any of them stores (8 blocks at a time) serves all of them. Absent
+/// connections (pi = 1, never a slab) are not stored; classes without pi (pi = 0) are always
+/// slabs; silent presynaptic units are skipped.
+inline void spike_moment_rows(const SparseView& s, uint32_t cols, int row, int rows,
+                              const float* v, const float* v2, uint32_t step, uint32_t trial,
+                              uint32_t stream, uint64_t seed, float* g, float* d2) {
+  const uint32_t row0 = static_cast<uint32_t>(row);
+  const uint32_t first = (row0 >> 2) * cols;
+  const uint32_t q0 = row0 & 3u;
+  kernel::Lanes<float> ag[4], ad[4];
+  RowCursor cur[4];
+  for (int r = 0; r < rows; ++r) cur[r] = row_start(s, row0 + static_cast<uint32_t>(r));
+  uint32_t words[4][32];  // the spike words of the tile's columns, per row of the group
+  for (uint32_t j0 = 0; j0 < cols; j0 += 32) {
+    uint32_t need = 0;  // active columns stored in any of the rows
+    for (int r = 0; r < rows; ++r) need |= present_bits(s, cols, row0 + static_cast<uint32_t>(r), j0);
+    for (uint32_t w = need; w != 0; w &= w - 1u)
+      if (v[j0 + static_cast<uint32_t>(lowest_bit(w))] == 0.0f) need &= ~(w & (~w + 1u));
+    uint32_t index[8] = {};
+    uint32_t at[8] = {};
+    int n = 0;
+    kernel::Blocks8 b;
+    auto flush = [&] {
+      kernel::philox8(index, step, trial, stream, seed, b, n);
+      for (int l = 0; l < n; ++l)
+        for (int r = 0; r < rows; ++r)
+          words[r][at[l]] = b.w[q0 + static_cast<uint32_t>(r)][l];
+      n = 0;
+    };
+    for (uint32_t w = need; w != 0; w &= w - 1u) {
+      const uint32_t t = static_cast<uint32_t>(lowest_bit(w));
+      index[n] = first + j0 + t;
+      at[n++] = t;
+      if (n == 8) flush();
+    }
+    if (n > 0) flush();
+    for (int r = 0; r < rows; ++r)
+      visit_tile(s, cols, row0 + static_cast<uint32_t>(r), j0, cur[r],
+                 [&](uint32_t j, uint32_t c, float pi, float m, float xi) {
+                   if (v[j] == 0.0f) return;
+                   if ((c & kHasPi) != 0 && uniform01(words[r][j - j0]) < pi) return;  // spike
+                   ag[r].a[j % kernel::kLanes] += m * v[j];
+                   ad[r].a[j % kernel::kLanes] += xi * v2[j];
+                 });
+  }
+  for (int r = 0; r < rows; ++r) {
+    g[r] = ag[r].total();
+    d2[r] = ad[r].total();
+  }
 }
 
 }  // namespace sparse

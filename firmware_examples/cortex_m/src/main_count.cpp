@@ -17,6 +17,9 @@ namespace {
 fw::MsiNetwork g_net;
 constexpr sasrnn::Mode kModes[] = {sasrnn::Mode::MeanField, sasrnn::Mode::SampledPerStep,
                                    sasrnn::Mode::SampledPerTrial, sasrnn::Mode::MeanWeights};
+// SampledPerTrial once more with the trial's network in a RAM cache (Network::use_trial_cache):
+// N^2 + N NIn + NOut N floats (92 KiB at N = 150), static, so no heap either.
+float g_trial_cache[sasrnn::kTrialCacheBuilt ? fw::MsiNetwork::kTrialCacheFloats : 1];
 }  // namespace
 
 int main() {
@@ -41,13 +44,32 @@ int main() {
   protocol.seed = 7;
   const msi::Trial trial = msi::evaluation_trial(msi::kConditions - 1, 1);  // both, 16 events/s
   const msi::Stimulus stim(protocol, trial);
-  for (sasrnn::Mode mode : kModes) {
+  static float final_h_uncached[fw::kN];
+  for (int run = 0; run < 5; ++run) {
+    // run 4: SampledPerTrial with the trial cache ("per-trial-cached"); its draw at reset() is
+    // the span "trial-draw"
+    const bool cached = run == 4;
+    if (cached && !sasrnn::kTrialCacheBuilt) break;
+    const sasrnn::Mode mode = cached ? sasrnn::Mode::SampledPerTrial : kModes[run];
+    const char* label = cached ? "per-trial-cached" : sasrnn::mode_name(mode);
     sasrnn::Options opt;
     opt.mode = mode;
     opt.seed = 7;
     opt.alpha = protocol.alpha();
     if (g_net.bind(view, opt) != sasrnn::Status::Ok) return 1;
-    g_net.reset(trial.index);
+    if (cached) {
+      if (g_net.use_trial_cache(g_trial_cache, fw::MsiNetwork::kTrialCacheFloats) !=
+          sasrnn::Status::Ok)
+        return 1;
+      const uint32_t t0 = fw::ticks();
+      fw::mark();
+      g_net.reset(trial.index);
+      fw::mark();
+      const uint32_t t1 = fw::ticks();
+      fw::print("span trial-draw 0 ticks %lu\n", static_cast<unsigned long>((t1 - t0) & 0xFFFFFFu));
+    } else {
+      g_net.reset(trial.index);
+    }
     fw::MsiNetwork::Input x;
     for (int t = 0; t < stim.steps(); ++t) {
       stim.input(t, x.data());
@@ -57,10 +79,15 @@ int main() {
       fw::mark();
       const uint32_t t1 = fw::ticks();
       if (s != sasrnn::Status::Ok) return 1;
-      fw::print("span %s %d ticks %lu\n", sasrnn::mode_name(mode), t,
+      fw::print("span %s %d ticks %lu\n", label, t,
                 static_cast<unsigned long>((t1 - t0) & 0xFFFFFFu));
     }
-    fw::print("decision %s %d\n", sasrnn::mode_name(mode), g_net.decide());
+    fw::print("decision %s %d\n", label, g_net.decide());
+    // the cache changes nothing: the same final state, bit for bit (exit code 3 otherwise)
+    for (int i = 0; i < fw::kN; ++i) {
+      if (mode == sasrnn::Mode::SampledPerTrial && !cached) final_h_uncached[i] = g_net.state()[i];
+      if (cached && !(g_net.state()[i] == final_h_uncached[i])) return 3;
+    }
   }
   return 0;
 }

@@ -67,7 +67,9 @@ void add_bench(CLI::App& app, int& status) {
   auto* b = app.add_subcommand(
       "bench",
       "Per-step latency (min, median, p99) of every runtime mode, a deterministic Eigen floor "
-      "and a naive std::mt19937 sampler, on the MSI test protocol");
+      "and a naive std::mt19937 sampler, on the MSI test protocol. A trial's first step includes "
+      "its reset(); sampled-per-trial keeps the trial's network in a trial cache, drawn by that "
+      "reset()");
   b->add_option("model", a->path,
                 "Model file of an MSI network (5 inputs, 2 outputs); other sizes resample its "
                 "hyperparameters")

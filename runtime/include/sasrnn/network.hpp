@@ -85,7 +85,8 @@ class Network {
   /// kTrialCacheFloats floats (e.g. a static array; the runtime still allocates nothing), drawn
   /// once by reset() instead of at every step: each step is then a product with fixed weights.
   /// Results are bit for bit those without the cache. nullptr stops using it. BadOption if
-  /// `floats` is too small; the network keeps no cache then.
+  /// `floats` is too small or the build leaves the cache out (SASRNN_NO_TRIAL_CACHE); the
+  /// network keeps no cache then. May be called before or after bind().
   Status use_trial_cache(float* cache, size_t floats) {
     cache_ = nullptr;
     if (cache != nullptr && (!kTrialCacheBuilt || floats < kTrialCacheFloats))

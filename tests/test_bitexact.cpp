@@ -223,6 +223,10 @@ TEST(BitExact, MixedClassesSoftmaxAndArgmax) {
   all_modes<24, 3, 4>(d, "argmax N=24", 4, 30);
 }
 
+TEST(BitExact, TenOutputsAndOddInputs) {  // output rows in groups 0-3, 4-7 and a tail 8-9
+  all_modes<21, 7, 10>(test::mixed_model(21, 7, 10, 31), "mixed N=21 NIn=7 NOut=10", 4, 30);
+}
+
 TEST(BitExact, MixedClassesN64) {
   all_modes<64, 5, 2>(test::mixed_model(64, 5, 2, 5), "mixed N=64", 4, 60);
 }

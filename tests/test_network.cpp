@@ -195,6 +195,59 @@ TEST(Sampling, SampledPerStepHasTheDistributionOfConcreteNetworks) {
     if (i < kN) worst_gauss = std::max(worst_gauss, ks_two_sample(gauss[i], concrete[i]));
   }
   EXPECT_GT(worst_gauss, 2 * crit);
+  // Jointly, too: rows of a concrete network use disjoint weights, so the u of two rows that
+  // share their spikes' Philox block (i, i + 1 in one group of four) are uncorrelated. The
+  // sample correlation of independent variables has standard error 1 / sqrt(T).
+  auto corr = [&](const std::vector<double>& a, const std::vector<double>& b) {
+    double ma = 0, mb = 0;
+    for (size_t t = 0; t < a.size(); ++t) ma += a[t], mb += b[t];
+    ma /= static_cast<double>(a.size());
+    mb /= static_cast<double>(b.size());
+    double sab = 0, saa = 0, sbb = 0;
+    for (size_t t = 0; t < a.size(); ++t) {
+      sab += (a[t] - ma) * (b[t] - mb);
+      saa += (a[t] - ma) * (a[t] - ma);
+      sbb += (b[t] - mb) * (b[t] - mb);
+    }
+    return sab / std::sqrt(saa * sbb);
+  };
+  const double bound = 5.0 / std::sqrt(static_cast<double>(T));
+  for (int i = 0; i + 1 < kN; ++i) {
+    if (i % 4 == 3) continue;
+    EXPECT_LT(std::fabs(corr(step[i], step[i + 1])), bound) << "u " << i << ", " << i + 1;
+    EXPECT_LT(std::fabs(corr(concrete[i], concrete[i + 1])), bound) << "concrete " << i;
+  }
+  EXPECT_LT(std::fabs(corr(step[kN], step[kN + 1])), bound) << "z 0, 1";
+}
+
+// The spikes are drawn afresh at every step: with xi = 0 the pre-activation of SampledPerStep
+// depends on the spikes only, and from the same rates it differs between steps (SampledPerTrial
+// keeps its network).
+TEST(Sampling, SampledPerStepSpikesChangeWithTheStep) {
+  conv::ModelData d = test::mixed_model(kN, kIn, kOut, 26);
+  for (conv::LayerData* l : {&d.input, &d.recurrent, &d.output})
+    for (size_t k = 0; k < l->size(); ++k) l->xi[k] = 0.0f;
+  Bound b = bind_model(d);
+  for (Mode mode : {Mode::SampledPerStep, Mode::SampledPerTrial}) {
+    Options opt;
+    opt.mode = mode;
+    opt.recurrent_noise = false;
+    Net a, fresh;
+    ASSERT_EQ(a.bind(b.view, opt), Status::Ok);
+    ASSERT_EQ(fresh.bind(b.view, opt), Status::Ok);
+    a.reset(2, test_h0());
+    for (int t = 0; t < 3; ++t) ASSERT_EQ(a.step(test_x()), Status::Ok);
+    fresh.reset(2, a.state());  // same r and trial, step 0 instead of 3
+    Net::State ua, uf;
+    ASSERT_EQ(a.preactivation(test_x(), ua), Status::Ok);
+    ASSERT_EQ(fresh.preactivation(test_x(), uf), Status::Ok);
+    int differ = 0;
+    for (int i = 0; i < kN; ++i) differ += ua[i] != uf[i] ? 1 : 0;
+    if (mode == Mode::SampledPerStep)
+      EXPECT_GT(differ, kN / 2) << "spikes of step 3 equal those of step 0";
+    else
+      EXPECT_EQ(differ, 0);
+  }
 }
 
 namespace {
@@ -291,9 +344,12 @@ TEST(Network, TrialCacheHoldsTheTrialsConcreteNetwork) {
   Net net;
   std::vector<float> cache(Net::kTrialCacheFloats, -7.0f);
   EXPECT_EQ(Net::kTrialCacheFloats, static_cast<size_t>(kN * kN + kN * kIn + kOut * kN));
+  ASSERT_EQ(net.bind(b.view, opt), Status::Ok);
   EXPECT_EQ(net.use_trial_cache(cache.data(), cache.size() - 1), Status::BadOption);
-  EXPECT_EQ(cache[0], -7.0f);  // refused: nothing written
-  ASSERT_EQ(net.use_trial_cache(cache.data(), cache.size()), Status::Ok);
+  net.reset(1);
+  EXPECT_EQ(cache[0], -7.0f);  // refused: nothing written, not even by reset()
+  ASSERT_EQ(net.use_trial_cache(nullptr, 0), Status::Ok);
+  ASSERT_EQ(net.use_trial_cache(cache.data(), cache.size()), Status::Ok);  // before bind(), too:
   ASSERT_EQ(net.bind(b.view, opt), Status::Ok);  // bind() starts trial 0: drawn
   for (uint32_t trial : {0u, 5u}) {
     if (trial != 0) net.reset(trial);

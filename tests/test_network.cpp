@@ -368,6 +368,26 @@ TEST(Network, TrialCacheHoldsTheTrialsConcreteNetwork) {
     EXPECT_GT(zeros, 0u);  // spikes are there, and not everything is a spike
     EXPECT_LT(zeros, cache.size());
   }
+  // A copy of the network has no cache: its reset() leaves this one's trial network alone, and
+  // it still runs SampledPerTrial (uncached) with the same results.
+  {
+    const std::vector<float> trial5 = cache;
+    Net copy = net;
+    copy.reset(6);
+    EXPECT_EQ(cache, trial5);
+    Net::State uc, un;
+    net.reset(6);  // the original redraws for trial 6
+    ASSERT_EQ(copy.preactivation(test_x(), uc), Status::Ok);
+    ASSERT_EQ(net.preactivation(test_x(), un), Status::Ok);
+    for (int i = 0; i < kN; ++i) EXPECT_EQ(uc[i], un[i]);
+    EXPECT_NE(cache, trial5);
+  }
+  // reset() of the trial already drawn does not draw it again (the memory is the network's)
+  cache[0] = 123.0f;
+  net.reset(6);
+  EXPECT_EQ(cache[0], 123.0f);
+  net.reset(7);
+  EXPECT_NE(cache[0], 123.0f);
   // a too-small cache after a good one: refused and the network runs without a cache
   const float before = cache[3];
   EXPECT_EQ(net.use_trial_cache(cache.data(), 10), Status::BadOption);

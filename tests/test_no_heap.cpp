@@ -106,6 +106,7 @@ TEST_P(NoHeapEncoding, LoadAndThousandStepsInEveryMode) {
   ModelView view;
   const Status loaded = load<30, 5, 2>(buf.data(), buf.size(), view);
   static float trial_cache[Net::kTrialCacheFloats];  // caller-owned, static: no heap either
+  int runs = 0, total_steps = 0;
   for (int run = 0; run < 5; ++run) {  // every mode, then SampledPerTrial with a trial cache
     const Mode mode = run < 4 ? static_cast<Mode>(run) : Mode::SampledPerTrial;
     Options opt;
@@ -114,6 +115,7 @@ TEST_P(NoHeapEncoding, LoadAndThousandStepsInEveryMode) {
     if (net.bind(view, opt) != Status::Ok) break;
     if (net.use_trial_cache(run == 4 ? trial_cache : nullptr, Net::kTrialCacheFloats) != Status::Ok)
       break;
+    ++runs;
     int steps = 0;
     for (uint32_t trial = 0; steps < 1000; ++trial) {
       const msi::Stimulus stim(p, msi::Trial{msi::Modality::Both, 15.0f, trial});
@@ -125,9 +127,15 @@ TEST_P(NoHeapEncoding, LoadAndThousandStepsInEveryMode) {
       }
       checksum += net.output()[0] + static_cast<float>(net.decide());
     }
+    total_steps += steps;
   }
   g_armed = false;
   EXPECT_EQ(loaded, Status::Ok);
+  EXPECT_EQ(runs, 5);  // no run skipped (a failed bind or cache would end the loop early)
+  EXPECT_EQ(total_steps, 5000);
+  float nonzero_weights = 0.0f;
+  for (float w : trial_cache) nonzero_weights += w != 0.0f ? 1.0f : 0.0f;
+  EXPECT_GT(nonzero_weights, 0.0f);  // the cache was really drawn into
   EXPECT_EQ(g_allocations, before);
   EXPECT_TRUE(std::isfinite(checksum));
   EXPECT_NE(checksum, 0.0f);

@@ -69,6 +69,7 @@ class Network {
     readout_ = model.dynamics.readout;
     options_ = options;
     alpha_ = alpha;
+    cache_.drawn = false;  // model or seed may have changed
     noise_scale_ =
         options.recurrent_noise ? dyn::recurrent_noise_scale(alpha, model.dynamics.sigma_rec) : 0.0f;
     bound_ = true;
@@ -86,12 +87,15 @@ class Network {
   /// once by reset() instead of at every step: each step is then a product with fixed weights.
   /// Results are bit for bit those without the cache. nullptr stops using it. BadOption if
   /// `floats` is too small or the build leaves the cache out (SASRNN_NO_TRIAL_CACHE); the
-  /// network keeps no cache then. May be called before or after bind().
+  /// network keeps no cache then. May be called before or after bind(); the network draws the
+  /// current trial's network at once if bound, and reset() of that same trial does not draw it
+  /// again. The memory is the network's while in use; a copy of the network has no cache.
   Status use_trial_cache(float* cache, size_t floats) {
-    cache_ = nullptr;
+    cache_.p = nullptr;
+    cache_.drawn = false;
     if (cache != nullptr && (!kTrialCacheBuilt || floats < kTrialCacheFloats))
       return Status::BadOption;
-    cache_ = cache;
+    cache_.p = cache;
     if (cached()) draw_trial_network();
     return Status::Ok;
   }
@@ -167,14 +171,14 @@ class Network {
   void start_trial(uint32_t trial) {
     trial_ = trial;
     step_ = 0;
-    if (cached()) draw_trial_network();
+    if (cached() && !(cache_.drawn && cache_.trial == trial)) draw_trial_network();
   }
 
   bool cached() const {
-    return kTrialCacheBuilt && cache_ != nullptr && bound_ && options_.mode == Mode::SampledPerTrial;
+    return kTrialCacheBuilt && cache_.p != nullptr && bound_ && options_.mode == Mode::SampledPerTrial;
   }
-  float* cached_recurrent() const { return cache_; }
-  float* cached_input() const { return cache_ + static_cast<size_t>(N) * N; }
+  float* cached_recurrent() const { return cache_.p; }
+  float* cached_input() const { return cache_.p + static_cast<size_t>(N) * N; }
   float* cached_output() const { return cached_input() + static_cast<size_t>(N) * NIn; }
 
   /// The trial's concrete network (paper eq. 3) into the cache: every weight as sampled_row()
@@ -184,6 +188,8 @@ class Network {
       draw_layer<N>(rec_, N, Stream::RecurrentWeight, cached_recurrent());
       draw_layer<NIn>(in_, N, Stream::InputWeight, cached_input());
       draw_layer<N>(out_, NOut, Stream::OutputWeight, cached_output());
+      cache_.drawn = true;
+      cache_.trial = trial_;
     }
   }
 
@@ -225,27 +231,37 @@ class Network {
         float r2[N], x2[NIn];
         for (int j = 0; j < N; ++j) r2[j] = r[j] * r[j];
         for (int j = 0; j < NIn; ++j) x2[j] = x[j] * x[j];
-        const kernel::Active<N> ar(r);
-        const kernel::Active<NIn> ax(x.data());
-        kernel::SpikeWords<N> w_rec;
-        kernel::SpikeWords<NIn> w_in;
-        for_each_group<N>([&](int i, auto rows) {
-          constexpr int R = decltype(rows)::value;
-          float g[R], d2[R], g_in[R], d2_in[R];
-          if (spikes) {
+        // sums(i, R, g, d2, g_in, d2_in) gives G and Delta^2 of rows [i, i + R)
+        auto finish = [&](auto sums) {
+          for_each_group<N>([&](int i, auto rows) {
+            constexpr int R = decltype(rows)::value;
+            float g[R], d2[R], g_in[R], d2_in[R];
+            sums(i, rows, g, d2, g_in, d2_in);
+            for (int k = 0; k < R; ++k) {
+              const float d2k = d2_in[k] + d2[k];
+              float ui = g[k] + g_in[k];
+              if (d2k > 0.0f) ui += eps[i + k] * std::sqrt(d2k);  // paper eq. 4b
+              u[i + k] = ui;
+            }
+          });
+        };
+        if (spikes) {
+          const kernel::Active<N> ar(r);
+          const kernel::Active<NIn> ax(x.data());
+          kernel::SpikeWords<N> w_rec;
+          kernel::SpikeWords<NIn> w_in;
+          finish([&](int i, auto rows, float* g, float* d2, float* g_in, float* d2_in) {
+            constexpr int R = decltype(rows)::value;
             spike_moments<N, R>(rec_, i, ar, r, r2, Stream::RecurrentSpike, w_rec, g, d2);
             spike_moments<NIn, R>(in_, i, ax, x.data(), x2, Stream::InputSpike, w_in, g_in, d2_in);
-          } else {
+          });
+        } else {
+          finish([&](int i, auto rows, float* g, float* d2, float* g_in, float* d2_in) {
+            constexpr int R = decltype(rows)::value;
             moments<N, R>(rec_, i, r, r2, g, d2);                // paper eq. 5b, 5e
             moments<NIn, R>(in_, i, x.data(), x2, g_in, d2_in);  // paper eq. 5a, 5d
-          }
-          for (int k = 0; k < R; ++k) {
-            const float d2k = d2_in[k] + d2[k];
-            float ui = g[k] + g_in[k];
-            if (d2k > 0.0f) ui += eps[i + k] * std::sqrt(d2k);  // paper eq. 4b
-            u[i + k] = ui;
-          }
-        });
+          });
+        }
         return;
       }
       case Mode::MeanWeights: {  // paper eq. 1b with w = mu
@@ -375,25 +391,34 @@ class Network {
         const bool spikes = options_.mode == Mode::SampledPerStep;
         float r2[N];
         for (int j = 0; j < N; ++j) r2[j] = r[j] * r[j];
-        const kernel::Active<N> a(r);
-        kernel::SpikeWords<N> words;
-        for_each_group<NOut>([&](int k0, auto rows) {
-          constexpr int R = decltype(rows)::value;
-          float g[R], d2[R];
-          if (spikes)
-            spike_moments<N, R>(out_, k0, a, r, r2, Stream::OutputSpike, words, g, d2);
-          else
-            moments<N, R>(out_, k0, r, r2, g, d2);  // paper eq. 5c, 5f
-          for (int k = 0; k < R; ++k) {
-            float z = g[k];
-            if (d2[k] > 0.0f)
-              z += normal(options_.seed,
-                          counter(static_cast<uint32_t>(k0 + k),
-                                  spikes ? Stream::SampledOut : Stream::MeanFieldOut)) *
-                   std::sqrt(d2[k]);
-            z_[k0 + k] = z;
-          }
-        });
+        auto finish = [&](auto sums) {
+          for_each_group<NOut>([&](int k0, auto rows) {
+            constexpr int R = decltype(rows)::value;
+            float g[R], d2[R];
+            sums(k0, rows, g, d2);
+            for (int k = 0; k < R; ++k) {
+              float z = g[k];
+              if (d2[k] > 0.0f)
+                z += normal(options_.seed,
+                            counter(static_cast<uint32_t>(k0 + k),
+                                    spikes ? Stream::SampledOut : Stream::MeanFieldOut)) *
+                     std::sqrt(d2[k]);
+              z_[k0 + k] = z;
+            }
+          });
+        };
+        if (spikes) {
+          const kernel::Active<N> a(r);
+          kernel::SpikeWords<N> words;
+          finish([&](int k0, auto rows, float* g, float* d2) {
+            spike_moments<N, decltype(rows)::value>(out_, k0, a, r, r2, Stream::OutputSpike, words,
+                                                    g, d2);
+          });
+        } else {
+          finish([&](int k0, auto rows, float* g, float* d2) {
+            moments<N, decltype(rows)::value>(out_, k0, r, r2, g, d2);  // paper eq. 5c, 5f
+          });
+        }
         break;
       }
       case Mode::MeanWeights: {
@@ -452,7 +477,21 @@ class Network {
   uint32_t trial_ = 0;
   uint32_t step_ = 0;
   bool bound_ = false;
-  float* cache_ = nullptr;  ///< caller-owned concrete network of the trial (SampledPerTrial)
+  /// The caller-owned concrete network of a trial (SampledPerTrial, use_trial_cache()). Copying
+  /// a network does not copy it: two networks never share one.
+  struct TrialCache {
+    float* p = nullptr;
+    bool drawn = false;  ///< p holds the network of `trial` for the bound model and seed
+    uint32_t trial = 0;
+    TrialCache() = default;
+    TrialCache(const TrialCache&) {}
+    TrialCache& operator=(const TrialCache&) {
+      p = nullptr;
+      drawn = false;
+      return *this;
+    }
+  };
+  TrialCache cache_;
   State h_ = State::Zero();
   State r_ = State::Zero();
   Output z_ = Output::Zero();

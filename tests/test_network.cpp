@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <utility>
 #include <vector>
 
 #include "sasrnn/converter/model_file.hpp"
@@ -220,6 +221,27 @@ TEST(Sampling, SampledPerStepHasTheDistributionOfConcreteNetworks) {
   EXPECT_LT(std::fabs(corr(step[kN], step[kN + 1])), bound) << "z 0, 1";
 }
 
+namespace {
+/// u from the rates after `steps` steps of trial `trial`, and u from the same rates and trial
+/// at step 0 (a fresh network reset to that state); recurrent noise off.
+std::pair<Net::State, Net::State> later_and_fresh(const ModelView& v, Mode mode, uint32_t trial,
+                                                  int steps) {
+  Options opt;
+  opt.mode = mode;
+  opt.recurrent_noise = false;
+  Net a, fresh;
+  EXPECT_EQ(a.bind(v, opt), Status::Ok);
+  EXPECT_EQ(fresh.bind(v, opt), Status::Ok);
+  a.reset(trial, test_h0());
+  for (int t = 0; t < steps; ++t) EXPECT_EQ(a.step(test_x()), Status::Ok);
+  fresh.reset(trial, a.state());
+  Net::State ua, uf;
+  EXPECT_EQ(a.preactivation(test_x(), ua), Status::Ok);
+  EXPECT_EQ(fresh.preactivation(test_x(), uf), Status::Ok);
+  return {ua, uf};
+}
+}  // namespace
+
 // The spikes are drawn afresh at every step: with xi = 0 the pre-activation of SampledPerStep
 // depends on the spikes only, and from the same rates it differs between steps (SampledPerTrial
 // keeps its network).
@@ -229,18 +251,7 @@ TEST(Sampling, SampledPerStepSpikesChangeWithTheStep) {
     for (size_t k = 0; k < l->size(); ++k) l->xi[k] = 0.0f;
   Bound b = bind_model(d);
   for (Mode mode : {Mode::SampledPerStep, Mode::SampledPerTrial}) {
-    Options opt;
-    opt.mode = mode;
-    opt.recurrent_noise = false;
-    Net a, fresh;
-    ASSERT_EQ(a.bind(b.view, opt), Status::Ok);
-    ASSERT_EQ(fresh.bind(b.view, opt), Status::Ok);
-    a.reset(2, test_h0());
-    for (int t = 0; t < 3; ++t) ASSERT_EQ(a.step(test_x()), Status::Ok);
-    fresh.reset(2, a.state());  // same r and trial, step 0 instead of 3
-    Net::State ua, uf;
-    ASSERT_EQ(a.preactivation(test_x(), ua), Status::Ok);
-    ASSERT_EQ(fresh.preactivation(test_x(), uf), Status::Ok);
+    const auto [ua, uf] = later_and_fresh(b.view, mode, 2, 3);  // step 3 versus step 0
     int differ = 0;
     for (int i = 0; i < kN; ++i) differ += ua[i] != uf[i] ? 1 : 0;
     if (mode == Mode::SampledPerStep)
@@ -312,19 +323,7 @@ TEST(Modes, SampledModesDifferFromMeanFieldWhenStochastic) {
 TEST(Modes, SampledPerTrialKeepsOneNetworkPerTrial) {
   Bound b = bind_model(test::mixed_model(kN, kIn, kOut, 24));
   for (Mode mode : {Mode::SampledPerTrial, Mode::SampledPerStep}) {
-    Options opt;
-    opt.mode = mode;
-    opt.recurrent_noise = false;
-    Net a, fresh;
-    ASSERT_EQ(a.bind(b.view, opt), Status::Ok);
-    ASSERT_EQ(fresh.bind(b.view, opt), Status::Ok);
-    a.reset(9, test_h0());
-    for (int t = 0; t < 5; ++t) a.step(test_x());
-    // same r, same trial, step 5 versus step 0
-    fresh.reset(9, a.state());
-    Net::State ua, uf;
-    a.preactivation(test_x(), ua);
-    fresh.preactivation(test_x(), uf);
+    const auto [ua, uf] = later_and_fresh(b.view, mode, 9, 5);  // step 5 versus step 0
     if (mode == Mode::SampledPerTrial) {
       EXPECT_EQ(ua, uf);
     } else {

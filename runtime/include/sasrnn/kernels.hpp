@@ -565,11 +565,11 @@ namespace loop {
 /// spike_moment_rows() in plain loops (see namespace loop above); per batch of 8 active columns
 /// (`index_of`, `value`, `count`), 8 Philox blocks serve the `rows` rows of the group.
 SASRNN_NOINLINE inline void spike_moment_rows(const float* pi, const float* m, const float* xi,
-                                                   int cols, uint32_t row, int rows,
-                                                   const int32_t* index_of, const float* value,
-                                                   int count, const float* v2, uint32_t step,
-                                                   uint32_t trial, uint32_t stream, uint64_t seed,
-                                                   float* g, float* d2) {
+                                              int cols, uint32_t row, int rows,
+                                              const int32_t* index_of, const float* value,
+                                              int count, const float* v2, uint32_t step,
+                                              uint32_t trial, uint32_t stream, uint64_t seed,
+                                              float* g, float* d2) {
   const uint32_t first = (row >> 2) * static_cast<uint32_t>(cols);
   const uint32_t q0 = row & 3u;
   Lanes<float> ag[4], ad[4];

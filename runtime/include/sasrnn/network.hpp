@@ -275,7 +275,7 @@ class Network {
         return;
       }
       case Mode::SampledPerTrial: {  // paper eq. 1b with weights drawn from paper eq. 3
-        if (kTrialCacheBuilt && cached()) {  // the trial's weights, drawn by reset()
+        if (cached()) {  // the trial's weights, drawn by reset()
           for_each_group<N>([&](int i, auto rows) {
             constexpr int R = decltype(rows)::value;
             float s[R];

@@ -6,7 +6,7 @@
 
 #include "commands.hpp"
 #include "sasrnn/converter/convert.hpp"
-#include "sasrnn/host/msi_eval.hpp"
+#include "sasrnn/analysis/msi_eval.hpp"
 
 namespace sasrnn::cli {
 
@@ -58,12 +58,12 @@ void add_convert(CLI::App& app, int& status) {
   convert->callback([&status, options, threads] {
     const int n_threads = *threads;
     options->evaluate = [n_threads](const ModelView& model, Mode mode, uint32_t trials, uint64_t seed) {
-      host::EvalConfig cfg;
+      analysis::EvalConfig cfg;
       cfg.mode = mode;
       cfg.reps = trials;
       cfg.seed = seed;
       cfg.threads = n_threads;
-      return host::evaluate_msi(model, cfg).accuracy;
+      return analysis::evaluate_msi(model, cfg).accuracy;
     };
     status = conv::convert_command(*options, std::cout, std::cerr);
   });

@@ -6,7 +6,7 @@
 
 #include "commands.hpp"
 #include "sasrnn/converter/model_file.hpp"
-#include "sasrnn/host/msi_eval.hpp"
+#include "sasrnn/analysis/msi_eval.hpp"
 
 namespace sasrnn::cli {
 
@@ -14,7 +14,7 @@ namespace {
 
 struct RunArgs {
   std::string path;
-  host::EvalConfig cfg;
+  analysis::EvalConfig cfg;
   bool no_rec_noise = false;
   bool no_in_noise = false;
 };
@@ -22,11 +22,11 @@ struct RunArgs {
 int run_command(const RunArgs& a) {
   try {
     auto [buffer, model] = conv::load_model_file(a.path);
-    host::EvalConfig cfg = a.cfg;
+    analysis::EvalConfig cfg = a.cfg;
     cfg.recurrent_noise = !a.no_rec_noise;
     cfg.input_noise = !a.no_in_noise;
-    const auto result = host::evaluate_msi(model, cfg);
-    host::print_report(std::cout, cfg, result);
+    const auto result = analysis::evaluate_msi(model, cfg);
+    analysis::print_report(std::cout, cfg, result);
     return 0;
   } catch (const std::exception& e) {
     std::cerr << "sasrnn run: " << e.what() << "\n";

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "commands.hpp"
-#include "sasrnn/host/msi_eval.hpp"
+#include "sasrnn/analysis/msi_eval.hpp"
 #include "sasrnn/trainer/train_command.hpp"
 
 namespace sasrnn::cli {
@@ -99,10 +99,10 @@ int run(TrainArgs& a, const std::string& command) {
     job.validate = [reps](const conv::ModelData& model) {
       conv::AlignedBuffer buf;
       const ModelView view = runtime_view(model, buf);
-      host::EvalConfig e;
+      analysis::EvalConfig e;
       e.reps = static_cast<uint32_t>(reps);
       e.seed = kValidationSeed;  // held-out trials: the final evaluation uses seed 1
-      return host::evaluate_msi(view, e).accuracy;
+      return analysis::evaluate_msi(view, e).accuracy;
     };
   }
   if (a.eval_trials > 0) {
@@ -112,11 +112,11 @@ int run(TrainArgs& a, const std::string& command) {
       const ModelView view = runtime_view(model, buf);
       std::vector<conv::Metric> metrics;
       for (Mode mode : {Mode::MeanField, Mode::SampledPerStep}) {
-        host::EvalConfig e;
+        analysis::EvalConfig e;
         e.mode = mode;
         e.reps = static_cast<uint32_t>(reps);
         e.seed = 1;
-        const host::EvalResult r = host::evaluate_msi(view, e);
+        const analysis::EvalResult r = analysis::evaluate_msi(view, e);
         std::cout << "runtime evaluation, " << mode_name(mode) << ", dt 20 ms, " << reps
                   << " trials per condition: accuracy " << r.accuracy << "\n";
         metrics.push_back({std::string("accuracy_") + mode_name(mode) + "_dt20", r.accuracy});

@@ -4,7 +4,7 @@
 #include <cmath>
 
 #include "sasrnn/converter/model_file.hpp"
-#include "sasrnn/host/msi_eval.hpp"
+#include "sasrnn/analysis/msi_eval.hpp"
 #include "support.hpp"
 
 using namespace sasrnn;
@@ -34,11 +34,11 @@ TEST(Host, EvaluationIsCorrectForAReadingNetworkAndCountsEveryTrial) {
   const conv::AlignedBuffer buf = conv::build_model_file(reading_model());
   ModelView v;
   ASSERT_EQ(load(buf.data(), buf.size(), v), Status::Ok);
-  host::EvalConfig cfg;
+  analysis::EvalConfig cfg;
   cfg.reps = 3;
   cfg.input_noise = false;
   cfg.recurrent_noise = false;
-  const host::EvalResult r = host::evaluate_msi(v, cfg);
+  const analysis::EvalResult r = analysis::evaluate_msi(v, cfg);
   ASSERT_EQ(r.trials.size(), 72u);
   for (int m = 0; m < 3; ++m)
     for (int k = 0; k < 8; ++k) {
@@ -57,13 +57,13 @@ TEST(Host, ResultsDoNotDependOnThreadCount) {
   ModelView v;
   ASSERT_EQ(load(buf.data(), buf.size(), v), Status::Ok);
   for (Mode mode : {Mode::MeanField, Mode::SampledPerStep}) {
-    host::EvalConfig cfg;
+    analysis::EvalConfig cfg;
     cfg.mode = mode;
     cfg.reps = 2;
     cfg.threads = 1;
-    const auto one = host::evaluate_msi(v, cfg);
+    const auto one = analysis::evaluate_msi(v, cfg);
     cfg.threads = 2;
-    const auto two = host::evaluate_msi(v, cfg);
+    const auto two = analysis::evaluate_msi(v, cfg);
     for (size_t k = 0; k < one.trials.size(); ++k) {
       EXPECT_EQ(one.trials[k].decision, two.trials[k].decision);
       EXPECT_EQ(one.trials[k].y_high, two.trials[k].y_high);
@@ -76,12 +76,12 @@ TEST(Host, BadInputGivesOneLineErrors) {
   conv::ModelData wrong_shape = test::mixed_model(6, 3, 2, 1);
   const auto b1 = conv::build_model_file(wrong_shape);
   ASSERT_EQ(load(b1.data(), b1.size(), v), Status::Ok);
-  EXPECT_THROW(host::evaluate_msi(v, host::EvalConfig{}), std::invalid_argument);
+  EXPECT_THROW(analysis::evaluate_msi(v, analysis::EvalConfig{}), std::invalid_argument);
   conv::ModelData odd = test::mixed_model(7, 5, 2, 1);
   const auto b2 = conv::build_model_file(odd);
   ASSERT_EQ(load(b2.data(), b2.size(), v), Status::Ok);
   try {
-    host::evaluate_msi(v, host::EvalConfig{});
+    analysis::evaluate_msi(v, analysis::EvalConfig{});
     FAIL();
   } catch (const std::invalid_argument& e) {
     EXPECT_NE(std::string(e.what()).find("N=7"), std::string::npos);
@@ -89,12 +89,12 @@ TEST(Host, BadInputGivesOneLineErrors) {
   conv::ModelData ok = test::mixed_model(6, 5, 2, 1);
   const auto b3 = conv::build_model_file(ok);
   ASSERT_EQ(load(b3.data(), b3.size(), v), Status::Ok);
-  host::EvalConfig cfg;
+  analysis::EvalConfig cfg;
   cfg.reps = 0;
-  EXPECT_THROW(host::evaluate_msi(v, cfg), std::invalid_argument);
+  EXPECT_THROW(analysis::evaluate_msi(v, cfg), std::invalid_argument);
   cfg.reps = 1;
   cfg.dt_ms = 500.0f;  // alpha = 5 > 1
-  EXPECT_THROW(host::evaluate_msi(v, cfg), std::invalid_argument);
+  EXPECT_THROW(analysis::evaluate_msi(v, cfg), std::invalid_argument);
 }
 
 TEST(Psychometric, MaximumLikelihoodFitRecoversAKnownCurve) {
@@ -106,13 +106,13 @@ TEST(Psychometric, MaximumLikelihoodFitRecoversAKnownCurve) {
     high[static_cast<size_t>(k)] = static_cast<uint32_t>(
         std::lround(1000 * 0.5 * std::erfc(-(f - 12.3) / (0.8 * std::sqrt(2.0)))));
   }
-  const host::PsychometricFit fit = host::fit_psychometric(high, count);
+  const analysis::PsychometricFit fit = analysis::fit_psychometric(high, count);
   EXPECT_NEAR(fit.mu, 12.3, 0.02);
   EXPECT_NEAR(fit.sigma, 0.8, 0.02);
   // A step between 12 and 13 (a perfect observer) gives a steep curve centred at the boundary.
   for (int k = 0; k < msi::kRates; ++k) high[static_cast<size_t>(k)] = k >= 4 ? 1000 : 0;
-  const host::PsychometricFit step = host::fit_psychometric(high, count);
+  const analysis::PsychometricFit step = analysis::fit_psychometric(high, count);
   EXPECT_NEAR(step.mu, 12.5, 0.5);
   EXPECT_LT(step.sigma, 0.1);
-  EXPECT_NEAR(host::optimal_sigma(0.3, 0.4), 0.24, 1e-12);
+  EXPECT_NEAR(analysis::optimal_sigma(0.3, 0.4), 0.24, 1e-12);
 }

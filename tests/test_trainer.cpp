@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <fstream>
 
-#include "sasrnn/host/msi_eval.hpp"
+#include "sasrnn/analysis/msi_eval.hpp"
 #include "sasrnn/trainer/trainer.hpp"
 #include "support.hpp"
 
@@ -300,9 +300,9 @@ TEST(Trainer, LearnsMsiAsMeasuredByTheRuntime) {
   const conv::AlignedBuffer buf = conv::build_model_file(t.to_model("test"));
   ModelView view;
   ASSERT_EQ(load(buf.data(), buf.size(), view), Status::Ok);
-  host::EvalConfig e;
+  analysis::EvalConfig e;
   e.reps = 20;
-  const host::EvalResult r = host::evaluate_msi(view, e);
+  const analysis::EvalResult r = analysis::evaluate_msi(view, e);
   // 480 trials: chance gives 0.5 +- 0.023, so 0.8 is 13 standard deviations above chance.
   EXPECT_GT(r.accuracy, 0.8) << "loss " << first / 10 << " -> " << last / 10;
   // the easiest conditions (rates 9 and 16 with both modalities) are decided correctly

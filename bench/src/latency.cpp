@@ -30,8 +30,7 @@ struct InputPool {
   int trials = 0;
   std::vector<float> x;  // trial-major, step, 5 values
   InputPool(const ModelView& view, uint64_t seed) {
-    msi::Protocol p = msi::Protocol::test(20.0f);
-    p.tau_ms = view.dynamics.tau_ms;
+    msi::Protocol p = msi::with_model(msi::Protocol::test(20.0f), view);
     p.seed = seed;
     trials = 48;
     steps_per_trial = msi::Stimulus(p, msi::Trial{}).steps();

@@ -68,10 +68,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   namespace msi = sasrnn::msi;
-  msi::Protocol protocol = msi::Protocol::test(20.0f);
-  protocol.tau_ms = view.dynamics.tau_ms;
-  protocol.baseline = view.dynamics.baseline;
-  protocol.sigma_in = view.dynamics.sigma_in;
+  msi::Protocol protocol = msi::with_model(msi::Protocol::test(20.0f), view);
   protocol.seed = seed_arg ? std::strtoull(seed_arg, nullptr, 10) : 1;
   sasrnn::Options opt;
   opt.mode = sasrnn::Mode::MeanField;

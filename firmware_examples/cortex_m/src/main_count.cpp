@@ -37,10 +37,7 @@ int main() {
     fw::print("span calibration %d ticks %lu\n", c,
               static_cast<unsigned long>((t1 - t0) & 0xFFFFFFu));
   }
-  msi::Protocol protocol = msi::Protocol::test(20.0f);
-  protocol.tau_ms = view.dynamics.tau_ms;
-  protocol.baseline = view.dynamics.baseline;
-  protocol.sigma_in = view.dynamics.sigma_in;
+  msi::Protocol protocol = msi::with_model(msi::Protocol::test(20.0f), view);
   protocol.seed = 7;
   const msi::Trial trial = msi::evaluation_trial(msi::kConditions - 1, 1);  // both, 16 events/s
   const msi::Stimulus stim(protocol, trial);

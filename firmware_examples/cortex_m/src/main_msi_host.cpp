@@ -1,6 +1,6 @@
 // msi_fw_host: the host reference of msi_fw. The same app source and the same C array, built
 // with the host compiler; its output is what the QEMU runs are compared with. It also checks
-// its decisions against the project's host evaluator (sasrnn::host::evaluate_msi, the code
+// its decisions against the project's host evaluator (sasrnn::analysis::evaluate_msi, the code
 // behind `sasrnn run`) for the same model, seed and repetitions, and reports its time per step.
 #include <chrono>
 #include <cstddef>
@@ -10,7 +10,7 @@
 
 #include "msi_app.hpp"
 #include "platform.hpp"
-#include "sasrnn/host/msi_eval.hpp"
+#include "sasrnn/analysis/msi_eval.hpp"
 #include "sasrnn_msi_model.h"  // sasrnn export-c: the model as a C array
 
 #ifndef SASRNN_FW_REPS
@@ -33,13 +33,13 @@ int main(int argc, char** argv) {
     sasrnn::ModelView view;
     if (sasrnn::load(sasrnn_msi_model, sasrnn_msi_model_size, view) != sasrnn::Status::Ok) return 1;
     for (int mi = 0; mi < 2; ++mi) {
-      sasrnn::host::EvalConfig ec;
+      sasrnn::analysis::EvalConfig ec;
       ec.mode = fw::kMsiModes[mi];
       ec.reps = cfg.reps;
       ec.seed = cfg.seed;
       ec.dt_ms = cfg.dt_ms;
       ec.threads = 1;
-      const auto r = sasrnn::host::evaluate_msi(view, ec);
+      const auto r = sasrnn::analysis::evaluate_msi(view, ec);
       uint32_t same = 0;
       for (uint32_t k = 0; k < decisions.trials; ++k)
         same += r.trials[k].decision == decisions.decision[mi][k] ? 1u : 0u;

@@ -64,17 +64,9 @@ class HexLine {
 char HexLine::buf_[240];
 
 msi::Protocol protocol_for(const sasrnn::ModelView& view, const MsiConfig& cfg) {
-  msi::Protocol p = msi::Protocol::test(cfg.dt_ms);
-  p.tau_ms = view.dynamics.tau_ms;
-  p.baseline = view.dynamics.baseline;
-  p.sigma_in = view.dynamics.sigma_in;
+  msi::Protocol p = msi::with_model(msi::Protocol::test(cfg.dt_ms), view);
   p.input_noise = true;
   p.seed = cfg.seed;
-  if (view.task == sasrnn::TaskKind::MSI) {
-    p.boundary = view.msi.boundary;
-    p.target_hi = view.msi.target_hi;
-    p.target_lo = view.msi.target_lo;
-  }
   return p;
 }
 

@@ -6,7 +6,7 @@
 #include <iostream>
 
 #include "sasrnn/converter/model_file.hpp"
-#include "sasrnn/host/msi_eval.hpp"
+#include "sasrnn/analysis/msi_eval.hpp"
 
 int main(int argc, char** argv) {
   if (argc < 2 || argc > 3) {
@@ -15,7 +15,7 @@ int main(int argc, char** argv) {
   }
   try {
     auto [buffer, model] = sasrnn::conv::load_model_file(argv[1]);
-    sasrnn::host::EvalConfig cfg;
+    sasrnn::analysis::EvalConfig cfg;
     if (argc == 3) {
       char* end = nullptr;
       const long reps = std::strtol(argv[2], &end, 10);
@@ -25,8 +25,8 @@ int main(int argc, char** argv) {
       }
       cfg.reps = static_cast<uint32_t>(reps);
     }
-    const auto result = sasrnn::host::evaluate_msi(model, cfg);
-    sasrnn::host::print_report(std::cout, cfg, result);
+    const auto result = sasrnn::analysis::evaluate_msi(model, cfg);
+    sasrnn::analysis::print_report(std::cout, cfg, result);
     return 0;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "msi_host: %s\n", e.what());

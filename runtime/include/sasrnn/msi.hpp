@@ -13,6 +13,7 @@
 #include <cstdint>
 
 #include "sasrnn/dynamics.hpp"
+#include "sasrnn/model.hpp"
 #include "sasrnn/rng.hpp"
 
 namespace sasrnn::msi {
@@ -89,6 +90,21 @@ struct Protocol {
     return p;
   }
 };
+
+/// `timing` (e.g. Protocol::test(dt)) run on `model`: its tau, baseline x0 and input noise
+/// sigma_in (paper eq. 2) and, for an MSI model, its decision boundary and targets. The one place
+/// where a protocol meets a model (every app and tool calls this); seed and input_noise are kept.
+inline Protocol with_model(Protocol timing, const ModelView& model) {
+  timing.tau_ms = model.dynamics.tau_ms;
+  timing.baseline = model.dynamics.baseline;
+  timing.sigma_in = model.dynamics.sigma_in;
+  if (model.task == TaskKind::MSI) {
+    timing.boundary = model.msi.boundary;
+    timing.target_hi = model.msi.target_hi;
+    timing.target_lo = model.msi.target_lo;
+  }
+  return timing;
+}
 
 /// Number of steps of an epoch lasting `ms` at step `dt_ms` (rounded to nearest).
 inline int epoch_steps(float ms, float dt_ms) { return static_cast<int>(ms / dt_ms + 0.5f); }

@@ -1,4 +1,4 @@
-#include "sasrnn/host/msi_eval.hpp"
+#include "sasrnn/analysis/msi_eval.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -9,7 +9,7 @@
 #include <thread>
 #include <vector>
 
-namespace sasrnn::host {
+namespace sasrnn::analysis {
 
 std::string supported_sizes() {
   std::string s;
@@ -24,17 +24,9 @@ namespace {
 template <int N>
 void run_trials(const ModelView& model, const EvalConfig& cfg, EvalResult& r) {
   using Net = Network<N, msi::kInputs, msi::kOutputs>;
-  msi::Protocol protocol = msi::Protocol::test(cfg.dt_ms);
-  protocol.tau_ms = model.dynamics.tau_ms;
-  protocol.baseline = model.dynamics.baseline;
-  protocol.sigma_in = model.dynamics.sigma_in;
+  msi::Protocol protocol = msi::with_model(msi::Protocol::test(cfg.dt_ms), model);
   protocol.input_noise = cfg.input_noise;
   protocol.seed = cfg.seed;
-  if (model.task == TaskKind::MSI) {
-    protocol.boundary = model.msi.boundary;
-    protocol.target_hi = model.msi.target_hi;
-    protocol.target_lo = model.msi.target_lo;
-  }
   Options opt;
   opt.mode = cfg.mode;
   opt.seed = cfg.seed;
@@ -212,4 +204,4 @@ void print_report(std::ostream& out, const EvalConfig& cfg, const EvalResult& r)
   out << line;
 }
 
-}  // namespace sasrnn::host
+}  // namespace sasrnn::analysis

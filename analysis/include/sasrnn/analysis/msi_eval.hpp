@@ -1,5 +1,6 @@
-// Host app core: run the MSI evaluation set on a model with the runtime, and report.
-// Used by the `msi_host` example program and by `sasrnn run`.
+// Evaluation of an MSI model with the runtime: the test protocol over the 24 conditions, the
+// psychometric table and fits. Shared by `sasrnn run`, the trainer's validation, `convert`'s accuracy
+// gate and the host apps (firmware_examples/host).
 #pragma once
 
 #include <array>
@@ -11,7 +12,7 @@
 #include "sasrnn/msi.hpp"
 #include "sasrnn/network.hpp"
 
-namespace sasrnn::host {
+namespace sasrnn::analysis {
 
 /// Recurrent sizes N this build instantiates for MSI models (NIn = 5, NOut = 2).
 #define SASRNN_MSI_SIZES(X) X(6) X(12) X(30) X(60) X(90) X(120) X(150) X(192) X(256) X(300)
@@ -72,4 +73,4 @@ EvalResult evaluate_msi(const ModelView& model, const EvalConfig& cfg);
 /// Prints the psychometric table, accuracies and the per-step time.
 void print_report(std::ostream& out, const EvalConfig& cfg, const EvalResult& r);
 
-}  // namespace sasrnn::host
+}  // namespace sasrnn::analysis

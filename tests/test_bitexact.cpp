@@ -39,8 +39,12 @@ std::vector<float> input_at(uint32_t trial, int t, const msi::Stimulus& stim, st
   return x;
 }
 
-/// Runs net and reference side by side and compares h, r, z and y bitwise after every step.
-/// Returns the number of compared steps.
+/// The any-size network the host tools use: it must run every model bit for bit as the
+/// Network of the model's sizes.
+using AnyNet = NetworkUpTo<160, 16, 12>;
+
+/// Runs net, the any-size net and the reference side by side and compares h, r, z and y bitwise
+/// after every step. Returns the number of compared steps.
 template <int N, int NIn, int NOut>
 int compare(const conv::ModelData& d, Mode mode, uint64_t seed, bool noise, float alpha,
             uint32_t trials, int steps, const std::string& what, bool cache = false) {
@@ -58,6 +62,14 @@ int compare(const conv::ModelData& d, Mode mode, uint64_t seed, bool noise, floa
   if (cache) {
     EXPECT_EQ(net.use_trial_cache(trial_cache.data(), trial_cache.size()), Status::Ok);
   }
+  AnyNet any;
+  EXPECT_EQ(any.bind(view, opt), Status::Ok);
+  EXPECT_EQ(any.n_units(), N);
+  EXPECT_EQ(any.trial_cache_floats(), (Network<N, NIn, NOut>::kTrialCacheFloats));
+  std::vector<float> any_cache(any.trial_cache_floats(), -2.0f);
+  if (cache) {
+    EXPECT_EQ(any.use_trial_cache(any_cache.data(), any_cache.size()), Status::Ok);
+  }
   test::ReferenceNetwork ref(view, opt);
   std::mt19937 gen(static_cast<uint32_t>(seed * 7919u + static_cast<uint32_t>(mode)));
   const msi::Protocol protocol = msi::Protocol::test(20.0f);
@@ -69,10 +81,12 @@ int compare(const conv::ModelData& d, Mode mode, uint64_t seed, bool noise, floa
       typename Network<N, NIn, NOut>::State s;
       std::normal_distribution<float> g(0.0f, 0.5f);
       for (int i = 0; i < N; ++i) s[i] = h0[static_cast<size_t>(i)] = g(gen);
-      net.reset(trial_id, s);
+      EXPECT_EQ(net.reset(trial_id, s), Status::Ok);
+      EXPECT_EQ(any.reset(trial_id, AnyNet::State(s)), Status::Ok);
       ref.reset(trial_id, h0);
     } else {
       net.reset(trial_id);
+      any.reset(trial_id);
       ref.reset(trial_id);
     }
     const msi::Stimulus stim(protocol, msi::evaluation_trial(trial % 24, 1));
@@ -81,7 +95,19 @@ int compare(const conv::ModelData& d, Mode mode, uint64_t seed, bool noise, floa
       typename Network<N, NIn, NOut>::Input xin;
       for (int j = 0; j < NIn; ++j) xin[j] = x[static_cast<size_t>(j)];
       EXPECT_EQ(net.step(xin), Status::Ok);
+      EXPECT_EQ(any.step(AnyNet::Input(xin)), Status::Ok);
       ref.step(x);
+      for (int i = 0; i < N; ++i)
+        if (bits(net.state()[i]) != bits(any.state()[i])) {
+          ADD_FAILURE() << what << " mode " << mode_name(mode) << " seed " << seed << " trial "
+                        << trial_id << " step " << t << ": any-size h[" << i << "] "
+                        << any.state()[i] << " != " << net.state()[i];
+          return compared;
+        }
+      for (int k = 0; k < NOut; ++k) {
+        EXPECT_EQ(bits(net.z()[k]), bits(any.z()[k]));
+        EXPECT_EQ(bits(net.output()[k]), bits(any.output()[k]));
+      }
       for (int i = 0; i < N; ++i) {
         if (bits(net.state()[i]) != bits(ref.state()[static_cast<size_t>(i)])) {
           ADD_FAILURE() << what << " mode " << mode_name(mode) << " seed " << seed << " trial "

@@ -30,8 +30,9 @@ using test::kModes;
 
 /// Runs two networks (model a, model b) side by side on MSI trials and counts the steps at which
 /// h, z or y differ in any bit. Also returns the number of compared steps. With `cache_a`,
-/// network a keeps its trial network in a cache (Network::use_trial_cache).
-template <int N>
+/// network a keeps its trial network in a cache (Network::use_trial_cache). NetA: the network
+/// type that runs model a (Network<N, 5, 2>, or the any-size NetworkUpTo of the host tools).
+template <int N, class NetA = Network<N, 5, 2>>
 std::pair<int, int> differing_steps(const conv::AlignedBuffer& a, const conv::AlignedBuffer& b,
                                     Mode mode, uint64_t seed, bool cache_a = false) {
   ModelView va, vb;
@@ -40,10 +41,11 @@ std::pair<int, int> differing_steps(const conv::AlignedBuffer& a, const conv::Al
   Options opt;
   opt.mode = mode;
   opt.seed = seed;
-  Network<N, 5, 2> na, nb;
+  NetA na;
+  Network<N, 5, 2> nb;
   EXPECT_EQ(na.bind(va, opt), Status::Ok);
   EXPECT_EQ(nb.bind(vb, opt), Status::Ok);
-  std::vector<float> cache(Network<N, 5, 2>::kTrialCacheFloats);
+  std::vector<float> cache(na.trial_cache_floats());
   if (cache_a) {
     EXPECT_EQ(na.use_trial_cache(cache.data(), cache.size()), Status::Ok);
   }
@@ -56,7 +58,7 @@ std::pair<int, int> differing_steps(const conv::AlignedBuffer& a, const conv::Al
     typename Network<N, 5, 2>::Input x;
     for (int t = 0; t < stim.steps(); ++t) {
       stim.input(t, x.data());
-      EXPECT_EQ(na.step(x), Status::Ok);
+      EXPECT_EQ(na.step(x.data()), Status::Ok);
       EXPECT_EQ(nb.step(x), Status::Ok);
       bool same = true;
       for (int i = 0; i < N; ++i) same = same && bits(na.state()[i]) == bits(nb.state()[i]);
@@ -102,6 +104,15 @@ TEST_P(EveryEncoding, SparseRunsBitForBitLikeItsDecodedDenseModel) {
   const auto [differ, steps] = differing_steps<37>(encoded, dense, Mode::SampledPerTrial, 3, true);
   EXPECT_EQ(differ, 0) << GetParam() << " trial cache";
   EXPECT_EQ(steps, 4 * 90);
+  // the any-size network of the host tools runs the sparse model as the fixed-size one runs
+  // its decoded dense model
+  for (Mode mode : kModes)
+    for (bool cache : {false, true}) {
+      const auto [d_any, s_any] =
+          differing_steps<37, NetworkUpTo<64, 8, 4>>(encoded, dense, mode, 5, cache);
+      EXPECT_EQ(d_any, 0) << GetParam() << " any-size " << mode_name(mode) << " cache " << cache;
+      EXPECT_EQ(s_any, 4 * 90);
+    }
 }
 
 INSTANTIATE_TEST_SUITE_P(Encodings, EveryEncoding,

@@ -488,3 +488,51 @@ TEST(Network, RamIsStateOnly) {
   EXPECT_LT((network_ram_bytes<150, 5, 2>()), 4096u);
   EXPECT_GE((network_ram_bytes<150, 5, 2>()), (2 * 150 + 2 * 2) * sizeof(float));
 }
+
+// NetworkUpTo runs any model up to its sizes and refuses, with a status and nothing changed, a
+// larger model, a trial cache too small for the bound model, and inputs or h(0) of other sizes.
+TEST(AnySize, RefusesWhatDoesNotFit) {
+  Bound b = bind_model(test::mixed_model(kN, kIn, kOut, 29));
+  NetworkUpTo<kN, kIn, kOut> fits;
+  EXPECT_EQ(fits.n_units(), 0);  // unbound
+  ASSERT_EQ(fits.bind(b.view, Options{}), Status::Ok);
+  EXPECT_EQ(fits.n_units(), kN);
+  EXPECT_EQ(fits.n_inputs(), kIn);
+  EXPECT_EQ(fits.n_outputs(), kOut);
+  NetworkUpTo<kN - 1, kIn, kOut> small_n;
+  NetworkUpTo<kN, kIn - 1, kOut> small_in;
+  NetworkUpTo<kN, kIn, kOut - 1> small_out;
+  EXPECT_EQ(small_n.bind(b.view, Options{}), Status::ShapeMismatch);
+  EXPECT_EQ(small_in.bind(b.view, Options{}), Status::ShapeMismatch);
+  EXPECT_EQ(small_out.bind(b.view, Options{}), Status::ShapeMismatch);
+  EXPECT_FALSE(small_n.bound());
+
+  using Any = NetworkUpTo<64, 8, 4>;
+  Any net;
+  Options opt;
+  opt.mode = Mode::SampledPerTrial;
+  std::vector<float> cache(Net::kTrialCacheFloats - 1, -7.0f);
+  ASSERT_EQ(net.use_trial_cache(cache.data(), cache.size()), Status::Ok);  // unbound: sizes unknown
+  EXPECT_EQ(net.bind(b.view, opt), Status::BadOption);  // too small for this model
+  EXPECT_FALSE(net.bound());
+  EXPECT_EQ(cache[0], -7.0f);
+  ASSERT_EQ(net.use_trial_cache(nullptr, 0), Status::Ok);
+  ASSERT_EQ(net.bind(b.view, opt), Status::Ok);
+  EXPECT_EQ(net.use_trial_cache(cache.data(), cache.size()), Status::BadOption);  // bound: checked
+
+  const Any::Input wrong_x = Any::Input::Constant(kIn + 1, 0.5f);
+  EXPECT_EQ(net.step(wrong_x), Status::ShapeMismatch);
+  EXPECT_EQ(net.step_index(), 0u);
+  const Any::State wrong_h0 = Any::State::Constant(kN - 1, 0.1f);
+  EXPECT_EQ(net.reset(3, wrong_h0), Status::ShapeMismatch);
+  EXPECT_EQ(net.trial(), 0u);
+  Any::State u;
+  EXPECT_EQ(net.preactivation(wrong_x, u), Status::ShapeMismatch);
+  // and the fixed-size network runs the same model the same way
+  Net fixed;
+  ASSERT_EQ(fixed.bind(b.view, opt), Status::Ok);
+  const Net::Input x = test_x();
+  ASSERT_EQ(net.step(Any::Input(x)), Status::Ok);
+  ASSERT_EQ(fixed.step(x), Status::Ok);
+  for (int i = 0; i < kN; ++i) EXPECT_EQ(test::bits(net.state()[i]), test::bits(fixed.state()[i]));
+}

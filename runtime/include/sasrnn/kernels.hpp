@@ -1,7 +1,7 @@
 // Kernels of the network step with a defined summation order, so that host and microcontroller
 // agree bit for bit.
 //
-// A sum over j = 0..Cols-1 is accumulated in kLanes interleaved partial sums (lane = j mod kLanes,
+// A sum over j = 0..cols-1 is accumulated in kLanes interleaved partial sums (lane = j mod kLanes,
 // each lane in increasing j) and the lanes are combined by a fixed tree. The order does not depend
 // on the compiler or the vector width: an x86 host runs a chunk of 8 columns as one AVX2 vector, a
 // Cortex-M runs it scalar, and both perform the same IEEE operations in the same order (build with
@@ -46,39 +46,6 @@ struct Lanes {
   /// The fixed combination tree: ((0+4)+(2+6)) + ((1+5)+(3+7)).
   T total() const { return ((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7])); }
 };
-
-/// sum_j term(j) for j in [0, Cols), in the defined lane order.
-template <int Cols, class T, class Term>
-inline T ordered_sum(Term term) {
-  Lanes<T> acc;
-  int j = 0;
-  for (; j + kLanes <= Cols; j += kLanes)
-    for (int l = 0; l < kLanes; ++l) acc.a[l] += term(j + l);
-  for (int l = 0; j + l < Cols; ++l) acc.a[l] += term(j + l);
-  return acc.total();
-}
-
-/// Two sums in one pass: term(j, s0, s1) returns its two contributions through s0 and s1.
-template <int Cols, class T, class Term>
-inline void ordered_sum2(Term term, T& total0, T& total1) {
-  Lanes<T> acc0, acc1;
-  int j = 0;
-  for (; j + kLanes <= Cols; j += kLanes)
-    for (int l = 0; l < kLanes; ++l) {
-      T s0 = T(0), s1 = T(0);
-      term(j + l, s0, s1);
-      acc0.a[l] += s0;
-      acc1.a[l] += s1;
-    }
-  for (int l = 0; j + l < Cols; ++l) {
-    T s0 = T(0), s1 = T(0);
-    term(j + l, s0, s1);
-    acc0.a[l] += s0;
-    acc1.a[l] += s1;
-  }
-  total0 = acc0.total();
-  total1 = acc1.total();
-}
 
 // ---------------------------------------------------------------------------------------------
 // The portable loops of the row kernels below (what a Cortex-M runs): out of line, with the row
@@ -166,10 +133,10 @@ inline float lane_total(__m256 lanes) {
 #endif
 
 /// sum_j mu_j v_j with mu = (1 - pi) m (MeanWeights), for R consecutive rows of a row-major
-/// layer (row r starts at pi + r * Cols): out[r] = the sum of row r. Rows are interleaved only so
+/// layer (row r starts at pi + r * cols; cols at run time, a constant where the caller's is): out[r] = the sum of row r. Rows are interleaved only so
 /// that their independent sums hide the latency of the additions; each row's sum is the defined one.
-template <int Cols, int R>
-inline void mean_rows(const float* pi, const float* m, const float* v, float* out) {
+template <int R>
+inline void mean_rows(int cols, const float* pi, const float* m, const float* v, float* out) {
 #if SASRNN_KERNELS_AVX2
   // A silent unit's term is +-0 and leaves its lane unchanged, so it need not be skipped; the
   // last partial chunk is read masked (zeros past the row end).
@@ -180,28 +147,27 @@ inline void mean_rows(const float* pi, const float* m, const float* v, float* ou
     s[r] = _mm256_add_ps(s[r], _mm256_mul_ps(_mm256_mul_ps(_mm256_sub_ps(one, p), mm), vv));
   };
   int j = 0;
-  for (; j + kLanes <= Cols; j += kLanes) {
+  for (; j + kLanes <= cols; j += kLanes) {
     const __m256 vv = _mm256_loadu_ps(v + j);
     for (int r = 0; r < R; ++r)
-      chunk(r, _mm256_loadu_ps(pi + r * Cols + j), _mm256_loadu_ps(m + r * Cols + j), vv);
+      chunk(r, _mm256_loadu_ps(pi + r * cols + j), _mm256_loadu_ps(m + r * cols + j), vv);
   }
-  if constexpr (Cols % kLanes != 0) {
-    const __m256i k = tail_mask(Cols % kLanes);
+  if (cols % kLanes != 0) {
+    const __m256i k = tail_mask(cols % kLanes);
     const __m256 vv = _mm256_maskload_ps(v + j, k);
     for (int r = 0; r < R; ++r)
-      chunk(r, _mm256_maskload_ps(pi + r * Cols + j, k), _mm256_maskload_ps(m + r * Cols + j, k), vv);
+      chunk(r, _mm256_maskload_ps(pi + r * cols + j, k), _mm256_maskload_ps(m + r * cols + j, k), vv);
   }
   for (int r = 0; r < R; ++r) out[r] = lane_total(s[r]);
 #else
-  loop::mean_rows(pi, m, Cols, R, v, out);
+  loop::mean_rows(pi, m, cols, R, v, out);
 #endif
 }
 
 /// One row of mean_rows().
-template <int Cols>
-inline float mean_row(const float* pi, const float* m, const float* v) {
+inline float mean_row(int cols, const float* pi, const float* m, const float* v) {
   float out;
-  mean_rows<Cols, 1>(pi, m, v, &out);
+  mean_rows<1>(cols, pi, m, v, &out);
   return out;
 }
 
@@ -209,8 +175,8 @@ inline float mean_row(const float* pi, const float* m, const float* v) {
 /// d2[r] = sum_j var_j v_j^2, with mu = (1 - pi) m and var = (1 - pi)(xi + pi m m)
 /// (dyn::sas_mean, dyn::sas_var) computed as the row is read: one pass over pi, m and xi.
 /// `v2` holds v_j * v_j.
-template <int Cols, int R>
-inline void moment_rows(const float* pi, const float* m, const float* xi, const float* v,
+template <int R>
+inline void moment_rows(int cols, const float* pi, const float* m, const float* xi, const float* v,
                         const float* v2, float* g, float* d2) {
 #if SASRNN_KERNELS_AVX2
   const __m256 one = _mm256_set1_ps(1.0f);
@@ -223,25 +189,25 @@ inline void moment_rows(const float* pi, const float* m, const float* xi, const 
     sd[r] = _mm256_add_ps(sd[r], _mm256_mul_ps(var, vv2));
   };
   int j = 0;
-  for (; j + kLanes <= Cols; j += kLanes) {
+  for (; j + kLanes <= cols; j += kLanes) {
     const __m256 vv = _mm256_loadu_ps(v + j), vv2 = _mm256_loadu_ps(v2 + j);
     for (int r = 0; r < R; ++r)
-      chunk(r, _mm256_loadu_ps(pi + r * Cols + j), _mm256_loadu_ps(m + r * Cols + j),
-            _mm256_loadu_ps(xi + r * Cols + j), vv, vv2);
+      chunk(r, _mm256_loadu_ps(pi + r * cols + j), _mm256_loadu_ps(m + r * cols + j),
+            _mm256_loadu_ps(xi + r * cols + j), vv, vv2);
   }
-  if constexpr (Cols % kLanes != 0) {
-    const __m256i k = tail_mask(Cols % kLanes);
+  if (cols % kLanes != 0) {
+    const __m256i k = tail_mask(cols % kLanes);
     const __m256 vv = _mm256_maskload_ps(v + j, k), vv2 = _mm256_maskload_ps(v2 + j, k);
     for (int r = 0; r < R; ++r)
-      chunk(r, _mm256_maskload_ps(pi + r * Cols + j, k), _mm256_maskload_ps(m + r * Cols + j, k),
-            _mm256_maskload_ps(xi + r * Cols + j, k), vv, vv2);
+      chunk(r, _mm256_maskload_ps(pi + r * cols + j, k), _mm256_maskload_ps(m + r * cols + j, k),
+            _mm256_maskload_ps(xi + r * cols + j, k), vv, vv2);
   }
   for (int r = 0; r < R; ++r) {
     g[r] = lane_total(sg[r]);
     d2[r] = lane_total(sd[r]);
   }
 #else
-  loop::moment_rows(pi, m, xi, Cols, R, v, v2, g, d2);
+  loop::moment_rows(pi, m, xi, cols, R, v, v2, g, d2);
 #endif
 }
 
@@ -252,50 +218,50 @@ inline void moment_rows(const float* pi, const float* m, const float* xi, const 
 // only the reads (two arrays instead of three) and the arithmetic per connection change.
 
 /// mean_rows() from precomputed mu: out[r] = sum_j mu_j v_j for R consecutive rows.
-template <int Cols, int R>
-inline void mean_rows_precomputed(const float* mu, const float* v, float* out) {
+template <int R>
+inline void mean_rows_precomputed(int cols, const float* mu, const float* v, float* out) {
 #if SASRNN_KERNELS_AVX2
   __m256 s[R];
   for (int r = 0; r < R; ++r) s[r] = _mm256_setzero_ps();
   int j = 0;
-  for (; j + kLanes <= Cols; j += kLanes) {
+  for (; j + kLanes <= cols; j += kLanes) {
     const __m256 vv = _mm256_loadu_ps(v + j);
     for (int r = 0; r < R; ++r)
-      s[r] = _mm256_add_ps(s[r], _mm256_mul_ps(_mm256_loadu_ps(mu + r * Cols + j), vv));
+      s[r] = _mm256_add_ps(s[r], _mm256_mul_ps(_mm256_loadu_ps(mu + r * cols + j), vv));
   }
-  if constexpr (Cols % kLanes != 0) {
-    const __m256i k = tail_mask(Cols % kLanes);
+  if (cols % kLanes != 0) {
+    const __m256i k = tail_mask(cols % kLanes);
     const __m256 vv = _mm256_maskload_ps(v + j, k);
     for (int r = 0; r < R; ++r)
-      s[r] = _mm256_add_ps(s[r], _mm256_mul_ps(_mm256_maskload_ps(mu + r * Cols + j, k), vv));
+      s[r] = _mm256_add_ps(s[r], _mm256_mul_ps(_mm256_maskload_ps(mu + r * cols + j, k), vv));
   }
   for (int r = 0; r < R; ++r) out[r] = lane_total(s[r]);
 #else
-  loop::mean_rows_precomputed(mu, Cols, R, v, out);
+  loop::mean_rows_precomputed(mu, cols, R, v, out);
 #endif
 }
 
 /// moment_rows() from precomputed mu and var: g[r] = sum_j mu_j v_j, d2[r] = sum_j var_j v2_j.
-template <int Cols, int R>
-inline void moment_rows_precomputed(const float* mu, const float* var, const float* v,
+template <int R>
+inline void moment_rows_precomputed(int cols, const float* mu, const float* var, const float* v,
                                     const float* v2, float* g, float* d2) {
 #if SASRNN_KERNELS_AVX2
   __m256 sg[R], sd[R];
   for (int r = 0; r < R; ++r) sg[r] = sd[r] = _mm256_setzero_ps();
   int j = 0;
-  for (; j + kLanes <= Cols; j += kLanes) {
+  for (; j + kLanes <= cols; j += kLanes) {
     const __m256 vv = _mm256_loadu_ps(v + j), vv2 = _mm256_loadu_ps(v2 + j);
     for (int r = 0; r < R; ++r) {
-      sg[r] = _mm256_add_ps(sg[r], _mm256_mul_ps(_mm256_loadu_ps(mu + r * Cols + j), vv));
-      sd[r] = _mm256_add_ps(sd[r], _mm256_mul_ps(_mm256_loadu_ps(var + r * Cols + j), vv2));
+      sg[r] = _mm256_add_ps(sg[r], _mm256_mul_ps(_mm256_loadu_ps(mu + r * cols + j), vv));
+      sd[r] = _mm256_add_ps(sd[r], _mm256_mul_ps(_mm256_loadu_ps(var + r * cols + j), vv2));
     }
   }
-  if constexpr (Cols % kLanes != 0) {
-    const __m256i k = tail_mask(Cols % kLanes);
+  if (cols % kLanes != 0) {
+    const __m256i k = tail_mask(cols % kLanes);
     const __m256 vv = _mm256_maskload_ps(v + j, k), vv2 = _mm256_maskload_ps(v2 + j, k);
     for (int r = 0; r < R; ++r) {
-      sg[r] = _mm256_add_ps(sg[r], _mm256_mul_ps(_mm256_maskload_ps(mu + r * Cols + j, k), vv));
-      sd[r] = _mm256_add_ps(sd[r], _mm256_mul_ps(_mm256_maskload_ps(var + r * Cols + j, k), vv2));
+      sg[r] = _mm256_add_ps(sg[r], _mm256_mul_ps(_mm256_maskload_ps(mu + r * cols + j, k), vv));
+      sd[r] = _mm256_add_ps(sd[r], _mm256_mul_ps(_mm256_maskload_ps(var + r * cols + j, k), vv2));
     }
   }
   for (int r = 0; r < R; ++r) {
@@ -303,7 +269,7 @@ inline void moment_rows_precomputed(const float* mu, const float* var, const flo
     d2[r] = lane_total(sd[r]);
   }
 #else
-  loop::moment_rows_precomputed(mu, var, Cols, R, v, v2, g, d2);
+  loop::moment_rows_precomputed(mu, var, cols, R, v, v2, g, d2);
 #endif
 }
 
@@ -399,14 +365,15 @@ inline void normals(uint64_t seed, uint32_t step, uint32_t trial, uint32_t strea
 // ---------------------------------------------------------------------------------------------
 
 /// The presynaptic units of a layer that are not silent (v_j != 0), in increasing j, with their
-/// values; padded with 8 entries of value 0 so that batches of 8 may read past `count`.
-template <int Cols>
+/// values; padded with 8 entries of value 0 so that batches of 8 may read past `count`. Room for
+/// `Cap` columns; a layer has `cols` <= Cap.
+template <int Cap>
 struct Active {
   int count = 0;
-  int32_t index[Cols + 8];
-  float value[Cols + 8];
-  explicit Active(const float* v) {
-    for (int j = 0; j < Cols; ++j) {
+  int32_t index[Cap + 8];
+  float value[Cap + 8];
+  Active(const float* v, int cols) {
+    for (int j = 0; j < cols; ++j) {
       index[count] = j;
       value[count] = v[j];
       count += v[j] != 0.0f ? 1 : 0;
@@ -451,8 +418,8 @@ SASRNN_NOINLINE inline float sampled_row(const float* pi, const float* m, const 
 /// its counter). With AVX2, 8 connections at a time: Philox, the Bernoulli decision, the
 /// ziggurat's first attempt and the slab value in vector registers; the rare rejections
 /// (about 1.2 % of slab draws) finish in normal_from_block().
-template <int Cols>
-inline float sampled_row(const float* pi, const float* m, const float* xi, const Active<Cols>& a,
+template <int Cap>
+inline float sampled_row(const float* pi, const float* m, const float* xi, const Active<Cap>& a,
                          uint32_t first, uint32_t step, uint32_t trial, uint32_t stream,
                          uint64_t seed) {
 #if SASRNN_KERNELS_AVX2
@@ -523,13 +490,12 @@ inline float sampled_row(const float* pi, const float* m, const float* xi, const
 /// A concrete row (paper eq. 3) for a trial cache: w[j] = sas_sample(seed, Counter{first + j,
 /// step, trial, stream}, pi_j, m_j, sqrt(xi_j)) for every column, the spike as 0: the weights
 /// sampled_row() draws, 8 Philox blocks at a time.
-template <int Cols>
-inline void draw_row(const float* pi, const float* m, const float* xi, uint32_t first,
+inline void draw_row(int cols, const float* pi, const float* m, const float* xi, uint32_t first,
                      uint32_t step, uint32_t trial, uint32_t stream, uint64_t seed, float* w) {
   Blocks8 b;
   uint32_t index[8];
-  for (int j0 = 0; j0 < Cols; j0 += 8) {
-    const int n = Cols - j0 < 8 ? Cols - j0 : 8;
+  for (int j0 = 0; j0 < cols; j0 += 8) {
+    const int n = cols - j0 < 8 ? cols - j0 : 8;
     for (int l = 0; l < 8; ++l) index[l] = first + static_cast<uint32_t>(j0 + l);
     philox8(index, step, trial, stream, seed, b, n);
     for (int l = 0; l < n; ++l) {
@@ -553,11 +519,11 @@ inline void draw_row(const float* pi, const float* m, const float* xi, uint32_t 
 /// Scratch of spike_moment_rows() for one layer and one step: the four spike words of every
 /// column for the current group of four rows (AVX2 only; the portable loops need none). Columns
 /// whose words were never drawn (silent units) hold 0 or an earlier group's words: their terms
-/// are +-0 either way, since their presynaptic value is 0.
-template <int Cols>
+/// are +-0 either way, since their presynaptic value is 0. Room for `Cap` columns.
+template <int Cap>
 struct SpikeWords {
 #if SASRNN_KERNELS_AVX2
-  alignas(32) uint32_t w[4][(Cols + 7) / 8 * 8] = {};
+  alignas(32) uint32_t w[4][(Cap + 7) / 8 * 8] = {};
 #endif
 };
 
@@ -602,13 +568,13 @@ SASRNN_NOINLINE inline void spike_moment_rows(const float* pi, const float* m, c
 /// z_j the spike of connection (row + r, j) (rng.hpp, spike_counter()), in the lane order of
 /// moment_rows(). `pi`, `m`, `xi` point at row `row`; `v2` holds v_j * v_j; `a` lists the active
 /// entries of v. One Philox block per active column serves the four rows of the group.
-template <int Cols, int R>
-inline void spike_moment_rows(const float* pi, const float* m, const float* xi, uint32_t row,
-                              const Active<Cols>& a, const float* v, const float* v2,
+template <int Cap, int R>
+inline void spike_moment_rows(int cols, const float* pi, const float* m, const float* xi,
+                              uint32_t row, const Active<Cap>& a, const float* v, const float* v2,
                               uint32_t step, uint32_t trial, uint32_t stream, uint64_t seed,
-                              SpikeWords<Cols>& words, float* g, float* d2) {
+                              SpikeWords<Cap>& words, float* g, float* d2) {
   static_assert(R >= 1 && R <= 4, "a group has four rows");
-  const uint32_t first = (row >> 2) * static_cast<uint32_t>(Cols);
+  const uint32_t first = (row >> 2) * static_cast<uint32_t>(cols);
   const uint32_t q0 = row & 3u;  // word of row `row`; rows row+r use word q0 + r
 #if SASRNN_KERNELS_AVX2
   // 1. The words of the active columns, 8 columns (8 Philox blocks) at a time.
@@ -645,18 +611,18 @@ inline void spike_moment_rows(const float* pi, const float* m, const float* xi, 
     return _mm256_load_si256(reinterpret_cast<const __m256i*>(&words.w[q0 + static_cast<uint32_t>(r)][j]));
   };
   int j = 0;
-  for (; j + kLanes <= Cols; j += kLanes) {
+  for (; j + kLanes <= cols; j += kLanes) {
     const __m256 vv = _mm256_loadu_ps(v + j), vv2 = _mm256_loadu_ps(v2 + j);
     for (int r = 0; r < R; ++r)
-      chunk(r, _mm256_loadu_ps(pi + r * Cols + j), _mm256_loadu_ps(m + r * Cols + j),
-            _mm256_loadu_ps(xi + r * Cols + j), word(r, j), vv, vv2);
+      chunk(r, _mm256_loadu_ps(pi + r * cols + j), _mm256_loadu_ps(m + r * cols + j),
+            _mm256_loadu_ps(xi + r * cols + j), word(r, j), vv, vv2);
   }
-  if constexpr (Cols % kLanes != 0) {  // masked: zeros past the row end add +0
-    const __m256i k = tail_mask(Cols % kLanes);
+  if (cols % kLanes != 0) {  // masked: zeros past the row end add +0
+    const __m256i k = tail_mask(cols % kLanes);
     const __m256 vv = _mm256_maskload_ps(v + j, k), vv2 = _mm256_maskload_ps(v2 + j, k);
     for (int r = 0; r < R; ++r)
-      chunk(r, _mm256_maskload_ps(pi + r * Cols + j, k), _mm256_maskload_ps(m + r * Cols + j, k),
-            _mm256_maskload_ps(xi + r * Cols + j, k), word(r, j), vv, vv2);
+      chunk(r, _mm256_maskload_ps(pi + r * cols + j, k), _mm256_maskload_ps(m + r * cols + j, k),
+            _mm256_maskload_ps(xi + r * cols + j, k), word(r, j), vv, vv2);
   }
   for (int r = 0; r < R; ++r) {
     g[r] = lane_total(sg[r]);
@@ -667,7 +633,7 @@ inline void spike_moment_rows(const float* pi, const float* m, const float* xi, 
   (void)v;
   (void)first;
   (void)q0;
-  loop::spike_moment_rows(pi, m, xi, Cols, row, R, a.index, a.value, a.count, v2, step, trial,
+  loop::spike_moment_rows(pi, m, xi, cols, row, R, a.index, a.value, a.count, v2, step, trial,
                           stream, seed, g, d2);
 #endif
 }

@@ -1,7 +1,11 @@
 // Network<N, NIn, NOut>: a spike-and-slab rate RNN run from a verified model, without heap.
+// NetworkUpTo<MaxN, MaxNIn, MaxNOut>: the same network for any model of at most those sizes, the
+// sizes read from the model at bind() (host tools run every model with one instantiation). Both
+// are BasicNetwork: one code, the same sums in the same order and the same draws, so a model runs
+// bit for bit alike in either.
 //
-// State lives inside the object (fixed-size Eigen vectors); hyperparameters are read in place
-// from the model buffer. One network runs in one of four modes:
+// State lives inside the object (Eigen vectors of fixed capacity); hyperparameters are read in
+// place from the model buffer. One network runs in one of four modes:
 //   MeanField        paper eq. 4-5: u = G_rec + G_in + eps * sqrt(Delta_in^2 + Delta_rec^2),
 //                    z = G_out + eps_out * Delta_out, eps ~ N(0,1) fresh per unit per step;
 //   SampledPerStep   paper eq. 1 with a fresh concrete network drawn from paper eq. 3 at every
@@ -46,23 +50,41 @@ struct Options {
   float alpha = 0.0f;           ///< dt / tau for this run; 0 = the model's trained alpha
 };
 
-template <int N, int NIn, int NOut>
-class Network {
+/// N, NIn, NOut: the sizes (AnySize = false) or the largest sizes (AnySize = true) of the models
+/// it runs. Use the aliases Network and NetworkUpTo.
+template <int N, int NIn, int NOut, bool AnySize>
+class BasicNetwork {
+  static constexpr int dim(int d) { return AnySize ? Eigen::Dynamic : d; }
+
  public:
-  using State = Eigen::Matrix<float, N, 1>;
-  using Input = Eigen::Matrix<float, NIn, 1>;
-  using Output = Eigen::Matrix<float, NOut, 1>;
+  static_assert(N >= 1 && NIn >= 1 && NOut >= 1, "a network has at least one unit, input and output");
+  /// Vectors of the network's sizes (fixed, or dynamic with the capacity inside: no heap).
+  using State = Eigen::Matrix<float, dim(N), 1, 0, N, 1>;
+  using Input = Eigen::Matrix<float, dim(NIn), 1, 0, NIn, 1>;
+  using Output = Eigen::Matrix<float, dim(NOut), 1, 0, NOut, 1>;
 
   /// Binds a verified model (from load()) and run options. The model buffer must outlive this.
+  /// ShapeMismatch if the model's sizes are not N, NIn, NOut (NetworkUpTo: larger than those);
+  /// BadOption if a trial cache is set that is too small for the model.
   Status bind(const ModelView& model, const Options& options) {
     bound_ = false;
-    if (model.n != static_cast<uint32_t>(N) || model.n_in != static_cast<uint32_t>(NIn) ||
-        model.n_out != static_cast<uint32_t>(NOut))
-      return Status::ShapeMismatch;
+    const bool fits = AnySize ? (model.n >= 1 && model.n <= static_cast<uint32_t>(N) &&
+                                 model.n_in >= 1 && model.n_in <= static_cast<uint32_t>(NIn) &&
+                                 model.n_out >= 1 && model.n_out <= static_cast<uint32_t>(NOut))
+                              : (model.n == static_cast<uint32_t>(N) &&
+                                 model.n_in == static_cast<uint32_t>(NIn) &&
+                                 model.n_out == static_cast<uint32_t>(NOut));
+    if (!fits) return Status::ShapeMismatch;
     if (model.recurrent.pi == nullptr && !model.recurrent.is_sparse) return Status::NotBound;
     const float alpha = options.alpha > 0.0f ? options.alpha : model.dynamics.alpha;
     if (!(alpha > 0.0f && alpha <= 1.0f) || options.alpha < 0.0f) return Status::BadOption;
     if (static_cast<int>(options.mode) > 3) return Status::BadOption;
+    if constexpr (AnySize) {
+      n_ = static_cast<int>(model.n);
+      n_in_ = static_cast<int>(model.n_in);
+      n_out_ = static_cast<int>(model.n_out);
+    }
+    if (cache_.p != nullptr && cache_.floats < trial_cache_floats()) return Status::BadOption;
     in_ = model.input;
     rec_ = model.recurrent;
     out_ = model.output;
@@ -77,25 +99,37 @@ class Network {
     return Status::Ok;
   }
 
-  /// Floats of one concrete network (recurrent, input and output weights): the size of the
-  /// optional trial cache of use_trial_cache().
+  /// Floats of one concrete network (recurrent, input and output weights) of the largest model:
+  /// the size of the optional trial cache of use_trial_cache() that fits every model it runs.
   static constexpr size_t kTrialCacheFloats =
       static_cast<size_t>(N) * N + static_cast<size_t>(N) * NIn + static_cast<size_t>(NOut) * N;
+  /// The same for the bound model's sizes (kTrialCacheFloats in Network).
+  size_t trial_cache_floats() const {
+    const size_t n = static_cast<size_t>(n_units());
+    return n * n + n * static_cast<size_t>(n_inputs()) + static_cast<size_t>(n_outputs()) * n;
+  }
+  /// The sizes of the bound model (N, NIn, NOut in Network; 0 in an unbound NetworkUpTo).
+  int n_units() const { return AnySize ? n_ : N; }
+  int n_inputs() const { return AnySize ? n_in_ : NIn; }
+  int n_outputs() const { return AnySize ? n_out_ : NOut; }
 
   /// SampledPerTrial only: keep the trial's concrete network in caller-owned memory of at least
   /// kTrialCacheFloats floats (e.g. a static array; the runtime still allocates nothing), drawn
   /// once by reset() instead of at every step: each step is then a product with fixed weights.
   /// Results are bit for bit those without the cache. nullptr stops using it. BadOption if
-  /// `floats` is too small or the build leaves the cache out (SASRNN_NO_TRIAL_CACHE); the
-  /// network keeps no cache then. May be called before or after bind(); the network draws the
-  /// current trial's network at once if bound, and reset() of that same trial does not draw it
-  /// again. The memory is the network's while in use; a copy of the network has no cache.
+  /// `floats` is too small (kTrialCacheFloats in Network; trial_cache_floats() of the bound model
+  /// in NetworkUpTo, checked again by bind()) or the build leaves the cache out
+  /// (SASRNN_NO_TRIAL_CACHE); the network keeps no cache then. May be called before or after
+  /// bind(); the network draws the current trial's network at once if bound, and reset() of that
+  /// same trial does not draw it again. The memory is the network's while in use; a copy of the
+  /// network has no cache.
   Status use_trial_cache(float* cache, size_t floats) {
     cache_.p = nullptr;
     cache_.drawn = false;
-    if (cache != nullptr && (!kTrialCacheBuilt || floats < kTrialCacheFloats))
-      return Status::BadOption;
+    const size_t need = AnySize ? trial_cache_floats() : kTrialCacheFloats;
+    if (cache != nullptr && (!kTrialCacheBuilt || floats < need)) return Status::BadOption;
     cache_.p = cache;
+    cache_.floats = floats;
     if (cached()) draw_trial_network();
     return Status::Ok;
   }
@@ -103,34 +137,46 @@ class Network {
   /// Starts trial `trial` from h(0) = 0 (the state zeroed in place: no temporary on the stack).
   void reset(uint32_t trial) {
     start_trial(trial);
-    h_.setZero();
-    r_.setZero();  // r(0) = phi(0) = 0
-    z_.setZero();
-    y_.setZero();
+    h_.setZero(n_units());
+    r_.setZero(n_units());  // r(0) = phi(0) = 0
+    z_.setZero(n_outputs());
+    y_.setZero(n_outputs());
   }
 
-  /// Starts trial `trial` from a given synaptic current h(0).
-  void reset(uint32_t trial, const State& h0) {
+  /// Starts trial `trial` from a given synaptic current h(0). ShapeMismatch (nothing changed)
+  /// if h0 does not have the bound model's N entries.
+  Status reset(uint32_t trial, const State& h0) {
+    if (h0.size() != n_units()) return Status::ShapeMismatch;
     start_trial(trial);
     h_ = h0;
     r_ = h_.unaryExpr([](float h) { return dyn::relu(h); });
-    z_.setZero();
-    y_.setZero();
+    z_.setZero(n_outputs());
+    y_.setZero(n_outputs());
+    return Status::Ok;
   }
 
   /// Advances one step with input x(t+1): updates h, r and the output y(t+1).
-  /// Returns NonFiniteInput (state unchanged) if x holds NaN or infinity.
+  /// Returns NonFiniteInput (state unchanged) if x holds NaN or infinity, ShapeMismatch if x does
+  /// not have the model's NIn entries.
   Status step(const Input& x) {
+    if (x.size() != n_inputs()) return Status::ShapeMismatch;
+    return step(x.data());
+  }
+
+  /// step() with the NIn inputs x(t+1) at `x`.
+  Status step(const float* x) {
     if (!bound_) return Status::NotBound;
-    for (int j = 0; j < NIn; ++j)
+    const int n_units_ = n_units();
+    for (int j = 0; j < n_inputs(); ++j)
       if (!std::isfinite(x[j])) return Status::NonFiniteInput;
     const uint32_t t = step_;
     float n[N] = {};  // n_i of paper eq. 1a, drawn 8 at a time
     if (noise_scale_ > 0.0f)
-      kernel::normals(options_.seed, t, trial_, static_cast<uint32_t>(Stream::RecurrentNoise), N, n);
+      kernel::normals(options_.seed, t, trial_, static_cast<uint32_t>(Stream::RecurrentNoise),
+                      n_units_, n);
     float u[N];
     preactivations(x, u);
-    for (int i = 0; i < N; ++i) {
+    for (int i = 0; i < n_units_; ++i) {
       const float noise = noise_scale_ > 0.0f ? noise_scale_ * n[i] : 0.0f;
       h_[i] = dyn::leak(h_[i], u[i], alpha_, noise);  // paper eq. 1a / 4a
     }
@@ -144,7 +190,9 @@ class Network {
   /// use, from the current rates r(t) and the given x(t+1). Does not change the state.
   Status preactivation(const Input& x, State& u) const {
     if (!bound_) return Status::NotBound;
-    preactivations(x, u.data());
+    if (x.size() != n_inputs()) return Status::ShapeMismatch;
+    u.resize(n_units());
+    preactivations(x.data(), u.data());
     return Status::Ok;
   }
 
@@ -160,7 +208,7 @@ class Network {
   /// The decision: index of the largest output (ties: the lowest index).
   int decide() const {
     int best = 0;
-    for (int k = 1; k < NOut; ++k)
+    for (int k = 1; k < n_outputs(); ++k)
       if (y_[k] > y_[best]) best = k;
     return best;
   }
@@ -178,35 +226,39 @@ class Network {
     return kTrialCacheBuilt && cache_.p != nullptr && bound_ && options_.mode == Mode::SampledPerTrial;
   }
   float* cached_recurrent() const { return cache_.p; }
-  float* cached_input() const { return cache_.p + static_cast<size_t>(N) * N; }
-  float* cached_output() const { return cached_input() + static_cast<size_t>(N) * NIn; }
+  float* cached_input() const {
+    return cache_.p + static_cast<size_t>(n_units()) * static_cast<size_t>(n_units());
+  }
+  float* cached_output() const {
+    return cached_input() + static_cast<size_t>(n_units()) * static_cast<size_t>(n_inputs());
+  }
 
   /// The trial's concrete network (paper eq. 3) into the cache: every weight as sampled_row()
   /// draws it, spikes and absent connections as 0.
   void draw_trial_network() {
     if constexpr (kTrialCacheBuilt) {
-      draw_layer<N>(rec_, N, Stream::RecurrentWeight, cached_recurrent());
-      draw_layer<NIn>(in_, N, Stream::InputWeight, cached_input());
-      draw_layer<N>(out_, NOut, Stream::OutputWeight, cached_output());
+      draw_layer(rec_, n_units(), n_units(), Stream::RecurrentWeight, cached_recurrent());
+      draw_layer(in_, n_units(), n_inputs(), Stream::InputWeight, cached_input());
+      draw_layer(out_, n_outputs(), n_units(), Stream::OutputWeight, cached_output());
       cache_.drawn = true;
       cache_.trial = trial_;
     }
   }
 
-  template <int Cols>
-  void draw_layer(const LayerView& l, int rows, Stream s, float* w) const {
+  void draw_layer(const LayerView& l, int rows, int cols, Stream s, float* w) const {
     const uint32_t stream = static_cast<uint32_t>(s);
     for (int i = 0; i < rows; ++i) {
-      float* row = w + static_cast<ptrdiff_t>(i) * Cols;
+      float* row = w + static_cast<ptrdiff_t>(i) * cols;
       if constexpr (kSparseBuilt) {
         if (l.is_sparse) {
-          sparse::draw_row(l.sparse, Cols, i, kTrialStep, trial_, stream, options_.seed, row);
+          sparse::draw_row(l.sparse, static_cast<uint32_t>(cols), i, kTrialStep, trial_, stream,
+                           options_.seed, row);
           continue;
         }
       }
-      const ptrdiff_t off = static_cast<ptrdiff_t>(i) * Cols;
-      kernel::draw_row<Cols>(l.pi + off, l.m + off, l.xi + off, static_cast<uint32_t>(off),
-                             kTrialStep, trial_, stream, options_.seed, row);
+      const ptrdiff_t off = static_cast<ptrdiff_t>(i) * cols;
+      kernel::draw_row(cols, l.pi + off, l.m + off, l.xi + off, static_cast<uint32_t>(off),
+                       kTrialStep, trial_, stream, options_.seed, row);
     }
   }
 
@@ -215,8 +267,9 @@ class Network {
   }
 
   /// u_i for every unit i (paper eq. 1b, or eq. 4b in MeanField) from r_ and x.
-  void preactivations(const Input& x, float* u) const {
+  void preactivations(const float* x, float* u) const {
     const float* r = r_.data();
+    const int n = n_units(), n_in = n_inputs();
     switch (options_.mode) {
       case Mode::MeanField:
       case Mode::SampledPerStep: {
@@ -226,14 +279,14 @@ class Network {
         const bool spikes = options_.mode == Mode::SampledPerStep;
         float eps[N];  // one normal per unit, drawn 8 at a time
         kernel::normals(options_.seed, draw_step(), trial_,
-                        static_cast<uint32_t>(spikes ? Stream::SampledU : Stream::MeanFieldU), N,
+                        static_cast<uint32_t>(spikes ? Stream::SampledU : Stream::MeanFieldU), n,
                         eps);
         float r2[N], x2[NIn];
-        for (int j = 0; j < N; ++j) r2[j] = r[j] * r[j];
-        for (int j = 0; j < NIn; ++j) x2[j] = x[j] * x[j];
+        for (int j = 0; j < n; ++j) r2[j] = r[j] * r[j];
+        for (int j = 0; j < n_in; ++j) x2[j] = x[j] * x[j];
         // sums(i, R, g, d2, g_in, d2_in) gives G and Delta^2 of rows [i, i + R)
         auto finish = [&](auto sums) {
-          for_each_group<N>([&](int i, auto rows) {
+          for_each_group<N>(n, [&](int i, auto rows) {
             constexpr int R = decltype(rows)::value;
             float g[R], d2[R], g_in[R], d2_in[R];
             sums(i, rows, g, d2, g_in, d2_in);
@@ -246,153 +299,166 @@ class Network {
           });
         };
         if (spikes) {
-          const kernel::Active<N> ar(r);
-          const kernel::Active<NIn> ax(x.data());
+          const kernel::Active<N> ar(r, n);
+          const kernel::Active<NIn> ax(x, n_in);
           kernel::SpikeWords<N> w_rec;
           kernel::SpikeWords<NIn> w_in;
           finish([&](int i, auto rows, float* g, float* d2, float* g_in, float* d2_in) {
             constexpr int R = decltype(rows)::value;
-            spike_moments<N, R>(rec_, i, ar, r, r2, Stream::RecurrentSpike, w_rec, g, d2);
-            spike_moments<NIn, R>(in_, i, ax, x.data(), x2, Stream::InputSpike, w_in, g_in, d2_in);
+            spike_moments<R>(rec_, n, i, ar, r, r2, Stream::RecurrentSpike, w_rec, g, d2);
+            spike_moments<R>(in_, n_in, i, ax, x, x2, Stream::InputSpike, w_in, g_in, d2_in);
           });
         } else {
           finish([&](int i, auto rows, float* g, float* d2, float* g_in, float* d2_in) {
             constexpr int R = decltype(rows)::value;
-            moments<N, R>(rec_, i, r, r2, g, d2);                // paper eq. 5b, 5e
-            moments<NIn, R>(in_, i, x.data(), x2, g_in, d2_in);  // paper eq. 5a, 5d
+            moments<R>(rec_, n, i, r, r2, g, d2);          // paper eq. 5b, 5e
+            moments<R>(in_, n_in, i, x, x2, g_in, d2_in);  // paper eq. 5a, 5d
           });
         }
         return;
       }
       case Mode::MeanWeights: {  // paper eq. 1b with w = mu
-        for_each_group<N>([&](int i, auto rows) {
+        for_each_group<N>(n, [&](int i, auto rows) {
           constexpr int R = decltype(rows)::value;
           float s[R], s_in[R];
-          means<N, R>(rec_, i, r, s);
-          means<NIn, R>(in_, i, x.data(), s_in);
+          means<R>(rec_, n, i, r, s);
+          means<R>(in_, n_in, i, x, s_in);
           for (int k = 0; k < R; ++k) u[i + k] = s[k] + s_in[k];
         });
         return;
       }
       case Mode::SampledPerTrial: {  // paper eq. 1b with weights drawn from paper eq. 3
         if (cached()) {  // the trial's weights, drawn by reset()
-          for_each_group<N>([&](int i, auto rows) {
+          for_each_group<N>(n, [&](int i, auto rows) {
             constexpr int R = decltype(rows)::value;
             float s[R];
-            const ptrdiff_t o = static_cast<ptrdiff_t>(i) * N;
-            kernel::mean_rows_precomputed<N, R>(cached_recurrent() + o, r, s);
+            const ptrdiff_t o = static_cast<ptrdiff_t>(i) * n;
+            kernel::mean_rows_precomputed<R>(n, cached_recurrent() + o, r, s);
             for (int k = 0; k < R; ++k) {
               float s_in;
-              kernel::mean_rows_precomputed<NIn, 1>(
-                  cached_input() + static_cast<ptrdiff_t>(i + k) * NIn, x.data(), &s_in);
+              kernel::mean_rows_precomputed<1>(
+                  n_in, cached_input() + static_cast<ptrdiff_t>(i + k) * n_in, x, &s_in);
               u[i + k] = s[k] + s_in;
             }
           });
           return;
         }
-        const kernel::Active<N> ar(r);
-        const kernel::Active<NIn> ax(x.data());
-        for (int i = 0; i < N; ++i)
-          u[i] = sampled_row<N>(rec_, i, ar, r, Stream::RecurrentWeight) +
-                 sampled_row<NIn>(in_, i, ax, x.data(), Stream::InputWeight);
+        const kernel::Active<N> ar(r, n);
+        const kernel::Active<NIn> ax(x, n_in);
+        for (int i = 0; i < n; ++i)
+          u[i] = sampled_row(rec_, n, i, ar, r, Stream::RecurrentWeight) +
+                 sampled_row(in_, n_in, i, ax, x, Stream::InputWeight);
         return;
       }
     }
   }
 
-  /// Mean-field sums (paper eq. 5) of rows [i, i + R) of layer `l` (`Cols` columns), dense or sparse.
-  template <int Cols, int R>
-  static void moments(const LayerView& l, int i, const float* v, const float* v2, float* g,
-                      float* d2) {
+  /// Mean-field sums (paper eq. 5) of rows [i, i + R) of layer `l` (`cols` columns), dense or sparse.
+  template <int R>
+  static void moments(const LayerView& l, int cols, int i, const float* v, const float* v2,
+                      float* g, float* d2) {
     if constexpr (kSparseBuilt) {
       if (l.is_sparse) {
-        for (int k = 0; k < R; ++k) sparse::moment_row(l.sparse, Cols, i + k, v, v2, g[k], d2[k]);
+        for (int k = 0; k < R; ++k)
+          sparse::moment_row(l.sparse, static_cast<uint32_t>(cols), i + k, v, v2, g[k], d2[k]);
         return;
       }
     }
-    const ptrdiff_t o = static_cast<ptrdiff_t>(i) * Cols;
+    const ptrdiff_t o = static_cast<ptrdiff_t>(i) * cols;
     if constexpr (kMomentsBuilt) {
       if (l.has_moments()) {  // the same sums from the stored mu and var (bit for bit)
-        kernel::moment_rows_precomputed<Cols, R>(l.mu + o, l.var + o, v, v2, g, d2);
+        kernel::moment_rows_precomputed<R>(cols, l.mu + o, l.var + o, v, v2, g, d2);
         return;
       }
     }
-    kernel::moment_rows<Cols, R>(l.pi + o, l.m + o, l.xi + o, v, v2, g, d2);
+    kernel::moment_rows<R>(cols, l.pi + o, l.m + o, l.xi + o, v, v2, g, d2);
   }
 
   /// sum_j mu_j v_j of rows [i, i + R) of layer `l` (MeanWeights), dense or sparse.
-  template <int Cols, int R>
-  static void means(const LayerView& l, int i, const float* v, float* out) {
+  template <int R>
+  static void means(const LayerView& l, int cols, int i, const float* v, float* out) {
     if constexpr (kSparseBuilt) {
       if (l.is_sparse) {
-        for (int k = 0; k < R; ++k) out[k] = sparse::mean_row(l.sparse, Cols, i + k, v);
+        for (int k = 0; k < R; ++k)
+          out[k] = sparse::mean_row(l.sparse, static_cast<uint32_t>(cols), i + k, v);
         return;
       }
     }
-    const ptrdiff_t o = static_cast<ptrdiff_t>(i) * Cols;
+    const ptrdiff_t o = static_cast<ptrdiff_t>(i) * cols;
     if constexpr (kMomentsBuilt) {
       if (l.has_moments()) {
-        kernel::mean_rows_precomputed<Cols, R>(l.mu + o, v, out);
+        kernel::mean_rows_precomputed<R>(cols, l.mu + o, v, out);
         return;
       }
     }
-    kernel::mean_rows<Cols, R>(l.pi + o, l.m + o, v, out);
+    kernel::mean_rows<R>(cols, l.pi + o, l.m + o, v, out);
   }
 
   /// Calls f(i, std::integral_constant<int, R>) for the groups of rows [i, i + R) of a layer with
-  /// `Rows` rows: R = 4, and the remainder at the end. Rows of a group share their spike words in
+  /// `rows` rows: R = 4, and the remainder at the end. Rows of a group share their spike words in
   /// SampledPerStep (rng.hpp); elsewhere their independent sums hide the latency of additions.
+  /// `Rows` is the layer's row count in Network (a constant: only the groups it has are built)
+  /// and its capacity in NetworkUpTo.
   template <int Rows, class F>
-  static void for_each_group(F&& f) {
+  static void for_each_group(int rows, F&& f) {
     int i = 0;
-    for (; i + 4 <= Rows; i += 4) f(i, std::integral_constant<int, 4>{});
-    if constexpr (Rows % 4 != 0) f(i, std::integral_constant<int, Rows % 4>{});
+    for (; i + 4 <= rows; i += 4) f(i, std::integral_constant<int, 4>{});
+    if constexpr (!AnySize) {
+      if constexpr (Rows % 4 != 0) f(i, std::integral_constant<int, Rows % 4>{});
+    } else {
+      switch (rows - i) {
+        case 1: f(i, std::integral_constant<int, 1>{}); break;
+        case 2: f(i, std::integral_constant<int, 2>{}); break;
+        case 3: f(i, std::integral_constant<int, 3>{}); break;
+        default: break;
+      }
+    }
   }
 
   /// SampledPerStep sums (kernel::spike_moment_rows) of rows [i, i + R) of layer `l`, one group.
-  template <int Cols, int R>
-  void spike_moments(const LayerView& l, int i, const kernel::Active<Cols>& a, const float* v,
-                     const float* v2, Stream s, kernel::SpikeWords<Cols>& words, float* g,
-                     float* d2) const {
+  template <int R, int Cap>
+  void spike_moments(const LayerView& l, int cols, int i, const kernel::Active<Cap>& a,
+                     const float* v, const float* v2, Stream s, kernel::SpikeWords<Cap>& words,
+                     float* g, float* d2) const {
     if constexpr (kSparseBuilt) {
       if (l.is_sparse) {
-        sparse::spike_moment_rows(l.sparse, Cols, i, R, v, v2, step_, trial_,
-                                  static_cast<uint32_t>(s), options_.seed, g, d2);
+        sparse::spike_moment_rows(l.sparse, static_cast<uint32_t>(cols), i, R, v, v2, step_,
+                                  trial_, static_cast<uint32_t>(s), options_.seed, g, d2);
         return;
       }
     }
-    const ptrdiff_t o = static_cast<ptrdiff_t>(i) * Cols;
-    kernel::spike_moment_rows<Cols, R>(l.pi + o, l.m + o, l.xi + o, static_cast<uint32_t>(i), a,
-                                       v, v2, step_, trial_, static_cast<uint32_t>(s),
-                                       options_.seed, words, g, d2);
+    const ptrdiff_t o = static_cast<ptrdiff_t>(i) * cols;
+    kernel::spike_moment_rows<Cap, R>(cols, l.pi + o, l.m + o, l.xi + o, static_cast<uint32_t>(i),
+                                      a, v, v2, step_, trial_, static_cast<uint32_t>(s),
+                                      options_.seed, words, g, d2);
   }
 
-  /// Row `row` of layer `l` (`Cols` columns) with weights drawn from paper eq. 3; `a` lists the
+  /// Row `row` of layer `l` (`cols` columns) with weights drawn from paper eq. 3; `a` lists the
   /// active entries of the presynaptic values `v`.
-  template <int Cols>
-  float sampled_row(const LayerView& l, int row, const kernel::Active<Cols>& a, const float* v,
-                    Stream s) const {
+  template <int Cap>
+  float sampled_row(const LayerView& l, int cols, int row, const kernel::Active<Cap>& a,
+                    const float* v, Stream s) const {
     if constexpr (kSparseBuilt) {
       if (l.is_sparse)
-        return sparse::sampled_row(l.sparse, Cols, row, v, draw_step(), trial_,
-                                   static_cast<uint32_t>(s), options_.seed);
+        return sparse::sampled_row(l.sparse, static_cast<uint32_t>(cols), row, v, draw_step(),
+                                   trial_, static_cast<uint32_t>(s), options_.seed);
     }
-    const ptrdiff_t off = static_cast<ptrdiff_t>(row) * Cols;
-    return kernel::sampled_row<Cols>(l.pi + off, l.m + off, l.xi + off, a,
-                                     static_cast<uint32_t>(off), draw_step(), trial_,
-                                     static_cast<uint32_t>(s), options_.seed);
+    const ptrdiff_t off = static_cast<ptrdiff_t>(row) * cols;
+    return kernel::sampled_row(l.pi + off, l.m + off, l.xi + off, a, static_cast<uint32_t>(off),
+                               draw_step(), trial_, static_cast<uint32_t>(s), options_.seed);
   }
 
   void compute_output() {
     const float* r = r_.data();
+    const int n = n_units(), n_out = n_outputs();
     switch (options_.mode) {
       case Mode::MeanField:
       case Mode::SampledPerStep: {  // paper eq. 4d; SampledPerStep: eq. 1d, 3 (as above)
         const bool spikes = options_.mode == Mode::SampledPerStep;
         float r2[N];
-        for (int j = 0; j < N; ++j) r2[j] = r[j] * r[j];
+        for (int j = 0; j < n; ++j) r2[j] = r[j] * r[j];
         auto finish = [&](auto sums) {
-          for_each_group<NOut>([&](int k0, auto rows) {
+          for_each_group<NOut>(n_out, [&](int k0, auto rows) {
             constexpr int R = decltype(rows)::value;
             float g[R], d2[R];
             sums(k0, rows, g, d2);
@@ -408,35 +474,42 @@ class Network {
           });
         };
         if (spikes) {
-          const kernel::Active<N> a(r);
+          const kernel::Active<N> a(r, n);
           kernel::SpikeWords<N> words;
           finish([&](int k0, auto rows, float* g, float* d2) {
-            spike_moments<N, decltype(rows)::value>(out_, k0, a, r, r2, Stream::OutputSpike, words,
-                                                    g, d2);
+            spike_moments<decltype(rows)::value>(out_, n, k0, a, r, r2, Stream::OutputSpike, words,
+                                                 g, d2);
           });
         } else {
           finish([&](int k0, auto rows, float* g, float* d2) {
-            moments<N, decltype(rows)::value>(out_, k0, r, r2, g, d2);  // paper eq. 5c, 5f
+            moments<decltype(rows)::value>(out_, n, k0, r, r2, g, d2);  // paper eq. 5c, 5f
           });
         }
         break;
       }
       case Mode::MeanWeights: {
-        float z[NOut];
-        means<N, NOut>(out_, 0, r, z);  // paper eq. 1d with w = mu
-        for (int k = 0; k < NOut; ++k) z_[k] = z[k];
+        for_each_group<NOut>(n_out, [&](int k0, auto rows) {
+          constexpr int R = decltype(rows)::value;
+          float z[R];
+          means<R>(out_, n, k0, r, z);  // paper eq. 1d with w = mu
+          for (int k = 0; k < R; ++k) z_[k0 + k] = z[k];
+        });
         break;
       }
       case Mode::SampledPerTrial: {
         if (cached()) {
-          float z[NOut];
-          kernel::mean_rows_precomputed<N, NOut>(cached_output(), r, z);  // paper eq. 1d
-          for (int k = 0; k < NOut; ++k) z_[k] = z[k];
+          for_each_group<NOut>(n_out, [&](int k0, auto rows) {
+            constexpr int R = decltype(rows)::value;
+            float z[R];
+            kernel::mean_rows_precomputed<R>(n, cached_output() + static_cast<ptrdiff_t>(k0) * n,
+                                             r, z);  // paper eq. 1d
+            for (int k = 0; k < R; ++k) z_[k0 + k] = z[k];
+          });
           break;
         }
-        const kernel::Active<N> a(r);
-        for (int k = 0; k < NOut; ++k)
-          z_[k] = sampled_row<N>(out_, k, a, r, Stream::OutputWeight);  // paper eq. 1d
+        const kernel::Active<N> a(r, n);
+        for (int k = 0; k < n_out; ++k)
+          z_[k] = sampled_row(out_, n, k, a, r, Stream::OutputWeight);  // paper eq. 1d
         break;
       }
     }
@@ -444,6 +517,7 @@ class Network {
   }
 
   void apply_readout() {  // paper eq. 1e
+    const int n_out = n_outputs();
     switch (readout_) {
       case Readout::Identity:
         y_ = z_;
@@ -451,7 +525,7 @@ class Network {
       case Readout::Softmax: {
         const float zmax = z_.maxCoeff();
         float sum = 0.0f;
-        for (int k = 0; k < NOut; ++k) {
+        for (int k = 0; k < n_out; ++k) {
           y_[k] = det_exp(z_[k] - zmax);
           sum += y_[k];
         }
@@ -460,7 +534,7 @@ class Network {
       }
       case Readout::Argmax: {
         int best = 0;
-        for (int k = 1; k < NOut; ++k)
+        for (int k = 1; k < n_out; ++k)
           if (z_[k] > z_[best]) best = k;
         y_.setZero();
         y_[best] = 1.0f;
@@ -481,22 +555,46 @@ class Network {
   /// a network does not copy it: two networks never share one.
   struct TrialCache {
     float* p = nullptr;
+    size_t floats = 0;
     bool drawn = false;  ///< p holds the network of `trial` for the bound model and seed
     uint32_t trial = 0;
     TrialCache() = default;
     TrialCache(const TrialCache&) {}
     TrialCache& operator=(const TrialCache&) {
       p = nullptr;
+      floats = 0;
       drawn = false;
       return *this;
     }
   };
   TrialCache cache_;
-  State h_ = State::Zero();
-  State r_ = State::Zero();
-  Output z_ = Output::Zero();
-  Output y_ = Output::Zero();
+  /// NetworkUpTo: the bound model's sizes (unused in Network, whose sizes are N, NIn, NOut).
+  int n_ = 0, n_in_ = 0, n_out_ = 0;
+  // Zero-filled in Network; empty (resized by reset()) in NetworkUpTo until bound.
+  State h_ = zeros<State>();
+  State r_ = zeros<State>();
+  Output z_ = zeros<Output>();
+  Output y_ = zeros<Output>();
+
+  template <class V>
+  static V zeros() {
+    if constexpr (AnySize)
+      return V();
+    else
+      return V::Zero();
+  }
 };
+
+/// A network of exactly N units, NIn inputs and NOut outputs (the firmware's choice: every size a
+/// compile-time constant).
+template <int N, int NIn, int NOut>
+using Network = BasicNetwork<N, NIn, NOut, false>;
+
+/// A network for every model of at most MaxN units, MaxNIn inputs and MaxNOut outputs, the sizes
+/// read at bind(); bit for bit the Network of the model's sizes. No heap: the state and the
+/// per-step scratch are sized by the maxima.
+template <int MaxN, int MaxNIn, int MaxNOut>
+using NetworkUpTo = BasicNetwork<MaxN, MaxNIn, MaxNOut, true>;
 
 /// RAM a Network<N, NIn, NOut> object needs (all of its state; the model stays in flash).
 template <int N, int NIn, int NOut>

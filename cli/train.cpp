@@ -1,5 +1,9 @@
-// sasrnn train: mean-field gBPTT training of an MSI network (trainer/), evaluated at the end with
-// the runtime (firmware_examples/host/) so that the model's provenance holds runtime accuracies.
+// sasrnn train: mean-field gBPTT training of an MSI or sequential-MNIST network (trainer/),
+// validated and evaluated with the runtime through the evaluation library (analysis/), so that the
+// model's provenance holds runtime accuracies. Defaults are the task's paper recipe; an option
+// given on the command line overrides it.
+#include <algorithm>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -8,6 +12,7 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "sasrnn/analysis/mnist_eval.hpp"
 #include "sasrnn/analysis/msi_eval.hpp"
 #include "sasrnn/trainer/train_command.hpp"
 
@@ -17,6 +22,12 @@ namespace {
 
 struct TrainArgs {
   train::TrainJob job;
+  std::string task = "msi";
+  std::string mnist_dir;
+  /// For every option bound to the configuration: sets it to the MNIST recipe's value unless it
+  /// was given (the defaults shown are MSI's).
+  std::vector<std::pair<CLI::Option*, std::function<void(TrainArgs&, const train::TrainConfig&)>>>
+      recipe;
   double lr = 1e-3;
   std::vector<std::string> lr_groups;  // NAME=VALUE
   std::vector<std::string> groups;
@@ -50,9 +61,71 @@ ModelView runtime_view(const conv::ModelData& model, conv::AlignedBuffer& buf) {
 
 constexpr const char* kGroupList = "m_in pi_in xi_in m_rec pi_rec xi_rec m_out pi_out xi_out";
 
+const std::map<std::string, train::TrainTask>& task_names() {
+  static const std::map<std::string, train::TrainTask> t{{"msi", train::TrainTask::Msi},
+                                                         {"mnist-row", train::TrainTask::MnistRow},
+                                                         {"mnist-pixel", train::TrainTask::MnistPixel}};
+  return t;
+}
+
+/// Validation and final evaluation of an MNIST run with the runtime (MeanField for the model
+/// selection on the validation split; every sampled mode on the test set at the end).
+void set_mnist_evaluation(TrainArgs& a, train::TrainJob& job) {
+  const std::string dir =
+      job.cfg.mnist.data_dir.empty() ? analysis::default_mnist_dir() : job.cfg.mnist.data_dir;
+  const int threads = job.cfg.threads;
+  if (job.validate_every > 0) {
+    auto val = std::make_shared<analysis::MnistSet>(analysis::load_mnist(dir, analysis::MnistSplit::Validation));
+    const int limit = a.validate_trials;
+    job.validate = [val, limit, threads](const conv::ModelData& model) {
+      conv::AlignedBuffer buf;
+      const ModelView view = runtime_view(model, buf);
+      analysis::MnistEvalConfig e;
+      e.seed = kValidationSeed;
+      e.limit = std::min(limit, val->count);
+      e.threads = threads;
+      return analysis::evaluate_mnist(view, *val, e).accuracy();
+    };
+  }
+  if (a.eval_trials > 0) {
+    auto test = std::make_shared<analysis::MnistSet>(analysis::load_mnist(dir, analysis::MnistSplit::Test));
+    const int limit = a.eval_trials;
+    job.evaluate = [test, limit, threads](const conv::ModelData& model) {
+      conv::AlignedBuffer buf;
+      const ModelView view = runtime_view(model, buf);
+      std::vector<conv::Metric> metrics;
+      for (Mode mode : {Mode::MeanField, Mode::SampledPerStep, Mode::SampledPerTrial}) {
+        analysis::MnistEvalConfig e;
+        e.mode = mode;
+        e.seed = 1;
+        e.limit = std::min(limit, test->count);
+        e.threads = threads;
+        const analysis::MnistEvalResult r = analysis::evaluate_mnist(view, *test, e);
+        std::cout << "runtime evaluation, " << mode_name(mode) << ", " << r.count
+                  << " test images: accuracy " << r.accuracy() << "\n";
+        std::cout.flush();
+        metrics.push_back({std::string("test_accuracy_") + mode_name(mode), r.accuracy()});
+      }
+      return metrics;
+    };
+  }
+}
+
 int run(TrainArgs& a, const std::string& command) {
-  train::TrainJob job = a.job;
+  train::TrainJob& job = a.job;
   train::TrainConfig& c = job.cfg;
+  c.kind = task_names().at(a.task);
+  if (c.is_mnist()) {  // the MNIST recipe for every option not given
+    const train::TrainConfig base = train::mnist_paper_config(c.kind);
+    for (auto& [opt, set] : a.recipe)
+      if (opt->count() == 0) set(a, base);
+    c.mnist = base.mnist;
+    c.mnist.data_dir = a.mnist_dir;
+    c.init_rec_identity = base.init_rec_identity;
+    c.opt.lr = base.opt.lr;
+    if (a.groups.empty()) c.opt.train = base.opt.train;
+    if (a.decay_groups.empty()) c.opt.decayed = base.opt.decayed;
+  }
   c.opt.kind = a.optimizer == "rmsprop" ? train::OptimizerKind::RMSprop : train::OptimizerKind::Adam;
   c.single_precision = a.precision == "float";
   const auto bad_group = [](const std::string& opt, const std::string& g) {
@@ -93,7 +166,21 @@ int run(TrainArgs& a, const std::string& command) {
       return 2;
     }
   }
+  if (c.n > analysis::kHostMaxUnits) {  // the final evaluation could not run it: refuse now
+    std::cerr << "sasrnn train: --n: at most " << analysis::kHostMaxUnits
+              << " units (the host tools' limit)\n";
+    return 2;
+  }
   job.command = command;
+  if (c.is_mnist()) {
+    try {
+      set_mnist_evaluation(a, job);
+    } catch (const std::exception& e) {
+      std::cerr << "sasrnn train: " << e.what() << "\n";
+      return 1;
+    }
+    return train::run_train_job(job, std::cout, std::cerr);
+  }
   if (job.validate_every > 0) {
     const int reps = a.validate_trials;
     job.validate = [reps](const conv::ModelData& model) {
@@ -135,104 +222,202 @@ void add_train(CLI::App& app, int& status) {
   msi::Protocol& pr = c.task.protocol;
   auto* t = app.add_subcommand(
       "train",
-      "Train an MSI spike-and-slab RNN with mean-field gBPTT (paper eq. 4-13) and write a .sasrnn "
-      "model, a CSV log (loss, accuracy, sparsity, entropies per epoch) and a checkpoint. The "
-      "defaults are the paper's MSI settings as the authors' reference implementation runs them.");
-  t->add_option("--out,-o", a->job.out, "Model file to write (.sasrnn)")->required();
-  t->add_option("--n", c.n, "Recurrent units (thirds: auditory, visual, no sensory input)")
-      ->check(CLI::Range(3, 4096))
-      ->capture_default_str();
-  t->add_option("--seed", c.seed, "Seed: initialisation, trials, noise")->capture_default_str();
-  t->add_option("--epochs", c.epochs, "Most training epochs (one batch each)")
-      ->check(CLI::Range(1, 100000000))
-      ->capture_default_str();
-  t->add_option("--batch", c.batch, "Trials per epoch")->check(CLI::Range(1, 100000))->capture_default_str();
-  t->add_option("--target-loss", c.target_loss,
-                "Stop when the mean loss of the last 10 epochs is below (0: never)")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
-  t->add_option("--optimizer", a->optimizer, "rmsprop or adam")
-      ->check(CLI::IsMember({"adam", "rmsprop"}))
-      ->capture_default_str();
+      "Train a spike-and-slab RNN with mean-field gBPTT (paper eq. 4-13) on the MSI task or "
+      "sequential MNIST, and write a .sasrnn model, a CSV log (loss, accuracy, sparsity, entropies "
+      "per epoch) and a checkpoint. Defaults are the task's paper recipe: the shown defaults are "
+      "MSI's (as the authors' reference implementation runs it); '[mnist: X]' gives the MNIST "
+      "recipe's value where it differs.");
+  t->footer(
+      "Examples:\n"
+      "  sasrnn train --out msi.sasrnn --seed 2\n"
+      "  sasrnn train --task mnist-row --out mnist_row.sasrnn --epochs 20\n"
+      "  sasrnn train --task mnist-row --out mnist_row.sasrnn --epochs 40 --resume   (continue)");
+  // For an option bound to the configuration: its MNIST default comes from the MNIST recipe.
+  auto recipe = [&a](CLI::Option* o, auto field) {
+    a->recipe.emplace_back(o, [field](TrainArgs& args, const train::TrainConfig& base) {
+      field(args.job.cfg) = field(const_cast<train::TrainConfig&>(base));
+    });
+    return o;
+  };
+  const std::string task_group = "Task";
+  const std::string net_group = "Network";
+  const std::string opt_group = "Optimiser";
+  const std::string sched_group = "Schedule and stopping";
+  const std::string eval_group = "Evaluation and model selection";
+  const std::string out_group = "Output, checkpoints and resume";
+
+  t->add_option("--task", a->task, "msi, mnist-row (28 steps x 28 inputs) or mnist-pixel (784 x 1)")
+      ->check(CLI::IsMember({"msi", "mnist-row", "mnist-pixel"}))
+      ->capture_default_str()
+      ->group(task_group);
+  t->add_option("--mnist-dir", a->mnist_dir,
+                "Folder of the four MNIST idx files (default: $SASRNN_MNIST_DIR, else "
+                "~/.cache/sasrnn/mnist, where scripts/fetch-mnist puts them)")
+      ->group(task_group);
+  t->add_option("--catch-fraction", c.task.catch_fraction, "MSI: share of catch trials in a batch")
+      ->check(CLI::Range(0.0, 0.9))
+      ->capture_default_str()
+      ->group(task_group);
+  t->add_flag("!--random-conditions", c.task.balanced,
+              "MSI: draw each trial's condition at random instead of the balanced batch (24 "
+              "conditions in order, catch trials at the end)")
+      ->group(task_group);
+  t->add_option("--fixation-ms", pr.fixation_ms, "MSI: training fixation epoch")
+      ->check(CLI::Range(0.0f, 1e5f))
+      ->capture_default_str()
+      ->group(task_group);
+  t->add_option("--stimulus-ms", pr.stimulus_ms, "MSI: training stimulus epoch")
+      ->check(CLI::Range(20.0f, 1e5f))
+      ->capture_default_str()
+      ->group(task_group);
+  t->add_option("--decision-ms", pr.decision_ms, "MSI: training decision epoch")
+      ->check(CLI::Range(20.0f, 1e5f))
+      ->capture_default_str()
+      ->group(task_group);
+  t->add_option("--trial-ms", pr.trial_ms, "MSI: pad every training trial to this length (catch trials too)")
+      ->check(CLI::Range(0.0f, 1e6f))
+      ->capture_default_str()
+      ->group(task_group);
+
+  recipe(t->add_option("--n", c.n, "Recurrent units (MSI: thirds auditory, visual, no sensory input) [mnist: 100]")
+             ->check(CLI::Range(1, analysis::kHostMaxUnits))
+             ->capture_default_str()
+             ->group(net_group),
+         [](train::TrainConfig& x) -> auto& { return x.n; });
+  recipe(t->add_option("--sigma-rec", c.sigma_rec, "Recurrent noise sigma (paper eq. 1a) [mnist: 0]")
+             ->check(CLI::NonNegativeNumber)
+             ->capture_default_str()
+             ->group(net_group),
+         [](train::TrainConfig& x) -> auto& { return x.sigma_rec; });
+  recipe(t->add_option("--init-xi", c.init_xi, "Initial recurrent and output Xi ~ INIT_XI * U(0,1)")
+             ->check(CLI::NonNegativeNumber)
+             ->capture_default_str()
+             ->group(net_group),
+         [](train::TrainConfig& x) -> auto& { return x.init_xi; });
+  t->add_option("--seed", c.seed, "Seed: initialisation, trials or image order, noise")
+      ->capture_default_str()
+      ->group(net_group);
+  t->add_option("--precision", a->precision, "Arithmetic of the forward/backward passes")
+      ->check(CLI::IsMember({"float", "double"}))
+      ->capture_default_str()
+      ->group(net_group);
+
+  auto* opt_kind = t->add_option("--optimizer", a->optimizer, "rmsprop or adam [mnist: adam]")
+                       ->check(CLI::IsMember({"adam", "rmsprop"}))
+                       ->capture_default_str()
+                       ->group(opt_group);
+  a->recipe.emplace_back(opt_kind, [](TrainArgs& args, const train::TrainConfig&) { args.optimizer = "adam"; });
   t->add_option("--lr", a->lr, "Learning rate of the m and Xi groups")
       ->check(CLI::PositiveNumber)
-      ->capture_default_str();
+      ->capture_default_str()
+      ->group(opt_group);
   t->add_option("--lr-group", a->lr_groups,
                 "Learning rate of one group, NAME=RATE (repeatable); defaults: pi_rec=1, "
-                "pi_out=0.1");
+                "pi_out=0.1 [mnist: every group 1e-3]")
+      ->group(opt_group);
   t->add_option("--train", a->groups,
                 std::string("Groups to learn, comma separated (default: all but pi_in, xi_in, "
                             "i.e. deterministic inputs): ") + kGroupList)
-      ->delimiter(',');
-  t->add_option("--decay", c.opt.decay, "Learning-rate factor applied every --decay-every epochs")
-      ->check(CLI::Range(0.0, 1.0))
-      ->capture_default_str();
-  t->add_option("--decay-every", c.opt.decay_every, "Epochs between learning-rate decays (0: none)")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
-  t->add_option("--decay-groups", a->decay_groups, "Groups whose rate decays (default: pi_rec,pi_out)")
-      ->delimiter(',');
-  t->add_option("--l2", c.l2, "l2 strength on m and Xi (gradient += l2 * value)")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
-  t->add_option("--sigma-rec", c.sigma_rec, "Recurrent noise sigma (paper eq. 1a)")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
-  t->add_option("--init-xi", c.init_xi, "Initial recurrent and output Xi ~ INIT_XI * U(0,1)")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
-  t->add_option("--catch-fraction", c.task.catch_fraction, "Share of catch trials in a batch")
-      ->check(CLI::Range(0.0, 0.9))
-      ->capture_default_str();
-  t->add_flag("!--random-conditions", c.task.balanced,
-              "Draw each trial's condition at random instead of the balanced batch (24 "
-              "conditions in order, catch trials at the end)");
-  t->add_option("--fixation-ms", pr.fixation_ms, "Training fixation epoch")
-      ->check(CLI::Range(0.0f, 1e5f))
-      ->capture_default_str();
-  t->add_option("--stimulus-ms", pr.stimulus_ms, "Training stimulus epoch")
-      ->check(CLI::Range(20.0f, 1e5f))
-      ->capture_default_str();
-  t->add_option("--decision-ms", pr.decision_ms, "Training decision epoch")
-      ->check(CLI::Range(20.0f, 1e5f))
-      ->capture_default_str();
-  t->add_option("--trial-ms", pr.trial_ms, "Pad every training trial to this length (catch trials too)")
-      ->check(CLI::Range(0.0f, 1e6f))
-      ->capture_default_str();
-  t->add_option("--precision", a->precision, "Arithmetic of the forward/backward passes")
-      ->check(CLI::IsMember({"float", "double"}))
-      ->capture_default_str();
+      ->delimiter(',')
+      ->group(opt_group);
+  recipe(t->add_option("--l2", c.l2, "l2 strength on m and Xi (gradient += l2 * value) [mnist: 1e-4]")
+             ->check(CLI::NonNegativeNumber)
+             ->capture_default_str()
+             ->group(opt_group),
+         [](train::TrainConfig& x) -> auto& { return x.l2; });
+  recipe(t->add_option("--batch", c.batch, "Trials (MSI) or images (MNIST) per batch [mnist: 128]")
+             ->check(CLI::Range(1, 100000))
+             ->capture_default_str()
+             ->group(opt_group),
+         [](train::TrainConfig& x) -> auto& { return x.batch; });
   t->add_option("--threads", c.threads, "Worker threads (results do not depend on it)")
       ->check(CLI::Range(1, 64))
-      ->capture_default_str();
+      ->capture_default_str()
+      ->group(opt_group);
   t->add_option("--chunks", c.chunks, "Fixed parts the batch is split into (results depend on it)")
       ->check(CLI::Range(1, 64))
-      ->capture_default_str();
-  t->add_option("--log", a->job.log, "CSV log (default: OUT with .csv)");
-  t->add_option("--checkpoint", a->job.checkpoint, "Checkpoint file (default: OUT with .ckpt)");
-  t->add_option("--checkpoint-every", a->job.checkpoint_every, "Epochs between checkpoints")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
-  t->add_flag("--resume", a->job.resume, "Continue from the checkpoint (same configuration)");
-  t->add_option("--eval-trials", a->eval_trials,
-                "After training, run the runtime on the MSI test set with this many trials per "
-                "condition (MeanField and SampledPerStep, dt 20 ms); 0 = skip")
-      ->check(CLI::Range(0, 10000))
-      ->capture_default_str();
-  t->add_option("--validate-every", a->job.validate_every,
-                "Model selection: every N epochs run the runtime (MeanField, dt 20 ms) on held-out "
-                "trials (noise seed 1000003) and write the best parameters instead of the last (0: off)")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
+      ->capture_default_str()
+      ->group(opt_group);
+
+  recipe(t->add_option("--epochs", c.epochs,
+                       "Most training epochs (MSI: one batch each; MNIST: a pass over the 55 000 "
+                       "training images) [mnist: 100]")
+             ->check(CLI::Range(1, 100000000))
+             ->capture_default_str()
+             ->group(sched_group),
+         [](train::TrainConfig& x) -> auto& { return x.epochs; });
+  recipe(t->add_option("--target-loss", c.target_loss,
+                       "Stop when the mean loss of the last 10 epochs is below (0: never) [mnist: 0]")
+             ->check(CLI::NonNegativeNumber)
+             ->capture_default_str()
+             ->group(sched_group),
+         [](train::TrainConfig& x) -> auto& { return x.target_loss; });
+  recipe(t->add_option("--decay", c.opt.decay, "Learning-rate factor applied every --decay-every epochs")
+             ->check(CLI::Range(0.0, 1.0))
+             ->capture_default_str()
+             ->group(sched_group),
+         [](train::TrainConfig& x) -> auto& { return x.opt.decay; });
+  recipe(t->add_option("--decay-every", c.opt.decay_every,
+                       "Epochs between learning-rate decays (0: none) [mnist: 40]")
+             ->check(CLI::NonNegativeNumber)
+             ->capture_default_str()
+             ->group(sched_group),
+         [](train::TrainConfig& x) -> auto& { return x.opt.decay_every; });
+  t->add_option("--decay-groups", a->decay_groups,
+                "Groups whose rate decays (default: pi_rec,pi_out) [mnist: all]")
+      ->delimiter(',')
+      ->group(sched_group);
+
+  // options of the job (not of the configuration) with an MNIST default of their own
+  auto job_recipe = [&a](CLI::Option* o, std::function<void(TrainArgs&)> set) {
+    a->recipe.emplace_back(o, [set](TrainArgs& args, const train::TrainConfig&) { set(args); });
+  };
+  job_recipe(t->add_option("--eval-trials", a->eval_trials,
+                           "After training, evaluate with the runtime: MSI, this many trials per "
+                           "condition (MeanField and SampledPerStep, dt 20 ms); MNIST, the first "
+                           "this many test images (MeanField, SampledPerStep, SampledPerTrial); "
+                           "0 = skip [mnist: 10000]")
+                 ->check(CLI::Range(0, 10000))
+                 ->capture_default_str()
+                 ->group(eval_group),
+             [](TrainArgs& x) { x.eval_trials = 10000; });
+  job_recipe(t->add_option("--validate-every", a->job.validate_every,
+                           "Model selection: every N epochs run the runtime (MeanField) on held-out "
+                           "data (MSI: trials of noise seed 1000003; MNIST: the validation split, "
+                           "the last 5 000 training images) and write the best parameters instead "
+                           "of the last (0: off) [mnist: 1]")
+                 ->check(CLI::NonNegativeNumber)
+                 ->capture_default_str()
+                 ->group(eval_group),
+             [](TrainArgs& x) { x.job.validate_every = 1; });
   t->add_option("--validate-from", a->job.validate_from, "First epoch of the model selection")
       ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
-  t->add_option("--validate-trials", a->validate_trials, "Repetitions per condition of a validation")
-      ->check(CLI::Range(1, 10000))
-      ->capture_default_str();
+      ->capture_default_str()
+      ->group(eval_group);
+  job_recipe(t->add_option("--validate-trials", a->validate_trials,
+                           "MSI: repetitions per condition of a validation; MNIST: validation "
+                           "images [mnist: 5000]")
+                 ->check(CLI::Range(1, 10000))
+                 ->capture_default_str()
+                 ->group(eval_group),
+             [](TrainArgs& x) { x.validate_trials = 5000; });
+
+  t->add_option("--out,-o", a->job.out, "Model file to write (.sasrnn)")->required()->group(out_group);
+  t->add_option("--log", a->job.log, "CSV log (default: OUT with .csv)")->group(out_group);
+  t->add_option("--checkpoint", a->job.checkpoint, "Checkpoint file (default: OUT with .ckpt)")
+      ->group(out_group);
+  job_recipe(t->add_option("--checkpoint-every", a->job.checkpoint_every,
+                           "Epochs between checkpoints [mnist: 1]")
+                 ->check(CLI::NonNegativeNumber)
+                 ->capture_default_str()
+                 ->group(out_group),
+             [](TrainArgs& x) { x.job.checkpoint_every = 1; });
+  t->add_flag("--resume", a->job.resume, "Continue from the checkpoint (same configuration)")
+      ->group(out_group);
   t->add_option("--progress-every", a->job.progress_every,
                 "Epochs between progress lines when stderr is not a terminal (0: about 40 lines)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::NonNegativeNumber)
+      ->group(out_group);
   t->callback([&status, a] { status = run(*a, command_line()); });
 }
 

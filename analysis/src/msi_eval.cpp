@@ -11,19 +11,10 @@
 
 namespace sasrnn::analysis {
 
-std::string supported_sizes() {
-  std::string s;
-#define SASRNN_APPEND_SIZE(size) s += (s.empty() ? "" : ", ") + std::to_string(size);
-  SASRNN_MSI_SIZES(SASRNN_APPEND_SIZE)
-#undef SASRNN_APPEND_SIZE
-  return s;
-}
-
 namespace {
 
-template <int N>
 void run_trials(const ModelView& model, const EvalConfig& cfg, EvalResult& r) {
-  using Net = Network<N, msi::kInputs, msi::kOutputs>;
+  using Net = HostNetwork;
   msi::Protocol protocol = msi::with_model(msi::Protocol::test(cfg.dt_ms), model);
   protocol.input_noise = cfg.input_noise;
   protocol.seed = cfg.seed;
@@ -47,16 +38,16 @@ void run_trials(const ModelView& model, const EvalConfig& cfg, EvalResult& r) {
     Net net;
     net.bind(model, opt);
     // SampledPerTrial: the trial's network drawn once per trial into a cache (same results)
-    std::vector<float> cache(opt.mode == Mode::SampledPerTrial ? Net::kTrialCacheFloats : 0);
+    std::vector<float> cache(opt.mode == Mode::SampledPerTrial ? net.trial_cache_floats() : 0);
     if (!cache.empty()) net.use_trial_cache(cache.data(), cache.size());
     for (uint32_t k = next++; k < total; k = next++) {
       const msi::Trial trial = msi::evaluation_trial(k, cfg.reps);
       const msi::Stimulus stim(protocol, trial);
       const auto t0 = std::chrono::steady_clock::now();  // the trial's start included
       net.reset(trial.index);
-      typename Net::Input x;
+      float x[msi::kInputs];
       for (int t = 0; t < stim.steps(); ++t) {
-        stim.input(t, x.data());
+        stim.input(t, x);
         net.step(x);
       }
       seconds[static_cast<size_t>(w)] +=
@@ -81,18 +72,9 @@ EvalResult evaluate_msi(const ModelView& model, const EvalConfig& cfg) {
                                 std::to_string(model.n_in) + " and " + std::to_string(model.n_out));
   if (cfg.reps == 0) throw std::invalid_argument("--trials must be at least 1");
   if (!(cfg.dt_ms > 0.0f)) throw std::invalid_argument("--dt must be positive");
+  check_host_sizes(model);
   EvalResult r;
-  bool ran = false;
-#define SASRNN_RUN_SIZE(size)              \
-  if (!ran && model.n == (size)) {         \
-    run_trials<(size)>(model, cfg, r);     \
-    ran = true;                            \
-  }
-  SASRNN_MSI_SIZES(SASRNN_RUN_SIZE)
-#undef SASRNN_RUN_SIZE
-  if (!ran)
-    throw std::invalid_argument("model has N=" + std::to_string(model.n) +
-                                "; this build runs MSI models with N in {" + supported_sizes() + "}");
+  run_trials(model, cfg, r);
   const float boundary = model.task == TaskKind::MSI ? model.msi.boundary : 12.5f;
   for (const TrialResult& t : r.trials) {
     const int m = static_cast<int>(t.trial.modality);

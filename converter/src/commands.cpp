@@ -16,16 +16,6 @@ const char* readout_name(Readout r) {
   return "?";
 }
 
-const char* task_name(TaskKind t) {
-  switch (t) {
-    case TaskKind::None: return "none";
-    case TaskKind::MSI: return "msi";
-    case TaskKind::SeqMNISTPixel: return "seq-mnist-pixel";
-    case TaskKind::SeqMNISTRow: return "seq-mnist-row";
-  }
-  return "?";
-}
-
 void print_stats(std::ostream& out, const char* name, const std::string& shape, const LayerStats& s) {
   char line[256];
   std::snprintf(line, sizeof line, "  %-14s %-9s %8zu %9.4f %8zu %8zu %10.3g\n", name, shape.c_str(),

@@ -56,10 +56,28 @@ int run_train_job(const TrainJob& job, std::ostream& out, std::ostream& err) {
     const int start = trainer.epoch();
     const auto t0 = std::chrono::steady_clock::now();
     auto last_print = t0;
-    out << "training MSI N=" << cfg.n << " batch=" << cfg.batch << " epochs=" << cfg.epochs
-        << " seed=" << cfg.seed << " (" << (cfg.single_precision ? "float" : "double") << ", "
-        << cfg.threads << " threads)\n";
+    out << "training " << train_task_name(cfg.kind) << " N=" << cfg.n << " batch=" << cfg.batch
+        << " epochs=" << cfg.epochs << " seed=" << cfg.seed << " ("
+        << (cfg.single_precision ? "float" : "double") << ", " << cfg.threads << " threads";
+    if (trainer.updates_per_epoch() > 1) out << ", " << trainer.updates_per_epoch() << " batches per epoch";
+    out << ")\n";
     out.flush();
+    // Progress inside long epochs (MNIST): on a terminal twice a second, else once a minute.
+    auto epoch_start = std::chrono::steady_clock::now();
+    auto last_update_print = epoch_start;
+    trainer.on_update = [&](int done, int total) {
+      const auto now = std::chrono::steady_clock::now();
+      const double since = std::chrono::duration<double>(now - last_update_print).count();
+      if (done == total || since < (tty ? 0.5 : 60.0)) return;
+      const double in_epoch = std::chrono::duration<double>(now - epoch_start).count();
+      char line[160];
+      std::snprintf(line, sizeof line, "epoch %6d/%d  batch %d/%d  %.1f s/batch  epoch ETA %s",
+                    trainer.epoch() + 1, cfg.epochs, done, total, in_epoch / done,
+                    format_duration(in_epoch / done * (total - done)).c_str());
+      err << (tty ? "\r" : "") << line << (tty ? "" : "\n");
+      err.flush();
+      last_update_print = now;
+    };
     // Model selection: the best validated parameters (a resumed run starts the search afresh).
     const bool validating = job.validate_every > 0 && job.validate;
     Params<double> best;
@@ -101,6 +119,7 @@ int run_train_job(const TrainJob& job, std::ostream& out, std::ostream& err) {
         log.flush();
         trainer.save_checkpoint(ckpt_path);
       }
+      epoch_start = last_update_print = std::chrono::steady_clock::now();
       return true;
     });
     if (tty) err << "\n";

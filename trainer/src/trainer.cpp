@@ -66,6 +66,34 @@ ChunkResult run_chunk(const TrainConfig& cfg, const Params<double>& p, uint32_t 
   return res;
 }
 
+/// The same for a batch of MNIST images: softmax cross entropy at the last step, mean over the
+/// batch (loss_scale = 1 / batch); `first` keys the batch's quenched noise.
+template <class T>
+ChunkResult run_mnist_chunk(const TrainConfig& cfg, const Params<double>& p,
+                            const analysis::MnistSet& set, const int* images, int count,
+                            uint32_t first, double loss_scale) {
+  const Params<T> pt = p.template cast<T>();
+  const Batch<T> b = make_mnist_batch<T>(set, cfg.mnist.sequence, images, count);
+  const Noise<T> nz = make_noise<T>(cfg.seed, first, count, b.steps, pt.n(), pt.n_out(),
+                                    dyn::recurrent_noise_scale(cfg.mnist_alpha, cfg.sigma_rec));
+  const LossSpec<T> ls{static_cast<T>(loss_scale), LossKind::SoftmaxCrossEntropyLast};
+  Tape<T> tape;
+  ChunkResult res;
+  const T alpha = static_cast<T>(cfg.mnist_alpha);
+  res.loss = static_cast<double>(forward(pt, alpha, b, nz, ls, tape));
+  Grads<T> g;
+  backward(pt, alpha, b, nz, ls, tape, g);
+  res.grads = g.template cast<double>();
+  const int last = (b.steps - 1) * count;
+  for (int bi = 0; bi < count; ++bi) {
+    Eigen::Index k = 0;
+    tape.z.col(last + bi).maxCoeff(&k);  // ties: the lowest index, as the runtime's decide()
+    res.correct += static_cast<int>(k) == set.labels[static_cast<size_t>(images[bi])] ? 1 : 0;
+    ++res.counted;
+  }
+  return res;
+}
+
 void add_to(Grads<double>& acc, const Grads<double>& g) {
   for (int k = 0; k < kGroups; ++k) acc.group(static_cast<Group>(k)) += g.group(static_cast<Group>(k));
 }
@@ -118,6 +146,46 @@ TrainConfig msi_paper_config() {
   c.opt.decayed.fill(false);
   c.opt.decayed[static_cast<size_t>(Group::PiRec)] = true;
   c.opt.decayed[static_cast<size_t>(Group::PiOut)] = true;
+  return c;
+}
+
+const char* train_task_name(TrainTask t) {
+  switch (t) {
+    case TrainTask::Msi: return "msi";
+    case TrainTask::MnistRow: return "mnist-row";
+    case TrainTask::MnistPixel: return "mnist-pixel";
+  }
+  return "unknown";
+}
+
+int TrainConfig::n_in() const {
+  if (!is_mnist()) return msi::kInputs;
+  return analysis::sequence_inputs(mnist.sequence);
+}
+
+int TrainConfig::n_out() const { return is_mnist() ? 10 : msi::kOutputs; }
+
+TrainConfig mnist_paper_config(TrainTask kind) {
+  TrainConfig c;
+  c.kind = kind;
+  c.mnist.sequence =
+      kind == TrainTask::MnistPixel ? analysis::MnistSequence::Pixel : analysis::MnistSequence::Row;
+  c.n = 100;
+  c.epochs = 100;
+  c.batch = 128;
+  c.l2 = 1e-4;
+  c.sigma_rec = 0.0;
+  c.init_xi = 0.01;
+  c.init_xi_in = 0.0;
+  c.init_rec_identity = true;
+  c.opt.kind = OptimizerKind::Adam;
+  c.opt.lr.fill(1e-3);
+  c.opt.train.fill(true);
+  c.opt.train[static_cast<size_t>(Group::PiIn)] = false;  // deterministic input layer
+  c.opt.train[static_cast<size_t>(Group::XiIn)] = false;
+  c.opt.decay = 0.5;
+  c.opt.decay_every = 40;
+  c.opt.decayed.fill(true);
   return c;
 }
 
@@ -200,23 +268,41 @@ EpochStats parameter_stats(const Params<double>& p, const Mat<double>& input_mas
 }
 
 Trainer::Trainer(const TrainConfig& cfg) : cfg_(cfg) {
-  if (cfg.n < 3) throw std::invalid_argument("N must be at least 3 (three input groups)");
+  if (cfg.n < (cfg.is_mnist() ? 1 : 3))
+    throw std::invalid_argument(cfg.is_mnist() ? "N must be at least 1"
+                                               : "N must be at least 3 (three input groups)");
   if (cfg.batch < 1) throw std::invalid_argument("batch must be at least 1");
   if (cfg.chunks < 1 || cfg.chunks > cfg.batch)
     throw std::invalid_argument("chunks must be between 1 and the batch size");
-  const int n = cfg.n, ni = msi::kInputs, no = msi::kOutputs;
+  if (cfg.is_mnist()) {
+    if (!(cfg.mnist_alpha > 0 && cfg.mnist_alpha <= 1))
+      throw std::invalid_argument("alpha must be in (0, 1]");
+    const std::string dir = cfg.mnist.data_dir.empty() ? analysis::default_mnist_dir() : cfg.mnist.data_dir;
+    mnist_ = analysis::load_mnist(dir, analysis::MnistSplit::Train);
+    if (cfg.batch > mnist_.count)
+      throw std::invalid_argument("batch must be at most the " + std::to_string(mnist_.count) +
+                                  " training images");
+  }
+  const int n = cfg.n, ni = cfg.n_in(), no = cfg.n_out();
   // DESIGN.md "Trainer": m ~ N(0, 1/fan_in), Xi ~ init_xi U(0, 1), pi = 0.
   params_.in = Layer<double>{Mat<double>::Zero(n, ni), init_normal(cfg.seed, 0, n, ni, 1.0 / std::sqrt(ni)),
                              init_uniform(cfg.seed, 0, n, ni, cfg.init_xi_in)};
-  params_.rec = Layer<double>{Mat<double>::Zero(n, n), init_normal(cfg.seed, 1, n, n, 1.0 / std::sqrt(n)),
+  params_.rec = Layer<double>{Mat<double>::Zero(n, n),
+                              cfg.init_rec_identity ? Mat<double>(Mat<double>::Identity(n, n))
+                                                    : init_normal(cfg.seed, 1, n, n, 1.0 / std::sqrt(n)),
                               init_uniform(cfg.seed, 1, n, n, cfg.init_xi)};
   params_.out = Layer<double>{Mat<double>::Zero(no, n), init_normal(cfg.seed, 2, no, n, 1.0 / std::sqrt(n)),
                               init_uniform(cfg.seed, 2, no, n, cfg.init_xi)};
-  // MSI wiring: absent input connections are pi = 1, m = Xi = 0 and never trained.
-  input_mask_.setZero(n, ni);
   fixed_.in.resize(n, ni);
   fixed_.rec.resize(n, n);
   fixed_.out.resize(no, n);
+  if (cfg.is_mnist()) {  // every input connected, nothing fixed
+    input_mask_.setOnes(n, ni);
+    opt_ = Optimizer(cfg.opt, params_);
+    return;
+  }
+  // MSI wiring: absent input connections are pi = 1, m = Xi = 0 and never trained.
+  input_mask_.setZero(n, ni);
   for (int i = 0; i < n; ++i)
     for (int j = 0; j < ni; ++j) {
       const bool on = msi::input_connected(i, j, n);
@@ -233,19 +319,42 @@ Trainer::Trainer(const TrainConfig& cfg) : cfg_(cfg) {
   opt_ = Optimizer(cfg.opt, params_);
 }
 
-Grads<double> Trainer::gradients(int epoch, double* loss, double* accuracy) {
+int Trainer::updates_per_epoch() const {
+  return cfg_.is_mnist() ? mnist_.count / cfg_.batch : 1;
+}
+
+Grads<double> Trainer::gradients(int update, double* loss, double* accuracy) {
   const int B = cfg_.batch, chunks = cfg_.chunks;
-  const msi::Stimulus probe(cfg_.task.protocol, msi::Trial{});
-  const double scale = 1.0 / (static_cast<double>(B) * probe.steps() * msi::kOutputs);
-  const uint32_t first = static_cast<uint32_t>(epoch) * static_cast<uint32_t>(B);
+  const uint32_t first = static_cast<uint32_t>(update) * static_cast<uint32_t>(B);
   std::vector<ChunkResult> results(static_cast<size_t>(chunks));
-  const auto work = [&](int c) {
-    const int lo = c * B / chunks, hi = (c + 1) * B / chunks;
-    results[static_cast<size_t>(c)] =
-        cfg_.single_precision
-            ? run_chunk<float>(cfg_, params_, first + static_cast<uint32_t>(lo), hi - lo, scale)
-            : run_chunk<double>(cfg_, params_, first + static_cast<uint32_t>(lo), hi - lo, scale);
-  };
+  std::function<void(int)> work;
+  if (cfg_.is_mnist()) {
+    const int per_epoch = updates_per_epoch(), epoch = update / per_epoch;
+    if (order_epoch_ != epoch) {
+      order_ = epoch_order(cfg_.seed, epoch, mnist_.count);
+      order_epoch_ = epoch;
+    }
+    const int* images = order_.data() + static_cast<ptrdiff_t>(update % per_epoch) * B;
+    const double scale = 1.0 / B;  // mean cross entropy over the batch
+    work = [&, images, scale](int c) {
+      const int lo = c * B / chunks, hi = (c + 1) * B / chunks;
+      const uint32_t f = first + static_cast<uint32_t>(lo);
+      results[static_cast<size_t>(c)] =
+          cfg_.single_precision
+              ? run_mnist_chunk<float>(cfg_, params_, mnist_, images + lo, hi - lo, f, scale)
+              : run_mnist_chunk<double>(cfg_, params_, mnist_, images + lo, hi - lo, f, scale);
+    };
+  } else {
+    const msi::Stimulus probe(cfg_.task.protocol, msi::Trial{});
+    const double scale = 1.0 / (static_cast<double>(B) * probe.steps() * msi::kOutputs);
+    work = [&, scale](int c) {
+      const int lo = c * B / chunks, hi = (c + 1) * B / chunks;
+      results[static_cast<size_t>(c)] =
+          cfg_.single_precision
+              ? run_chunk<float>(cfg_, params_, first + static_cast<uint32_t>(lo), hi - lo, scale)
+              : run_chunk<double>(cfg_, params_, first + static_cast<uint32_t>(lo), hi - lo, scale);
+    };
+  }
   const int threads = std::max(1, std::min(cfg_.threads, chunks));
   for (int c0 = 0; c0 < chunks; c0 += threads) {
     std::vector<std::thread> pool;
@@ -277,8 +386,23 @@ Grads<double> Trainer::gradients(int epoch, double* loss, double* accuracy) {
 EpochStats Trainer::train_epoch() {
   const auto t0 = std::chrono::steady_clock::now();
   EpochStats s;
-  const Grads<double> g = gradients(epoch_, &s.loss, &s.accuracy);
-  opt_.step(params_, g, epoch_, &fixed_);
+  const int per_epoch = updates_per_epoch();
+  if (per_epoch == 1) {
+    const Grads<double> g = gradients(epoch_, &s.loss, &s.accuracy);
+    opt_.step(params_, g, epoch_, &fixed_);
+  } else {  // the epoch's batches in turn; loss and accuracy are their means
+    double loss_sum = 0, acc_sum = 0;
+    for (int k = 0; k < per_epoch; ++k) {
+      double l = 0, a = 0;
+      const Grads<double> g = gradients(epoch_ * per_epoch + k, &l, &a);
+      opt_.step(params_, g, epoch_, &fixed_);
+      loss_sum += l;
+      acc_sum += a;
+      if (on_update) on_update(k + 1, per_epoch);
+    }
+    s.loss = loss_sum / per_epoch;
+    s.accuracy = acc_sum / per_epoch;
+  }
   const EpochStats ps = parameter_stats(params_, input_mask_);
   const double loss = s.loss, acc = s.accuracy;
   s = ps;
@@ -308,7 +432,9 @@ void Trainer::run(const std::function<bool(const EpochStats&)>& on_epoch) {
 }
 
 conv::ModelData Trainer::to_model(const std::string& command) const {
-  conv::ModelData d = conv::make_empty_model(static_cast<uint32_t>(cfg_.n), msi::kInputs, msi::kOutputs);
+  conv::ModelData d = conv::make_empty_model(static_cast<uint32_t>(cfg_.n),
+                                             static_cast<uint32_t>(cfg_.n_in()),
+                                             static_cast<uint32_t>(cfg_.n_out()));
   const auto fill = [](conv::LayerData& l, const Layer<double>& p) {
     l.pi = row_major(p.pi);
     l.m = row_major(p.m);
@@ -317,21 +443,35 @@ conv::ModelData Trainer::to_model(const std::string& command) const {
   fill(d.input, params_.in);
   fill(d.recurrent, params_.rec);
   fill(d.output, params_.out);
-  conv::apply_msi_task(d);
-  const msi::Protocol& pr = cfg_.task.protocol;
-  d.dynamics.alpha = pr.alpha();
-  d.dynamics.tau_ms = pr.tau_ms;
-  d.dynamics.dt_ms = pr.dt_ms;
-  d.dynamics.sigma_rec = static_cast<float>(cfg_.sigma_rec);
-  d.dynamics.sigma_in = pr.sigma_in;
-  d.dynamics.baseline = pr.baseline;
-  d.msi.fixation_ms = pr.fixation_ms;
-  d.msi.stimulus_ms = pr.stimulus_ms;
-  d.msi.decision_ms = pr.decision_ms;
-  d.msi.boundary = pr.boundary;
-  d.msi.target_hi = pr.target_hi;
-  d.msi.target_lo = pr.target_lo;
-  d.name = "msi_n" + std::to_string(cfg_.n);
+  if (cfg_.is_mnist()) {
+    const bool row = cfg_.mnist.sequence == analysis::MnistSequence::Row;
+    d.task = row ? TaskKind::SeqMNISTRow : TaskKind::SeqMNISTPixel;
+    // time in steps: tau = 1 / alpha steps of 1 "ms" each; no noise, no baseline (x0 = 0)
+    d.dynamics.alpha = static_cast<float>(cfg_.mnist_alpha);
+    d.dynamics.dt_ms = 1.0f;
+    d.dynamics.tau_ms = static_cast<float>(1.0 / cfg_.mnist_alpha);
+    d.dynamics.sigma_rec = static_cast<float>(cfg_.sigma_rec);
+    d.dynamics.sigma_in = 0.0f;
+    d.dynamics.baseline = 0.0f;
+    d.dynamics.readout = Readout::Softmax;
+    d.name = std::string(row ? "mnist_row_n" : "mnist_pixel_n") + std::to_string(cfg_.n);
+  } else {
+    conv::apply_msi_task(d);
+    const msi::Protocol& pr = cfg_.task.protocol;
+    d.dynamics.alpha = pr.alpha();
+    d.dynamics.tau_ms = pr.tau_ms;
+    d.dynamics.dt_ms = pr.dt_ms;
+    d.dynamics.sigma_rec = static_cast<float>(cfg_.sigma_rec);
+    d.dynamics.sigma_in = pr.sigma_in;
+    d.dynamics.baseline = pr.baseline;
+    d.msi.fixation_ms = pr.fixation_ms;
+    d.msi.stimulus_ms = pr.stimulus_ms;
+    d.msi.decision_ms = pr.decision_ms;
+    d.msi.boundary = pr.boundary;
+    d.msi.target_hi = pr.target_hi;
+    d.msi.target_lo = pr.target_lo;
+    d.name = "msi_n" + std::to_string(cfg_.n);
+  }
   d.provenance.trainer_version = kTrainerVersion;
   d.provenance.seed = cfg_.seed;
   d.provenance.command = command;
@@ -353,6 +493,11 @@ constexpr char kCkptMagic[8] = {'S', 'A', 'S', 'R', 'C', 'K', 'P', 'T'};
 constexpr uint32_t kCkptVersion = 1;
 
 nlohmann::json identity(const TrainConfig& c) {
+  if (c.is_mnist())
+    return {{"task", train_task_name(c.kind)}, {"n", c.n},       {"seed", c.seed},
+            {"batch", c.batch},                {"chunks", c.chunks},
+            {"single_precision", c.single_precision}, {"alpha", c.mnist_alpha},
+            {"init_rec_identity", c.init_rec_identity}};
   const msi::Protocol& p = c.task.protocol;
   return {{"n", c.n},          {"seed", c.seed},
           {"batch", c.batch},  {"chunks", c.chunks},

@@ -47,6 +47,17 @@ enum class Activation : uint8_t { ReLU = 0 };
 enum class Readout : uint8_t { Identity = 0, Softmax = 1, Argmax = 2 };
 enum class TaskKind : uint8_t { None = 0, MSI = 1, SeqMNISTPixel = 2, SeqMNISTRow = 3 };
 
+/// The task's name as the tools print and take it.
+inline const char* task_name(TaskKind t) {
+  switch (t) {
+    case TaskKind::None: return "none";
+    case TaskKind::MSI: return "msi";
+    case TaskKind::SeqMNISTPixel: return "mnist-pixel";
+    case TaskKind::SeqMNISTRow: return "mnist-row";
+  }
+  return "unknown";
+}
+
 /// One layer's hyperparameters, read in place: row-major rows x cols, (i, j) = from j to i.
 /// Dense layers have pi/m/xi (f32); sparse ones (format version 2) have `sparse` instead.
 /// A dense layer may also have its precomputed moments mu = (1 - pi) m and
@@ -275,6 +286,11 @@ inline Status check_task(const fb::Task* t, ModelView& out) {
   const int kind = static_cast<int>(t->kind());
   if (kind < 0 || kind > 3) return Status::BadEnum;
   out.task = static_cast<TaskKind>(kind);
+  // sequential MNIST (paper Sec. III A): 10 classes, a row (28 inputs) or a pixel (1) per step
+  if (out.task == TaskKind::SeqMNISTRow || out.task == TaskKind::SeqMNISTPixel)
+    return out.n_out == 10 && out.n_in == (out.task == TaskKind::SeqMNISTRow ? 28u : 1u)
+               ? Status::Ok
+               : Status::BadTask;
   if (out.task != TaskKind::MSI) return Status::Ok;
   const fb::MsiParams* p = t->msi();
   if (p == nullptr) return Status::BadTask;

@@ -9,16 +9,10 @@
 #include <string>
 #include <vector>
 
+#include "sasrnn/analysis/host_network.hpp"
 #include "sasrnn/msi.hpp"
-#include "sasrnn/network.hpp"
 
 namespace sasrnn::analysis {
-
-/// Recurrent sizes N this build instantiates for MSI models (NIn = 5, NOut = 2).
-#define SASRNN_MSI_SIZES(X) X(6) X(12) X(30) X(60) X(90) X(120) X(150) X(192) X(256) X(300)
-
-/// The supported sizes, for messages ("6, 12, ...").
-std::string supported_sizes();
 
 struct EvalConfig {
   Mode mode = Mode::MeanField;
@@ -67,7 +61,8 @@ PsychometricFit fit_psychometric(const std::array<uint32_t, msi::kRates>& high,
 double optimal_sigma(double sigma_v, double sigma_a);
 
 /// Runs the MSI test protocol (500/1000/300 ms at cfg.dt_ms) on a verified MSI model.
-/// Throws std::invalid_argument for unsupported sizes or invalid options (one-line message).
+/// Any N up to the host limits (host_network.hpp). Throws std::invalid_argument for a model that
+/// is not an MSI network, too large, or invalid options (one-line message).
 EvalResult evaluate_msi(const ModelView& model, const EvalConfig& cfg);
 
 /// Prints the psychometric table, accuracies and the per-step time.

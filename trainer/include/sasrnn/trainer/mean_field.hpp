@@ -98,11 +98,30 @@ struct Noise {
   Mat<T> n_rec;    ///< n of paper eq. 4a, already scaled by sqrt(2 alpha sigma^2)
 };
 
-/// Loss settings: L = scale * sum over (k, s, b) of mask (z - target)^2.
+/// The two losses of paper Sec. II (after eq. 1e).
+enum class LossKind {
+  /// MSI: L = scale * sum over (k, s, b) of mask (z - target)^2, identity readout.
+  MaskedSquaredError,
+  /// Sequential MNIST: softmax readout at the last step S - 1 only, cross entropy with the one-hot
+  /// target of that step: L = -scale * sum over b of sum_k target_k ln softmax(z(S))_k. The output
+  /// of the other steps is neither computed nor part of the loss (dL/dz = 0 there, paper eq. 6
+  /// with dL/dz = (y - target) delta_{t,T}).
+  SoftmaxCrossEntropyLast,
+};
+
 template <class T>
 struct LossSpec {
   T scale = 1;
+  LossKind kind = LossKind::MaskedSquaredError;
+  bool output_every_step() const { return kind == LossKind::MaskedSquaredError; }
 };
+
+/// softmax(z) of one column, max-subtracted.
+template <class T, class Col>
+Eigen::Matrix<T, Eigen::Dynamic, 1> softmax_of(const Col& z) {
+  Eigen::Matrix<T, Eigen::Dynamic, 1> e = (z.array() - z.maxCoeff()).exp().matrix();
+  return e / e.sum();
+}
 
 /// Everything the forward pass keeps for the backward pass.
 template <class T>
@@ -158,12 +177,25 @@ T forward(const Params<T>& p, T alpha, const Batch<T>& b, const Noise<T>& nz, co
     cols(tape.r) = r;
     auto z = tape.z.middleCols(s * B, B);
     auto sdo = tape.sd_out.middleCols(s * B, B);
+    if (!ls.output_every_step() && s != S - 1) {  // no output before the last step
+      z.setZero();
+      sdo.setZero();
+      continue;
+    }
     z.noalias() = mu_out * r;                       // eq. 5c
     Mat<T> d2o = var_out * r.cwiseAbs2();           // eq. 5f
     const auto eps_o = nz.eps_out.middleCols(s * B, B);
     for (Eigen::Index k = 0; k < z.size(); ++k) {
       sdo(k) = d2o(k) > T(0) ? std::sqrt(d2o(k)) : T(0);
       z(k) += eps_o(k) * sdo(k);                    // eq. 4d
+    }
+    if (ls.kind == LossKind::SoftmaxCrossEntropyLast) {
+      for (int bi = 0; bi < B; ++bi) {
+        const auto zc = z.col(bi);
+        const T lse = zc.maxCoeff() + std::log((zc.array() - zc.maxCoeff()).exp().sum());
+        loss -= b.target.col(s * B + bi).dot(zc) - lse * b.target.col(s * B + bi).sum();
+      }
+      continue;
     }
     const auto diff = (z - b.target.middleCols(s * B, B)).cwiseProduct(b.mask.middleCols(s * B, B));
     loss += diff.cwiseAbs2().sum();
@@ -200,20 +232,31 @@ void backward(const Params<T>& p, T alpha, const Batch<T>& b, const Noise<T>& nz
   Mat<T> dr(n, B), dh(n, B);
   for (int s = S - 1; s >= 0; --s) {
     const int c0 = s * B;
-    // dL/dz(s+1) of the masked squared error, then eq. 4d: dL/dG_out and dL/dDelta_out^2.
-    for (int bi = 0; bi < B; ++bi)
-      for (int k = 0; k < no; ++k) {
-        const Eigen::Index c = c0 + bi;
-        const T dz = ls.scale * T(2) * b.mask(k, c) * (tape.z(k, c) - b.target(k, c));
-        dgo(k, c) = dz;
-        const T sd = tape.sd_out(k, c);
-        dd2o(k, c) = sd > T(0) ? dz * nz.eps_out(k, c) / (T(2) * sd) : T(0);
-      }
     const auto r = tape.r.middleCols(c0, B);
-    // eq. 11 (eq. 12 at the last step): the output's contribution to dL/dr(s+1).
-    dr.noalias() = mu_out.transpose() * dgo.middleCols(c0, B);
-    dr += T(2) * r.cwiseProduct(var_out.transpose() * dd2o.middleCols(c0, B));
-    dr += dr_carry;
+    if (ls.output_every_step() || s == S - 1) {
+      // dL/dz(s+1) of the loss, then eq. 4d: dL/dG_out and dL/dDelta_out^2.
+      for (int bi = 0; bi < B; ++bi) {
+        const Eigen::Index c = c0 + bi;
+        Eigen::Matrix<T, Eigen::Dynamic, 1> p;
+        if (!ls.output_every_step()) p = softmax_of<T>(tape.z.col(c));
+        for (int k = 0; k < no; ++k) {
+          const T dz = ls.output_every_step()
+                           ? ls.scale * T(2) * b.mask(k, c) * (tape.z(k, c) - b.target(k, c))
+                           : ls.scale * (p(k) * b.target.col(c).sum() - b.target(k, c));
+          dgo(k, c) = dz;
+          const T sd = tape.sd_out(k, c);
+          dd2o(k, c) = sd > T(0) ? dz * nz.eps_out(k, c) / (T(2) * sd) : T(0);
+        }
+      }
+      // eq. 11 (eq. 12 at the last step): the output's contribution to dL/dr(s+1).
+      dr.noalias() = mu_out.transpose() * dgo.middleCols(c0, B);
+      dr += T(2) * r.cwiseProduct(var_out.transpose() * dd2o.middleCols(c0, B));
+      dr += dr_carry;
+    } else {  // no output at this step
+      dgo.middleCols(c0, B).setZero();
+      dd2o.middleCols(c0, B).setZero();
+      dr = dr_carry;
+    }
     // eq. 9, 10a: delta(s+1) = (1 - alpha) delta(s+2) + dL/dr(s+1) phi'(h(s+1)).
     const auto h = tape.h.middleCols(c0, B);
     for (Eigen::Index k = 0; k < dh.size(); ++k)

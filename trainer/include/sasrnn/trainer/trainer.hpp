@@ -1,6 +1,6 @@
-// Training an MSI spike-and-slab RNN with mean-field gBPTT: initialisation, the epoch loop
-// (batched, both cores, deterministic for a seed), statistics per epoch, checkpoints and resume,
-// and the export of the result as a .sasrnn model.
+// Training a spike-and-slab RNN with mean-field gBPTT on MSI or sequential MNIST: initialisation,
+// the epoch loop (batched, both cores, deterministic for a seed), statistics per epoch,
+// checkpoints and resume, and the export of the result as a .sasrnn model.
 #pragma once
 
 #include <array>
@@ -11,13 +11,22 @@
 #include <vector>
 
 #include "sasrnn/converter/model_file.hpp"
+#include "sasrnn/analysis/mnist_data.hpp"
 #include "sasrnn/trainer/mean_field.hpp"
+#include "sasrnn/trainer/mnist_batch.hpp"
 #include "sasrnn/trainer/msi_batch.hpp"
 #include "sasrnn/trainer/optimizer.hpp"
 
 namespace sasrnn::train {
 
+/// What a run learns. MSI: one batch per epoch (the authors' epochs), masked squared error on
+/// every step. MNIST: an epoch is a pass over the 55 000 training images in shuffled batches
+/// (the last partial batch left out), softmax cross entropy at the last step.
+enum class TrainTask { Msi, MnistRow, MnistPixel };
+const char* train_task_name(TrainTask t);
+
 struct TrainConfig {
+  TrainTask kind = TrainTask::Msi;
   int n = 150;
   uint64_t seed = 1;
   int epochs = 2000;
@@ -27,16 +36,29 @@ struct TrainConfig {
   double sigma_rec = 0.15;   ///< recurrent noise (paper eq. 1a)
   double init_xi = 0.01;     ///< recurrent and output Xi ~ init_xi * U(0, 1) at start
   double init_xi_in = 0.01;  ///< input Xi ~ init_xi_in * U(0, 1) (0: deterministic inputs)
+  bool init_rec_identity = false;  ///< recurrent m = identity (else N(0, 1/N))
   bool single_precision = true;  ///< compute in float (parameters and optimiser stay double)
   int chunks = 2;            ///< the batch is split in this many fixed parts (results depend on it)
   int threads = 2;           ///< worker threads (results do not depend on it)
   OptimizerConfig opt;
-  MsiTaskConfig task;
+  MsiTaskConfig task;     ///< the MSI task (kind Msi)
+  MnistTaskConfig mnist;  ///< the sequential-MNIST task (kinds MnistRow, MnistPixel)
+  double mnist_alpha = 0.1;  ///< dt / tau of the MNIST network (paper Sec. III A: tau = 10 steps)
+
+  bool is_mnist() const { return kind != TrainTask::Msi; }
+  int n_in() const;
+  int n_out() const;
 };
 
 /// The settings of the paper's MSI experiment (Fig. 10: alpha 0.2, sigma 0.15, sigma_in 0.01,
 /// x0 0.2, l2 1e-3, lr 1e-3) as the authors' reference implementation runs it (trainer.cpp).
 TrainConfig msi_paper_config();
+
+/// The paper's sequential-MNIST settings (Sec. III A: N = 100, alpha = 0.1, no noise, x0 = 0,
+/// deterministic input layer, l2 1e-4, lr 1e-3) with the authors' code's facts: Adam with lr 1e-3
+/// for every learned group, batch 128, the rate halved every 40 epochs, recurrent means
+/// initialised to the identity.
+TrainConfig mnist_paper_config(TrainTask kind);
 
 /// Statistics of one epoch (the per-epoch log).
 struct EpochStats {
@@ -67,11 +89,18 @@ class Trainer {
   /// (return false to stop early, e.g. to checkpoint).
   void run(const std::function<bool(const EpochStats&)>& on_epoch);
 
-  /// One epoch: batch, forward, backward, l2, update. Returns its statistics.
+  /// One epoch: batch(es), forward, backward, l2, update. Returns its statistics.
   EpochStats train_epoch();
 
-  /// Gradients of the loss (+ l2) of epoch `epoch`'s batch at the current parameters.
-  Grads<double> gradients(int epoch, double* loss, double* accuracy);
+  /// Gradients of the loss (+ l2) of update `update`'s batch at the current parameters (MSI:
+  /// update = epoch; MNIST: batch update % updates_per_epoch() of epoch update /
+  /// updates_per_epoch()).
+  Grads<double> gradients(int update, double* loss, double* accuracy);
+
+  /// Optimiser updates in one epoch (MSI 1; MNIST the full batches of the training images).
+  int updates_per_epoch() const;
+  /// Called after every update of an epoch with (updates done, updates_per_epoch()) (progress).
+  std::function<void(int, int)> on_update;
 
   const Params<double>& params() const { return params_; }
   Params<double>& params() { return params_; }
@@ -94,6 +123,9 @@ class Trainer {
   Params<double> params_;
   Params<double> fixed_;      ///< 1 = never updated (absent MSI input connections)
   Mat<double> input_mask_;    ///< N x NIn, 1 = connected
+  analysis::MnistSet mnist_;  ///< the training images (MNIST kinds)
+  std::vector<int> order_;    ///< the current epoch's image order (MNIST)
+  int order_epoch_ = -1;
   Optimizer opt_;
   int epoch_ = 0;
   std::vector<EpochStats> history_;

@@ -1,0 +1,34 @@
+// The network every host tool runs models with: the runtime's NetworkUpTo at the largest sizes a
+// host tool accepts, so that `sasrnn run`, `train`'s validation, `convert`'s accuracy gate, `bench`
+// and the analyses run any model up to these sizes, bit for bit as Network<N, NIn, NOut> would.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+#include "sasrnn/model.hpp"
+#include "sasrnn/network.hpp"
+
+namespace sasrnn::analysis {
+
+/// The documented limits of the host tools (the runtime itself has none: a firmware instantiates
+/// Network<N, NIn, NOut> of its model's sizes). Per-step scratch grows with them (about 40 KB of
+/// stack at these values).
+constexpr int kHostMaxUnits = 1024;
+constexpr int kHostMaxInputs = 1024;
+constexpr int kHostMaxOutputs = 64;
+
+using HostNetwork = NetworkUpTo<kHostMaxUnits, kHostMaxInputs, kHostMaxOutputs>;
+
+/// Throws std::invalid_argument (one line) if a model is larger than the host tools run.
+inline void check_host_sizes(const ModelView& m) {
+  if (m.n > static_cast<uint32_t>(kHostMaxUnits) || m.n_in > static_cast<uint32_t>(kHostMaxInputs) ||
+      m.n_out > static_cast<uint32_t>(kHostMaxOutputs))
+    throw std::invalid_argument(
+        "the model has N=" + std::to_string(m.n) + " NIn=" + std::to_string(m.n_in) +
+        " NOut=" + std::to_string(m.n_out) + "; the host tools run N <= " +
+        std::to_string(kHostMaxUnits) + ", NIn <= " + std::to_string(kHostMaxInputs) + ", NOut <= " +
+        std::to_string(kHostMaxOutputs));
+}
+
+}  // namespace sasrnn::analysis

@@ -1,0 +1,144 @@
+// Sequential-MNIST evaluation with the runtime, on both cores.
+#include "sasrnn/analysis/mnist_eval.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace sasrnn::analysis {
+
+double MnistEvalResult::class_accuracy(int d) const {
+  const int n = class_count(d);
+  return n ? static_cast<double>(confusion[static_cast<size_t>(d)][static_cast<size_t>(d)]) / n : 0.0;
+}
+
+int MnistEvalResult::class_count(int d) const {
+  int n = 0;
+  for (int k : confusion[static_cast<size_t>(d)]) n += k;
+  return n;
+}
+
+MnistSequence mnist_sequence_of(const ModelView& model) {
+  MnistSequence seq;
+  if (model.task == TaskKind::SeqMNISTRow)
+    seq = MnistSequence::Row;
+  else if (model.task == TaskKind::SeqMNISTPixel)
+    seq = MnistSequence::Pixel;
+  else
+    throw std::invalid_argument("not a sequential-MNIST model (its task is " +
+                                std::string(task_name(model.task)) + ")");
+  if (model.n_in != static_cast<uint32_t>(sequence_inputs(seq)) || model.n_out != 10)
+    throw std::invalid_argument(std::string("a ") + task_name(model.task) + " model needs NIn=" +
+                                std::to_string(sequence_inputs(seq)) + " and NOut=10, this one has NIn=" +
+                                std::to_string(model.n_in) + " NOut=" + std::to_string(model.n_out));
+  return seq;
+}
+
+MnistEvalResult evaluate_mnist(const ModelView& model, const MnistSet& set,
+                               const MnistEvalConfig& cfg) {
+  const MnistSequence seq = mnist_sequence_of(model);
+  check_host_sizes(model);
+  if (cfg.limit < 0 || cfg.limit > set.count)
+    throw std::invalid_argument("--limit must be in 1..." + std::to_string(set.count));
+  Options opt;
+  opt.mode = cfg.mode;
+  opt.seed = cfg.seed;
+  opt.recurrent_noise = cfg.recurrent_noise;
+  {
+    HostNetwork probe;
+    const Status s = probe.bind(model, opt);
+    if (s != Status::Ok)
+      throw std::invalid_argument(std::string("cannot run the model: ") + status_message(s));
+  }
+  const int total = cfg.limit > 0 ? cfg.limit : set.count;
+  const int steps = sequence_steps(seq);
+  std::vector<uint8_t> decision(static_cast<size_t>(total));
+  std::atomic<int> next{0}, done{0};
+  const int threads = std::max(1, cfg.threads);
+  std::vector<double> seconds(static_cast<size_t>(threads), 0.0);
+  auto last = std::chrono::steady_clock::now();
+  auto worker = [&](int w) {
+    HostNetwork net;
+    net.bind(model, opt);
+    std::vector<float> cache(opt.mode == Mode::SampledPerTrial ? net.trial_cache_floats() : 0);
+    if (!cache.empty()) net.use_trial_cache(cache.data(), cache.size());
+    float x[28];
+    for (int k = next++; k < total; k = next++) {
+      const uint8_t* img = set.image(k);
+      const auto t0 = std::chrono::steady_clock::now();
+      net.reset(static_cast<uint32_t>(k));
+      for (int t = 0; t < steps; ++t) {
+        sequence_input(seq, img, t, x);
+        net.step(x);
+      }
+      const auto t1 = std::chrono::steady_clock::now();
+      seconds[static_cast<size_t>(w)] += std::chrono::duration<double>(t1 - t0).count();
+      decision[static_cast<size_t>(k)] = static_cast<uint8_t>(net.decide());
+      ++done;
+      if (w == 0 && cfg.progress && std::chrono::duration<double>(t1 - last).count() > 1.0) {
+        cfg.progress(done.load(), total);
+        last = t1;
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int w = 1; w < threads; ++w) pool.emplace_back(worker, w);
+  worker(0);
+  for (auto& t : pool) t.join();
+  if (cfg.progress) cfg.progress(total, total);
+  MnistEvalResult r;
+  r.count = total;
+  for (int k = 0; k < total; ++k) {
+    const int label = set.labels[static_cast<size_t>(k)], d = decision[static_cast<size_t>(k)];
+    ++r.confusion[static_cast<size_t>(label)][static_cast<size_t>(d)];
+    r.correct += label == d ? 1 : 0;
+  }
+  r.steps = static_cast<uint64_t>(total) * static_cast<uint64_t>(steps);
+  for (double s : seconds) r.seconds += s;
+  return r;
+}
+
+void print_mnist_report(std::ostream& out, const ModelView& model, const char* set_name,
+                        const MnistEvalConfig& cfg, const MnistEvalResult& r) {
+  char line[256];
+  std::snprintf(line, sizeof line,
+                "%s evaluation: %d %s images, mode %s, seed %llu, N=%u\n", task_name(model.task),
+                r.count, set_name, mode_name(cfg.mode), static_cast<unsigned long long>(cfg.seed),
+                model.n);
+  out << line;
+  std::snprintf(line, sizeof line, "accuracy: %.2f %% (%d of %d)\n", 100.0 * r.accuracy(),
+                r.correct, r.count);
+  out << line;
+  out << "per class:";
+  for (int d = 0; d < 10; ++d) {
+    std::snprintf(line, sizeof line, " %d %.1f%%", d, 100.0 * r.class_accuracy(d));
+    out << line;
+  }
+  out << "\nconfusion matrix (rows: label, columns: decision):\n       ";
+  for (int d = 0; d < 10; ++d) {
+    std::snprintf(line, sizeof line, " %5d", d);
+    out << line;
+  }
+  out << "\n";
+  for (int l = 0; l < 10; ++l) {
+    std::snprintf(line, sizeof line, "  %d    ", l);
+    out << line;
+    for (int d = 0; d < 10; ++d) {
+      std::snprintf(line, sizeof line, " %5d", r.confusion[static_cast<size_t>(l)][static_cast<size_t>(d)]);
+      out << line;
+    }
+    out << "\n";
+  }
+  const double us = r.steps ? 1e6 * r.seconds / static_cast<double>(r.steps) : 0.0;
+  std::snprintf(line, sizeof line,
+                "time: %llu steps (%d per image), %.3f us per step (mean wall time per step and thread)\n",
+                static_cast<unsigned long long>(r.steps), r.count ? static_cast<int>(r.steps / static_cast<uint64_t>(r.count)) : 0, us);
+  out << line;
+}
+
+}  // namespace sasrnn::analysis

@@ -93,6 +93,59 @@ TEST_P(FiniteDifferences, EveryElementOfGroupMatches) {
 INSTANTIATE_TEST_SUITE_P(AllNineGroups, FiniteDifferences, ::testing::Range(0, kGroups),
                          [](const auto& info) { return std::string(group_name(static_cast<Group>(info.param))); });
 
+// The sequential-MNIST loss: softmax cross entropy at the last step only (paper eq. 6 with
+// dL/dz = (y - target) delta_{t,T}), one-hot targets; the same finite-difference check.
+Problem make_cross_entropy_setup(uint64_t seed) {
+  Problem s = make_setup(seed);
+  s.ls.kind = LossKind::SoftmaxCrossEntropyLast;
+  s.b.target.setZero();
+  s.b.mask.resize(0, 0);  // not used by this loss
+  for (int bi = 0; bi < kB; ++bi) s.b.target((bi + static_cast<int>(seed)) % kOut, (kSteps - 1) * kB + bi) = 1.0;
+  return s;
+}
+
+class FiniteDifferencesCrossEntropy : public ::testing::TestWithParam<int> {};
+
+TEST_P(FiniteDifferencesCrossEntropy, EveryElementOfGroupMatches) {
+  const Group grp = static_cast<Group>(GetParam());
+  for (uint64_t seed : {1u, 2u, 3u}) {
+    const Problem s = make_cross_entropy_setup(seed);
+    const Grads<double> g = analytic(s, s.p);
+    const M& an = g.group(grp);
+    M fd(an.rows(), an.cols());
+    const double h = 1e-6;
+    for (Eigen::Index k = 0; k < an.size(); ++k) {
+      Params<double> plus = s.p, minus = s.p;
+      plus.group(grp)(k) += h;
+      minus.group(grp)(k) -= h;
+      fd(k) = (loss_of(s, plus) - loss_of(s, minus)) / (2 * h);
+    }
+    ASSERT_GT(fd.norm(), 1e-5) << group_name(grp) << ": the loss must depend on this group";
+    const double rel = (fd - an).norm() / fd.norm();
+    EXPECT_LT(rel, 1e-5) << group_name(grp) << " seed " << seed << "\nfd\n" << fd << "\nan\n" << an;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(AllNineGroups, FiniteDifferencesCrossEntropy, ::testing::Range(0, kGroups),
+                         [](const auto& info) { return std::string(group_name(static_cast<Group>(info.param))); });
+
+// The cross entropy itself: -sum_b ln softmax(z(T))_label, with z(T) read from the tape.
+TEST(CrossEntropy, LossIsMinusLogSoftmaxOfTheLabelAtTheLastStep) {
+  const Problem s = make_cross_entropy_setup(4);
+  Tape<double> tape;
+  const double loss = forward(s.p, kAlpha, s.b, s.nz, s.ls, tape);
+  double want = 0;
+  for (int bi = 0; bi < kB; ++bi) {
+    const Eigen::VectorXd z = tape.z.col((kSteps - 1) * kB + bi);
+    Eigen::Index label = 0;
+    s.b.target.col((kSteps - 1) * kB + bi).maxCoeff(&label);
+    want -= z(label) - std::log(z.array().exp().sum());
+  }
+  EXPECT_NEAR(loss, s.ls.scale * want, 1e-12);
+  // no output before the last step
+  EXPECT_EQ(tape.z.leftCols((kSteps - 1) * kB).norm(), 0.0);
+}
+
 // Plain BPTT of a deterministic rate RNN h(s+1) = (1-a) h(s) + a (W r(s) + W_in x(s+1)) + n,
 // z = W_out r, written per trial with loops, independently of the batched gBPTT code.
 struct PlainGrads {

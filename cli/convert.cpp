@@ -1,11 +1,12 @@
 // sasrnn convert (converter/): format conversion between .sasrnn, .npz and .json, compact
-// encodings, and the accuracy check of the encoded model with the runtime (firmware_examples/host).
+// encodings, and the accuracy check of the encoded model with the runtime (analysis/).
 #include <iostream>
 #include <map>
 #include <memory>
 
 #include "commands.hpp"
 #include "sasrnn/converter/convert.hpp"
+#include "sasrnn/analysis/mnist_eval.hpp"
 #include "sasrnn/analysis/msi_eval.hpp"
 
 namespace sasrnn::cli {
@@ -13,11 +14,12 @@ namespace sasrnn::cli {
 void add_convert(CLI::App& app, int& status) {
   auto options = std::make_shared<conv::ConvertOptions>();
   auto threads = std::make_shared<int>(2);
+  auto mnist_dir = std::make_shared<std::string>();
   auto* convert = app.add_subcommand(
       "convert",
       "Convert a model between .sasrnn, .npz (NumPy) and .json (formats by file extension), "
-      "optionally into a compact encoding; for MSI models, print the accuracy before and after "
-      "in MeanField and SampledPerStep, measured with the runtime");
+      "optionally into a compact encoding; for MSI and sequential-MNIST models, print the "
+      "accuracy before and after in MeanField and SampledPerStep, measured with the runtime");
   convert->add_option("input", options->input, "Model to read (.sasrnn, .npz or .json)")->required();
   convert->add_option("output", options->output, "Model to write (.sasrnn, .npz or .json)")->required();
   convert->add_flag("--force", options->force, "Replace OUTPUT if it exists");
@@ -47,6 +49,13 @@ void add_convert(CLI::App& app, int& status) {
                       "Repetitions of each of the 24 MSI conditions for the accuracy check (0 = skip)")
       ->check(CLI::Range(0u, 100000u))
       ->default_val(100);
+  convert->add_option("--eval-images", options->eval_images,
+                      "MNIST models: test images of the accuracy check (0 = skip)")
+      ->check(CLI::Range(0u, 10000u))
+      ->default_val(1000);
+  convert->add_option("--mnist-dir", *mnist_dir,
+                      "MNIST models: folder of the idx files (default: $SASRNN_MNIST_DIR, else "
+                      "~/.cache/sasrnn/mnist)");
   convert->add_option("--eval-seed", options->eval_seed, "Seed of the accuracy check")->default_val(1);
   convert->add_option("--max-accuracy-drop", options->max_accuracy_drop,
                       "Refuse to write a model whose MeanField or SampledPerStep accuracy drops by "
@@ -55,12 +64,30 @@ void add_convert(CLI::App& app, int& status) {
   convert->add_option("--threads", *threads, "Worker threads of the accuracy check (results do not depend on it)")
       ->check(CLI::Range(1, 64))
       ->default_val(2);
-  convert->callback([&status, options, threads] {
+  convert->callback([&status, options, threads, mnist_dir] {
     const int n_threads = *threads;
-    options->evaluate = [n_threads](const ModelView& model, Mode mode, uint32_t trials, uint64_t seed) {
+    auto test = std::make_shared<std::unique_ptr<analysis::MnistSet>>();  // read when needed
+    const std::string dir = mnist_dir->empty() ? analysis::default_mnist_dir() : *mnist_dir;
+    options->evaluate = [n_threads, test, dir](const ModelView& model, Mode mode, uint32_t count,
+                                               uint64_t seed) {
+      if (model.task == TaskKind::SeqMNISTRow || model.task == TaskKind::SeqMNISTPixel) {
+        try {
+          if (!*test)
+            *test = std::make_unique<analysis::MnistSet>(
+                analysis::load_mnist(dir, analysis::MnistSplit::Test));
+        } catch (const analysis::DataError& e) {
+          throw std::invalid_argument(e.what());
+        }
+        analysis::MnistEvalConfig cfg;
+        cfg.mode = mode;
+        cfg.seed = seed;
+        cfg.limit = static_cast<int>(count);
+        cfg.threads = n_threads;
+        return analysis::evaluate_mnist(model, **test, cfg).accuracy();
+      }
       analysis::EvalConfig cfg;
       cfg.mode = mode;
-      cfg.reps = trials;
+      cfg.reps = count;
       cfg.seed = seed;
       cfg.threads = n_threads;
       return analysis::evaluate_msi(model, cfg).accuracy;

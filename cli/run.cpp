@@ -1,12 +1,18 @@
-// sasrnn run: the MSI evaluation set with the runtime (firmware_examples/host/).
+// sasrnn run: a model's task with the runtime, through the evaluation library (analysis/). The
+// task comes from the model file: MSI (the psychometric table over the 24 conditions) or
+// sequential MNIST (test accuracy, per class, confusion matrix).
+#include <unistd.h>
+
+#include <cstdio>
 #include <iostream>
 #include <map>
 #include <memory>
 #include <string>
 
 #include "commands.hpp"
-#include "sasrnn/converter/model_file.hpp"
+#include "sasrnn/analysis/mnist_eval.hpp"
 #include "sasrnn/analysis/msi_eval.hpp"
+#include "sasrnn/converter/model_file.hpp"
 
 namespace sasrnn::cli {
 
@@ -17,11 +23,59 @@ struct RunArgs {
   analysis::EvalConfig cfg;
   bool no_rec_noise = false;
   bool no_in_noise = false;
+  int limit = 0;
+  std::string mnist_dir;
+  // options of one task only, to refuse them for a model of the other
+  std::vector<CLI::Option*> msi_only, mnist_only;
 };
+
+/// "--x" if any option of `opts` was given, else empty.
+std::string given(const std::vector<CLI::Option*>& opts) {
+  for (const CLI::Option* o : opts)
+    if (o->count() > 0) return o->get_name();
+  return "";
+}
+
+int run_mnist(const RunArgs& a, const ModelView& model) {
+  analysis::MnistEvalConfig cfg;
+  cfg.mode = a.cfg.mode;
+  cfg.seed = a.cfg.seed;
+  cfg.threads = a.cfg.threads;
+  cfg.recurrent_noise = !a.no_rec_noise;
+  cfg.limit = a.limit;
+  analysis::mnist_sequence_of(model);  // the model fits its task, before the data is read
+  const std::string dir = a.mnist_dir.empty() ? analysis::default_mnist_dir() : a.mnist_dir;
+  const analysis::MnistSet test = analysis::load_mnist(dir, analysis::MnistSplit::Test);
+  const bool tty = isatty(fileno(stderr)) != 0;
+  cfg.progress = [tty](int done, int total) {
+    if (done == total && !tty) return;
+    std::fprintf(stderr, "%s%d/%d images%s", tty ? "\r" : "", done, total,
+                 tty && done < total ? "" : "\n");
+    std::fflush(stderr);
+  };
+  const analysis::MnistEvalResult r = analysis::evaluate_mnist(model, test, cfg);
+  analysis::print_mnist_report(std::cout, model, "test", cfg, r);
+  return 0;
+}
 
 int run_command(const RunArgs& a) {
   try {
     auto [buffer, model] = conv::load_model_file(a.path);
+    if (model.task == TaskKind::None) {
+      std::cerr << "sasrnn run: " << a.path
+                << " has no task (msi, mnist-row or mnist-pixel), so there is nothing to run it "
+                   "on; give it one when converting it\n";
+      return 1;
+    }
+    const bool mnist = model.task == TaskKind::SeqMNISTRow || model.task == TaskKind::SeqMNISTPixel;
+    const std::string wrong = mnist ? given(a.msi_only) : given(a.mnist_only);
+    if (!wrong.empty()) {
+      std::cerr << "sasrnn run: " << wrong << " is an option of "
+                << (mnist ? "MSI" : "sequential-MNIST") << " models; " << a.path << " is a "
+                << task_name(model.task) << " model\n";
+      return 2;
+    }
+    if (mnist) return run_mnist(a, model);
     analysis::EvalConfig cfg = a.cfg;
     cfg.recurrent_noise = !a.no_rec_noise;
     cfg.input_noise = !a.no_in_noise;
@@ -48,29 +102,45 @@ void add_run(CLI::App& app, int& status) {
   auto a = std::make_shared<RunArgs>();
   auto* run = app.add_subcommand(
       "run",
-      "Run the MSI evaluation set (3 modalities x 8 event rates x TRIALS) with the runtime and "
-      "print the psychometric table, accuracy and time per step");
-  run->add_option("model", a->path, "Model file (.sasrnn) of an MSI network")->required();
+      "Run a model's task with the runtime, the task read from the model file. MSI: the "
+      "evaluation set (3 modalities x 8 event rates x TRIALS), the psychometric table, accuracy "
+      "and time per step. Sequential MNIST: the 10 000 test images (or --limit), accuracy per "
+      "class and the confusion matrix.");
+  run->footer(
+      "Examples:\n"
+      "  sasrnn run models/msi_n150.sasrnn --mode sampled-per-step\n"
+      "  sasrnn run models/mnist_row_n100.sasrnn --limit 1000");
+  run->add_option("model", a->path, "Model file (.sasrnn)")->required();
   run->add_option("--mode", a->cfg.mode,
                   "mean-field (paper eq. 4-5), sampled-per-step (a fresh concrete network each "
                   "step), sampled-per-trial, or mean-weights (w = (1-pi) m)")
       ->transform(CLI::CheckedTransformer(mode_names(), CLI::ignore_case))
       ->default_str("mean-field");
-  run->add_option("--trials", a->cfg.reps, "Repetitions of each of the 24 conditions")
-      ->check(CLI::Range(1u, 100000u))
-      ->default_val(100);
   run->add_option("--seed", a->cfg.seed, "Seed of every random draw (noise and sampled weights)")
       ->default_val(1);
-  run->add_option("--dt", a->cfg.dt_ms,
-                  "Test time step in ms (alpha = dt / tau); the paper tests at 20 and 0.5")
-      ->check(CLI::Range(0.01f, 100.0f))
-      ->default_val(20.0f);
   run->add_flag("--no-recurrent-noise", a->no_rec_noise,
                 "Switch off the recurrent noise of paper eq. 1a");
-  run->add_flag("--no-input-noise", a->no_in_noise, "Switch off the input noise of paper eq. 2");
   run->add_option("--threads", a->cfg.threads, "Worker threads (results do not depend on it)")
       ->check(CLI::Range(1, 64))
       ->default_val(2);
+  a->msi_only.push_back(
+      run->add_option("--trials", a->cfg.reps, "MSI: repetitions of each of the 24 conditions")
+          ->check(CLI::Range(1u, 100000u))
+          ->default_val(100));
+  a->msi_only.push_back(
+      run->add_option("--dt", a->cfg.dt_ms,
+                      "MSI: test time step in ms (alpha = dt / tau); the paper tests at 20 and 0.5")
+          ->check(CLI::Range(0.01f, 100.0f))
+          ->default_val(20.0f));
+  a->msi_only.push_back(run->add_flag("--no-input-noise", a->no_in_noise,
+                                      "MSI: switch off the input noise of paper eq. 2"));
+  a->mnist_only.push_back(
+      run->add_option("--limit", a->limit, "MNIST: the first K test images only (default: all 10 000)")
+          ->check(CLI::Range(1, 10000)));
+  a->mnist_only.push_back(run->add_option(
+      "--mnist-dir", a->mnist_dir,
+      "MNIST: folder of the idx files (default: $SASRNN_MNIST_DIR, else ~/.cache/sasrnn/mnist; "
+      "scripts/fetch-mnist fetches them)"));
   run->callback([&status, a] { status = run_command(*a); });
 }
 

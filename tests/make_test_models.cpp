@@ -1,4 +1,4 @@
-// Writes the model files the CLI tests use: a valid small MSI model and a few broken ones.
+// Writes the model files the CLI tests use: small valid MSI and MNIST models and a few broken ones.
 //   usage: make_test_models DIR
 #include <cstdio>
 #include <string>
@@ -33,5 +33,18 @@ int main(int argc, char** argv) {
   conv::ModelData odd = test::mixed_model(7, 5, 2, 1);
   const conv::AlignedBuffer o = conv::build_model_file(odd);
   conv::write_file(dir + "/n7.sasrnn", o.data(), o.size());
+  // any size: an MSI model of N = 7 runs on the host tools' any-size network
+  conv::ModelData msi7 = test::mixed_model(7, 5, 2, 2);
+  conv::apply_msi_task(msi7);
+  const conv::AlignedBuffer m7 = conv::build_model_file(msi7);
+  conv::write_file(dir + "/msi7.sasrnn", m7.data(), m7.size());
+  // a small row-by-row MNIST model (28 inputs, 10 outputs, softmax readout)
+  conv::ModelData row = test::mixed_model(8, 28, 10, 3);
+  row.task = TaskKind::SeqMNISTRow;
+  row.dynamics.readout = Readout::Softmax;
+  row.dynamics.baseline = 0.0f;
+  row.dynamics.sigma_in = 0.0f;
+  const conv::AlignedBuffer r = conv::build_model_file(row);
+  conv::write_file(dir + "/mnist_row_small.sasrnn", r.data(), r.size());
   return 0;
 }

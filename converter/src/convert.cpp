@@ -108,23 +108,30 @@ std::string stored_summary(const ModelView& v) {
   return d.replace(d.find(" stored"), 7, " connections stored");
 }
 
-/// The accuracy check of `sasrnn convert`: source and encoded model on the MSI evaluation set in
+/// The accuracy check of `sasrnn convert`: source and encoded model on the task's evaluation set
+/// (MSI: 24 conditions x eval_trials; sequential MNIST: the first eval_images test images) in
 /// MeanField and SampledPerStep with the same seed; throws when --max-accuracy-drop refuses.
 void check_accuracy(const ConvertOptions& o, const ModelData& source, const ModelView& before,
                     const ModelView& after, std::ostream& out) {
   std::string why_not;
+  const bool mnist = source.task == TaskKind::SeqMNISTRow || source.task == TaskKind::SeqMNISTPixel;
+  const uint32_t count = mnist ? o.eval_images : o.eval_trials;
   if (!o.evaluate) why_not = "no evaluator";
-  else if (o.eval_trials == 0) why_not = "--eval-trials 0";
-  else if (source.task != TaskKind::MSI) why_not = "not an MSI model";
+  else if (source.task == TaskKind::None) why_not = "the model has no task";
+  else if (count == 0) why_not = mnist ? "--eval-images 0" : "--eval-trials 0";
   if (why_not.empty()) {
-    out << "accuracy on the MSI evaluation set (24 conditions x " << o.eval_trials
-        << " repetitions, seed " << o.eval_seed << ", dt 20 ms):\n";
+    if (mnist)
+      out << "accuracy on the first " << count << " " << task_name(source.task)
+          << " test images (seed " << o.eval_seed << "):\n";
+    else
+      out << "accuracy on the MSI evaluation set (24 conditions x " << count
+          << " repetitions, seed " << o.eval_seed << ", dt 20 ms):\n";
     std::string refused;
     for (Mode mode : {Mode::MeanField, Mode::SampledPerStep}) {
       double a0 = 0, a1 = 0;
       try {
-        a0 = o.evaluate(before, mode, o.eval_trials, o.eval_seed);
-        a1 = o.evaluate(after, mode, o.eval_trials, o.eval_seed);
+        a0 = o.evaluate(before, mode, count, o.eval_seed);
+        a1 = o.evaluate(after, mode, count, o.eval_seed);
       } catch (const std::invalid_argument& e) {
         why_not = e.what();
         break;

@@ -24,16 +24,19 @@ struct ConvertOptions {
   std::optional<ValueType> values;
   std::optional<float> prune, pi_zero, xi_zero;
 
-  /// Accuracy check: the MSI evaluation set (24 conditions x eval_trials) in MeanField and
-  /// SampledPerStep, source and encoded model with the same seed. 0 = no check.
+  /// Accuracy check: the task's evaluation set in MeanField and SampledPerStep, source and encoded
+  /// model with the same seed: MSI, 24 conditions x eval_trials; sequential MNIST, the first
+  /// eval_images test images. 0 = no check.
   uint32_t eval_trials = 100;
+  uint32_t eval_images = 1000;
   uint64_t eval_seed = 1;
   /// Refuse to write a model that loses more than this (percentage points) in either mode.
   std::optional<double> max_accuracy_drop;
-  /// Measures a model's accuracy (fraction of correct decisions) in a mode; throws
-  /// std::invalid_argument if the model cannot be evaluated. Supplied by the CLI (the MSI host
-  /// evaluator); without it no accuracy is measured.
-  std::function<double(const ModelView&, Mode, uint32_t trials, uint64_t seed)> evaluate;
+  /// Measures a model's accuracy (fraction of correct decisions) in a mode on its task's
+  /// evaluation set of `count` trials (MSI repetitions) or images (MNIST); throws
+  /// std::invalid_argument if the model cannot be evaluated. Supplied by the CLI (the evaluation
+  /// library, analysis/); without it no accuracy is measured.
+  std::function<double(const ModelView&, Mode, uint32_t count, uint64_t seed)> evaluate;
 };
 
 /// Reads `input`, encodes and writes `output` (formats by extension), and prints the sizes before

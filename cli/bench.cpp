@@ -29,6 +29,11 @@ int bench_command(const BenchArgs& a) {
     const conv::ModelData model = conv::read_model(buf.data(), buf.size());
     std::vector<uint32_t> sizes = a.sizes;
     if (sizes.empty()) sizes.push_back(model.n);
+    for (uint32_t n : sizes)
+      if (n != model.n && model.task != TaskKind::MSI)
+        throw std::invalid_argument("--sizes resamples MSI models only; this is a " +
+                                    std::string(task_name(model.task)) + " model of N=" +
+                                    std::to_string(model.n));
     std::ofstream json;
     if (!a.json.empty()) {
       json.open(a.json);

@@ -14,6 +14,8 @@
 #include <stdexcept>
 #include <vector>
 
+#include "sasrnn/analysis/host_network.hpp"
+#include "sasrnn/analysis/mnist_data.hpp"
 #include "sasrnn/msi.hpp"
 #include "sasrnn/network.hpp"
 
@@ -22,19 +24,39 @@ namespace sasrnn::bench {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-constexpr int kIn = 5, kOut = 2;
+constexpr int kIn = 5, kOut = 2;  // the MSI sizes, compiled as Network<N, 5, 2>
 
-/// Inputs of a pool of MSI test trials (24 conditions, 2 repetitions, input noise on).
+bool is_mnist(const ModelView& v) {
+  return v.task == TaskKind::SeqMNISTRow || v.task == TaskKind::SeqMNISTPixel;
+}
+
+/// Inputs of a pool of 48 trials of the model's task: MSI test trials (24 conditions, 2
+/// repetitions, input noise on), or the first 48 MNIST test images as sequences.
 struct InputPool {
   int steps_per_trial = 0;
-  int trials = 0;
-  std::vector<float> x;  // trial-major, step, 5 values
-  InputPool(const ModelView& view, uint64_t seed) {
+  int trials = 48;
+  int n_in = 0;
+  std::vector<float> x;  // trial-major, step, n_in values
+  InputPool(const ModelView& view, uint64_t seed) : n_in(static_cast<int>(view.n_in)) {
+    if (is_mnist(view)) {
+      const analysis::MnistSequence seq = view.task == TaskKind::SeqMNISTRow
+                                              ? analysis::MnistSequence::Row
+                                              : analysis::MnistSequence::Pixel;
+      const analysis::MnistSet set =
+          analysis::load_mnist(analysis::default_mnist_dir(), analysis::MnistSplit::Test);
+      steps_per_trial = analysis::sequence_steps(seq);
+      resize();
+      for (int k = 0; k < trials; ++k)
+        for (int st = 0; st < steps_per_trial; ++st)
+          analysis::sequence_input(seq, set.image(k), st, at(k, st));
+      return;
+    }
+    if (view.n_in != kIn || view.n_out != kOut)
+      throw std::invalid_argument("sasrnn bench runs MSI models (5 inputs, 2 outputs) and sequential-MNIST models");
     msi::Protocol p = msi::with_model(msi::Protocol::test(20.0f), view);
     p.seed = seed;
-    trials = 48;
     steps_per_trial = msi::Stimulus(p, msi::Trial{}).steps();
-    x.resize(static_cast<size_t>(trials) * static_cast<size_t>(steps_per_trial) * kIn);
+    resize();
     for (int k = 0; k < trials; ++k) {
       msi::Trial t = msi::evaluation_trial(static_cast<uint32_t>(k), 2);
       t.index = static_cast<uint32_t>(k);
@@ -42,9 +64,13 @@ struct InputPool {
       for (int st = 0; st < steps_per_trial; ++st) s.input(st, at(k, st));
     }
   }
+  void resize() {
+    x.resize(static_cast<size_t>(trials) * static_cast<size_t>(steps_per_trial) *
+             static_cast<size_t>(n_in));
+  }
   float* at(int trial, int step) {
     return x.data() + (static_cast<size_t>(trial) * static_cast<size_t>(steps_per_trial) +
-                       static_cast<size_t>(step)) * kIn;
+                       static_cast<size_t>(step)) * static_cast<size_t>(n_in);
   }
 };
 
@@ -57,9 +83,11 @@ struct Variant {
   virtual int active() const { return 0; }
 };
 
-template <int N>
+/// A runtime network: Network<N, 5, 2> for the compiled MSI sizes (what a firmware runs), else
+/// the host tools' any-size network (analysis::HostNetwork, the same results bit for bit).
+template <class Net>
 struct RuntimeVariant : Variant {
-  Network<N, kIn, kOut> net;
+  Net net;
   RuntimeVariant(const ModelView& view, Mode mode, uint64_t seed) {
     Options o;
     o.mode = mode;
@@ -67,21 +95,17 @@ struct RuntimeVariant : Variant {
     o.recurrent_noise = true;
     if (net.bind(view, o) != Status::Ok) throw std::invalid_argument("cannot bind the model");
     if (mode == Mode::SampledPerTrial) {  // as a host user runs it: the trial network cached
-      cache.resize(Network<N, kIn, kOut>::kTrialCacheFloats);
+      cache.resize(net.trial_cache_floats());
       (void)net.use_trial_cache(cache.data(), cache.size());
     }
   }
   std::vector<float> cache;
   void reset(uint32_t trial) override { net.reset(trial); }
-  void step(const float* x) override {
-    typename Network<N, kIn, kOut>::Input in;
-    for (int j = 0; j < kIn; ++j) in[j] = x[j];
-    (void)net.step(in);
-  }
+  void step(const float* x) override { (void)net.step(x); }
   float checksum() const override { return net.output()[0]; }
   int active() const override {
     int a = 0;
-    for (int i = 0; i < N; ++i) a += net.rates()[i] > 0.0f ? 1 : 0;
+    for (int i = 0; i < net.n_units(); ++i) a += net.rates()[i] > 0.0f ? 1 : 0;
     return a;
   }
 };
@@ -110,7 +134,7 @@ struct EigenFloor : Variant {
   void reset(uint32_t) override { h.setZero(); r.setZero(); }
   void step(const float* x) override {
     u.noalias() = w * r;
-    u.noalias() += w_in * Eigen::Map<const Eigen::VectorXf>(x, kIn);
+    u.noalias() += w_in * Eigen::Map<const Eigen::VectorXf>(x, w_in.cols());
     h = (1.0f - alpha) * h + alpha * u;
     r = h.cwiseMax(0.0f);
     y.noalias() = w_out * r;
@@ -156,7 +180,7 @@ struct NaiveSampler : Variant {
     sample(d.input, w_in);
     sample(d.output, w_out);
     std::normal_distribution<float> noise(0.0f, 1.0f);
-    const Eigen::VectorXf u = w * r + w_in * Eigen::Map<const Eigen::VectorXf>(x, kIn);
+    const Eigen::VectorXf u = w * r + w_in * Eigen::Map<const Eigen::VectorXf>(x, w_in.cols());
     for (Eigen::Index i = 0; i < h.size(); ++i)
       h[i] = (1.0f - alpha) * h[i] + alpha * u[i] + noise_scale * noise(gen);
     r = h.cwiseMax(0.0f);
@@ -167,7 +191,7 @@ struct NaiveSampler : Variant {
 
 template <int N>
 std::unique_ptr<Variant> make_runtime(const ModelView& view, Mode mode, uint64_t seed) {
-  return std::make_unique<RuntimeVariant<N>>(view, mode, seed);
+  return std::make_unique<RuntimeVariant<Network<N, kIn, kOut>>>(view, mode, seed);
 }
 
 std::unique_ptr<Variant> make_variant(const std::string& name, const conv::ModelData& d,
@@ -180,18 +204,17 @@ std::unique_ptr<Variant> make_variant(const std::string& name, const conv::Model
   else if (name == "sampled-per-trial") mode = Mode::SampledPerTrial;
   else if (name == "mean-weights") mode = Mode::MeanWeights;
   else throw std::invalid_argument("unknown variant '" + name + "'");
-  switch (d.n) {
+  if (d.n_in == kIn && d.n_out == kOut) {
+    switch (d.n) {
 #define SASRNN_BENCH_CASE(n) \
   case n: return make_runtime<n>(view, mode, seed);
-    SASRNN_BENCH_SIZES(SASRNN_BENCH_CASE)
+      SASRNN_BENCH_SIZES(SASRNN_BENCH_CASE)
 #undef SASRNN_BENCH_CASE
-    default: break;
+      default: break;
+    }
   }
-  std::string sizes;
-#define SASRNN_BENCH_NAME(n) sizes += (sizes.empty() ? "" : ", ") + std::to_string(n);
-  SASRNN_BENCH_SIZES(SASRNN_BENCH_NAME)
-#undef SASRNN_BENCH_NAME
-  throw std::invalid_argument("N=" + std::to_string(d.n) + "; sasrnn bench runs MSI models (5 inputs, 2 outputs) with N in {" + sizes + "}");
+  analysis::check_host_sizes(view);
+  return std::make_unique<RuntimeVariant<analysis::HostNetwork>>(view, mode, seed);
 }
 
 /// A variant running through the input pool trial after trial.
@@ -259,8 +282,6 @@ const Stats* SizeResult::find(const std::string& variant) const {
 }
 
 SizeResult run_size(const conv::ModelData& model, const std::string& origin, const Config& cfg) {
-  if (model.n_in != kIn || model.n_out != kOut)
-    throw std::invalid_argument("sasrnn bench runs MSI models (5 inputs, 2 outputs)");
   if (cfg.steps < 1 || cfg.rounds < 1 || cfg.naive_steps < 0)
     throw std::invalid_argument("steps and rounds must be positive");
   const conv::AlignedBuffer buf = conv::build_model_file(model);

@@ -1,6 +1,7 @@
-// Per-step latency of the runtime's modes against baselines (issue 5), used by `sasrnn bench`
-// and the Google Benchmark binary. Every variant runs the MSI test protocol (500/1000/300 ms at
-// 20 ms steps, recurrent and input noise on) on the same model; every step is timed on its own.
+// Per-step latency of the runtime's modes against baselines, used by `sasrnn bench` and the
+// Google Benchmark binary. Every variant runs the model's task on the same model: the MSI test
+// protocol (500/1000/300 ms at 20 ms steps, recurrent and input noise on) or MNIST test images
+// as sequences; every step is timed on its own.
 #pragma once
 
 #include <cstdint>
@@ -13,7 +14,8 @@
 
 namespace sasrnn::bench {
 
-/// Recurrent sizes this build can benchmark (NIn = 5, NOut = 2).
+/// MSI sizes (NIn = 5, NOut = 2) benchmarked with the fixed-size Network<N, 5, 2> a firmware
+/// uses; every other model (any size, sequential MNIST) runs on the host tools' any-size network.
 #define SASRNN_BENCH_SIZES(X) X(12) X(32) X(64) X(150) X(256)
 
 /// The variants of one size: the runtime's four modes and two baselines.
@@ -43,7 +45,8 @@ struct SizeResult {
   const Stats* find(const std::string& variant) const;
 };
 
-/// Benchmarks one model (its N must be one of SASRNN_BENCH_SIZES; throws std::invalid_argument).
+/// Benchmarks one model (MSI or sequential MNIST, any size up to the host limits; throws
+/// std::invalid_argument otherwise).
 SizeResult run_size(const conv::ModelData& model, const std::string& origin, const Config& cfg);
 
 /// Runs `steps` steps of one variant and returns a checksum (for callgrind: the instruction count

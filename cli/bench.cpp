@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "sasrnn/analysis/host_network.hpp"
 #include "sasrnn/bench/latency.hpp"
 #include "sasrnn/bench/models.hpp"
 #include "sasrnn/converter/model_file.hpp"
@@ -81,7 +82,7 @@ void add_bench(CLI::App& app, int& status) {
       ->required();
   b->add_option("--sizes", a->sizes, "Recurrent sizes N to benchmark (default: the model's N)")
       ->delimiter(',')
-      ->check(CLI::Range(1u, 65535u));
+      ->check(CLI::Range(1u, static_cast<uint32_t>(analysis::kHostMaxUnits)));
   b->add_option("--steps", a->cfg.steps, "Timed steps per mode and for the floor")
       ->check(CLI::Range(1, 100000000))
       ->default_val(4000);

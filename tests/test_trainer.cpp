@@ -231,6 +231,29 @@ TEST(Trainer, ResumeFromCheckpointEqualsAnUninterruptedRun) {
   std::remove(path.c_str());
 }
 
+// The model selection's best parameters survive a checkpoint: a resumed run continues the
+// selection instead of starting it afresh.
+TEST(Trainer, CheckpointKeepsTheBestValidatedParameters) {
+  const std::string path = testing::TempDir() + "best.ckpt";
+  TrainConfig c = small_config(12, 6);
+  Trainer first(c);
+  first.run([](const EpochStats& s) { return s.epoch < 1; });
+  first.note_validation(0.7, 2);
+  const Params<double> best = first.params();
+  first.run([](const EpochStats& s) { return s.epoch < 3; });
+  first.note_validation(0.6, 4);  // worse: not kept
+  ASSERT_EQ(first.best_epoch(), 2);
+  first.save_checkpoint(path);
+  Trainer second(c);
+  EXPECT_FALSE(second.has_best());
+  second.load_checkpoint(path);
+  EXPECT_EQ(second.best_epoch(), 2);
+  EXPECT_EQ(second.best_score(), 0.7);
+  EXPECT_TRUE(same_params(second.best_params(), best));
+  EXPECT_TRUE(same_params(second.params(), first.params()));
+  std::remove(path.c_str());
+}
+
 TEST(Trainer, BadCheckpointsAreRejectedWithACause) {
   const std::string dir = testing::TempDir();
   TrainConfig c = small_config();

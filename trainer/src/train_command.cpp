@@ -78,23 +78,16 @@ int run_train_job(const TrainJob& job, std::ostream& out, std::ostream& err) {
       err.flush();
       last_update_print = now;
     };
-    // Model selection: the best validated parameters (a resumed run starts the search afresh).
+    // Model selection: the best validated parameters (kept in the checkpoint).
     const bool validating = job.validate_every > 0 && job.validate;
-    Params<double> best;
-    double best_score = -1;
-    int best_epoch = -1;
     trainer.run([&](const EpochStats& s) {
       log << csv_row(s) << "\n";
       if (validating && s.epoch + 1 >= job.validate_from &&
           (s.epoch + 1 - job.validate_from) % job.validate_every == 0) {
         const double score = job.validate(trainer.to_model(job.command));
-        if (score > best_score) {
-          best_score = score;
-          best_epoch = s.epoch + 1;
-          best = trainer.params();
-        }
-        out << "validation after epoch " << s.epoch + 1 << ": " << score << " (best " << best_score
-            << " after epoch " << best_epoch << ")\n";
+        trainer.note_validation(score, s.epoch + 1);
+        out << "validation after epoch " << s.epoch + 1 << ": " << score << " (best "
+            << trainer.best_score() << " after epoch " << trainer.best_epoch() << ")\n";
         out.flush();
       }
       const auto now = std::chrono::steady_clock::now();
@@ -133,17 +126,21 @@ int run_train_job(const TrainJob& job, std::ostream& out, std::ostream& err) {
         << (reached ? ", target loss reached" : "") << "; mean loss of the last 10 epochs "
         << trainer.recent_loss() << "\n";
 
-    if (validating && best_epoch > 0) {
-      out << "writing the parameters after epoch " << best_epoch << " (validation " << best_score
-          << ")\n";
-      trainer.params() = best;
+    const bool selected = validating && trainer.has_best();
+    if (selected) {
+      out << "writing the parameters after epoch " << trainer.best_epoch() << " (validation "
+          << trainer.best_score() << ")\n";
+      trainer.params() = trainer.best_params();
     }
     conv::ModelData model = trainer.to_model(job.command);
-    if (validating && best_epoch > 0) {
-      model.provenance.metrics.push_back({"selected_epoch", static_cast<double>(best_epoch)});
-      model.provenance.metrics.push_back({"validation_accuracy", best_score});
+    if (selected) {
+      model.provenance.metrics.push_back({"selected_epoch", static_cast<double>(trainer.best_epoch())});
+      model.provenance.metrics.push_back({"validation_accuracy", trainer.best_score()});
     }
     model.provenance.metrics.push_back({"train_seconds_this_session", wall});
+    double epochs_seconds = 0;  // every epoch of the run, resumed sessions included
+    for (const EpochStats& h : trainer.history()) epochs_seconds += h.seconds;
+    model.provenance.metrics.push_back({"train_seconds_all_epochs", epochs_seconds});
     model.provenance.metrics.push_back({"ms_per_epoch", trained ? wall / trained * 1e3 : 0.0});
     if (job.evaluate)
       for (const conv::Metric& m : job.evaluate(model)) model.provenance.metrics.push_back(m);

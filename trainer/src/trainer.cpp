@@ -415,6 +415,14 @@ EpochStats Trainer::train_epoch() {
   return s;
 }
 
+void Trainer::note_validation(double score, int epoch) {
+  if (score > best_score_) {
+    best_score_ = score;
+    best_epoch_ = epoch;
+    best_ = params_;
+  }
+}
+
 double Trainer::recent_loss() const {
   const size_t k = std::min<size_t>(10, history_.size());
   if (k == 0) return INFINITY;
@@ -490,7 +498,7 @@ conv::ModelData Trainer::to_model(const std::string& command) const {
 namespace {
 
 constexpr char kCkptMagic[8] = {'S', 'A', 'S', 'R', 'C', 'K', 'P', 'T'};
-constexpr uint32_t kCkptVersion = 1;
+constexpr uint32_t kCkptVersion = 2;  // 2: the model selection's best parameters (1 still reads)
 
 nlohmann::json identity(const TrainConfig& c) {
   if (c.is_mnist())
@@ -537,6 +545,7 @@ void Trainer::save_checkpoint(const std::string& path) const {
     hist.push_back(row);
   }
   head["history"] = hist;
+  head["best"] = {{"score", best_score_}, {"epoch", best_epoch_}};
   std::ostringstream o(std::ios::binary);
   o.write(kCkptMagic, sizeof kCkptMagic);
   o.write(reinterpret_cast<const char*>(&kCkptVersion), sizeof kCkptVersion);
@@ -548,6 +557,7 @@ void Trainer::save_checkpoint(const std::string& path) const {
   for_each_group(self.params_, [&](Mat<double>& a) { write_mat(o, a); });
   for_each_group(self.opt_.first(), [&](Mat<double>& a) { write_mat(o, a); });
   for_each_group(self.opt_.second(), [&](Mat<double>& a) { write_mat(o, a); });
+  if (has_best()) for_each_group(self.best_, [&](Mat<double>& a) { write_mat(o, a); });
   const std::string bytes = o.str();
   conv::write_file(path, reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
 }
@@ -563,7 +573,7 @@ void Trainer::load_checkpoint(const std::string& path) {
   in.read(reinterpret_cast<char*>(&len), sizeof len);
   if (!in || !std::equal(magic, magic + 8, kCkptMagic))
     throw std::runtime_error(path + ": not a sasrnn checkpoint");
-  if (version != kCkptVersion)
+  if (version != kCkptVersion && version != 1)
     throw std::runtime_error(path + ": checkpoint version " + std::to_string(version) + " is not supported");
   if (len > (1u << 30)) throw std::runtime_error(path + ": checkpoint header corrupt");
   std::string h(len, '\0');
@@ -577,6 +587,20 @@ void Trainer::load_checkpoint(const std::string& path) {
   for_each_group(p, [&](Mat<double>& a) { read_mat(in, a, path); });
   for_each_group(m1, [&](Mat<double>& a) { read_mat(in, a, path); });
   for_each_group(m2, [&](Mat<double>& a) { read_mat(in, a, path); });
+  Params<double> best;
+  double best_score = -1;
+  int best_epoch = -1;
+  if (version >= 2 && head.contains("best")) {
+    best_score = head["best"].at("score").get<double>();
+    best_epoch = head["best"].at("epoch").get<int>();
+    if (best_epoch > 0) {
+      best = params_;
+      for_each_group(best, [&](Mat<double>& a) { read_mat(in, a, path); });
+    }
+  }
+  best_ = best;
+  best_score_ = best_score;
+  best_epoch_ = best_epoch;
   params_ = p;
   opt_.first() = m1;
   opt_.second() = m2;

@@ -113,7 +113,17 @@ class Trainer {
   /// The model file content (float32) with MSI metadata and provenance.
   conv::ModelData to_model(const std::string& command) const;
 
-  /// Checkpoint: parameters, optimiser state, epoch and history, bit-exact.
+  /// Model selection: records a validation score of the current parameters after `epoch`
+  /// epochs; keeps them if the score is the best so far (strictly higher). Part of the checkpoint,
+  /// so a resumed run continues the selection.
+  void note_validation(double score, int epoch);
+  bool has_best() const { return best_epoch_ > 0; }
+  const Params<double>& best_params() const { return best_; }
+  double best_score() const { return best_score_; }
+  int best_epoch() const { return best_epoch_; }
+
+  /// Checkpoint: parameters, optimiser state, epoch, history and the model selection's best
+  /// parameters, bit-exact.
   void save_checkpoint(const std::string& path) const;
   /// Restores a checkpoint written with the same configuration (throws on mismatch).
   void load_checkpoint(const std::string& path);
@@ -129,6 +139,9 @@ class Trainer {
   Optimizer opt_;
   int epoch_ = 0;
   std::vector<EpochStats> history_;
+  Params<double> best_;  ///< the best validated parameters (has_best())
+  double best_score_ = -1;
+  int best_epoch_ = -1;
 };
 
 /// Human-readable duration, e.g. "3m12s".

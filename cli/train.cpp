@@ -325,6 +325,12 @@ void add_train(CLI::App& app, int& status) {
              ->capture_default_str()
              ->group(opt_group),
          [](train::TrainConfig& x) -> auto& { return x.l2; });
+  t->add_option("--clip", c.clip,
+                "Scale each group's gradient down to this Frobenius norm if larger (the authors' "
+                "MNIST code clips at 10); 0 = off")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str()
+      ->group(opt_group);
   recipe(t->add_option("--batch", c.batch, "Trials (MSI) or images (MNIST) per batch [mnist: 128]")
              ->check(CLI::Range(1, 100000))
              ->capture_default_str()

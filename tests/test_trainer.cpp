@@ -2,6 +2,8 @@
 // checkpoints, training batches, and that training on MSI actually learns (run by the runtime).
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -414,3 +416,32 @@ TEST(TrainingNoise, FourNormalsPerBlockAreStandardNormal) {
 }
 
 }  // namespace
+
+// --clip scales every group's gradient down to the given norm; a non-finite loss stops training
+// before any update (the parameters and the checkpoint stay as they were).
+TEST(Trainer, ClipsEachGroupAndStopsOnANonFiniteLoss) {
+  TrainConfig c = small_config();
+  Trainer plain(c);
+  const Grads<double> g0 = plain.gradients(0, nullptr, nullptr);
+  c.clip = 1e-3;
+  Trainer clipped(c);
+  const Grads<double> g1 = clipped.gradients(0, nullptr, nullptr);
+  for (int k = 0; k < kGroups; ++k) {
+    const Group grp = static_cast<Group>(k);
+    const double n0 = g0.group(grp).norm();
+    EXPECT_LE(g1.group(grp).norm(), 1e-3 * (1 + 1e-12)) << group_name(grp);
+    if (n0 > 1e-3) {
+      EXPECT_NEAR(g1.group(grp).norm(), 1e-3, 1e-12) << group_name(grp);
+    }
+  }
+  Trainer broken(small_config());
+  broken.params().rec.m(0, 0) = std::numeric_limits<double>::quiet_NaN();
+  const Params<double> before = broken.params();
+  try {
+    broken.train_epoch();
+    ADD_FAILURE() << "a NaN loss must stop training";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("became non-finite"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(broken.epoch(), 0);
+}

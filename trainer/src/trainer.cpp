@@ -378,6 +378,18 @@ Grads<double> Trainer::gradients(int update, double* loss, double* accuracy) {
     if (grp == Group::MIn || grp == Group::XiIn) d = d.cwiseProduct(input_mask_);
     g.group(grp) += d;
   }
+  bool finite = std::isfinite(l);
+  for (int k = 0; k < kGroups && finite; ++k) finite = g.group(static_cast<Group>(k)).allFinite();
+  if (!finite)
+    throw std::runtime_error("the loss or its gradient became non-finite (loss " + std::to_string(l) +
+                             ") at update " + std::to_string(update) +
+                             "; nothing was updated, the last checkpoint holds the last good epoch");
+  if (cfg_.clip > 0)
+    for (int k = 0; k < kGroups; ++k) {
+      Mat<double>& gk = g.group(static_cast<Group>(k));
+      const double norm = gk.norm();
+      if (norm > cfg_.clip) gk *= cfg_.clip / norm;
+    }
   if (loss) *loss = l;
   if (accuracy) *accuracy = counted ? static_cast<double>(correct) / counted : 0.0;
   return g;

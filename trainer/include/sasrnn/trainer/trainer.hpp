@@ -37,6 +37,9 @@ struct TrainConfig {
   double init_xi = 0.01;     ///< recurrent and output Xi ~ init_xi * U(0, 1) at start
   double init_xi_in = 0.01;  ///< input Xi ~ init_xi_in * U(0, 1) (0: deterministic inputs)
   bool init_rec_identity = false;  ///< recurrent m = identity (else N(0, 1/N))
+  /// Each group's gradient (l2 included) is scaled down to this Frobenius norm if larger, as
+  /// the authors' MNIST code clips (they clip at 10); 0 = off.
+  double clip = 0.0;
   bool single_precision = true;  ///< compute in float (parameters and optimiser stay double)
   int chunks = 2;            ///< the batch is split in this many fixed parts (results depend on it)
   int threads = 2;           ///< worker threads (results do not depend on it)

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "commands.hpp"
+#include "sasrnn/version.hpp"
 
 std::string& sasrnn::cli::command_line() {
   static std::string line;
@@ -15,6 +16,8 @@ int main(int argc, char** argv) {
     sasrnn::cli::command_line() += (i ? " " : "") + std::string(i ? argv[i] : "sasrnn");
   CLI::App app{
       "sasrnn: spike-and-slab recurrent networks -- train, convert, inspect, verify and run"};
+  app.set_version_flag("--version", std::string("sasrnn ") + SASRNN_VERSION,
+                       "Print the version of sasrnn and exit");
   app.require_subcommand(1);
   int status = 0;
   sasrnn::cli::add_inspect_verify(app, status);

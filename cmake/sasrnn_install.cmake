@@ -13,7 +13,7 @@ set(SASRNN_INSTALL_SCHEMA ${CMAKE_INSTALL_DATADIR}/sasrnn/sasrnn.fbs)
 
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/runtime/include/sasrnn DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
         FILES_MATCHING PATTERN "*.hpp")
-install(FILES ${CMAKE_BINARY_DIR}/generated/sasrnn/sasrnn_generated.h
+install(FILES ${CMAKE_BINARY_DIR}/generated/sasrnn/sasrnn_generated.h ${CMAKE_BINARY_DIR}/generated/sasrnn/version.hpp
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/sasrnn)
 install(FILES ${PROJECT_SOURCE_DIR}/runtime/schema/sasrnn.fbs DESTINATION ${CMAKE_INSTALL_DATADIR}/sasrnn)
 

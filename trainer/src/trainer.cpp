@@ -14,6 +14,7 @@
 
 #include "sasrnn/converter/commands.hpp"
 #include "sasrnn/rng.hpp"
+#include "sasrnn/version.hpp"
 
 namespace sasrnn::train {
 
@@ -21,7 +22,7 @@ namespace {
 
 constexpr uint64_t kInitSalt = 0x696E69745F706172ull;  // "init_par"
 constexpr double kXiEntropyFloor = 1e-4;               // paper Fig. 4: Xi < a relaxed to a
-constexpr const char* kTrainerVersion = "sasrnn-trainer 0.1";
+constexpr const char* kTrainerVersion = "sasrnn-trainer " SASRNN_VERSION;  // sasrnn/version.hpp
 
 double binary_entropy(double p) {
   double h = 0;

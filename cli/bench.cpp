@@ -98,6 +98,7 @@ void add_bench(CLI::App& app, int& status) {
   b->add_option("--dump-dir", a->dump_dir,
                 "Write each benchmarked model's arrays as float32 files for bench/torch_step.py")
       ->check(CLI::ExistingDirectory);
+  b->footer("Example:\n  sasrnn bench models/msi_n150.sasrnn --sizes 64,150 --json latency.json");
   b->callback([&status, a] { status = bench_command(*a); });
 }
 

@@ -64,6 +64,9 @@ void add_convert(CLI::App& app, int& status) {
   convert->add_option("--threads", *threads, "Worker threads of the accuracy check (results do not depend on it)")
       ->check(CLI::Range(1, 64))
       ->default_val(2);
+  convert->footer("Example (the shipped compact model; refused if an accuracy drops by more than 1 pp):\n"
+                  "  sasrnn convert models/msi_n150.sasrnn msi_compact.sasrnn --encoding compact "
+                  "--max-accuracy-drop 1");
   convert->callback([&status, options, threads, mnist_dir] {
     const int n_threads = *threads;
     auto test = std::make_shared<std::unique_ptr<analysis::MnistSet>>();  // read when needed

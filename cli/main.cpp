@@ -1,6 +1,7 @@
 // sasrnn: one command-line tool, one subcommand per stage. Each subcommand's options are in its
 // own file here (see commands.hpp); its work is done by the library of its stage.
 #include <CLI/CLI.hpp>
+#include <iostream>
 #include <string>
 
 #include "commands.hpp"
@@ -19,6 +20,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("sasrnn ") + SASRNN_VERSION,
                        "Print the version of sasrnn and exit");
   app.require_subcommand(1);
+  app.footer("Run `sasrnn COMMAND --help` for a command's options and an example.");
   int status = 0;
   sasrnn::cli::add_inspect_verify(app, status);
   sasrnn::cli::add_run(app, status);
@@ -26,6 +28,21 @@ int main(int argc, char** argv) {
   sasrnn::cli::add_bench(app, status);
   sasrnn::cli::add_convert(app, status);
   sasrnn::cli::add_export_c(app, status);
+  // An unknown command gets one line naming the commands, not CLI11's "arguments were not expected".
+  if (argc > 1 && argv[1][0] != '-') {
+    const std::string word = argv[1];
+    std::string names;
+    bool known = false;
+    for (const CLI::App* sub : app.get_subcommands({})) {
+      names += (names.empty() ? "" : ", ") + sub->get_name();
+      known = known || sub->get_name() == word;
+    }
+    if (!known) {
+      std::cerr << "sasrnn: unknown command '" << word << "' (commands: " << names
+                << "; see sasrnn --help)\n";
+      return 1;
+    }
+  }
   CLI11_PARSE(app, argc, argv);
   return status;
 }

@@ -264,7 +264,7 @@ TEST(NpzErrors, EachBadClassHasItsOneLineMessage) {
       {"missing.npz", "missing array 'xi_rec'"},
       {"misnamed.npz",
        "unknown array 'pi_recurrent' (the names are pi_in m_in xi_in pi_rec m_rec xi_rec pi_out m_out xi_out, "
-       "alpha tau_ms dt_ms sigma_rec sigma_in baseline, and optional ones listed in the README)"},
+       "alpha tau_ms dt_ms sigma_rec sigma_in baseline, and optional ones listed in docs/model-format.md)"},
       {"wrong_shape.npz", "array 'pi_rec' has shape (12, 11), expected (12, 12)"},
       {"int32.npz", "array 'm_rec' has dtype '<i4', expected '<f4' or '<f8'"},
       {"complex.npz", "array 'm_in' has dtype '<c8', expected '<f4' or '<f8'"},
@@ -342,8 +342,8 @@ TEST(JsonErrors, EachBadClassHasItsOneLineMessage) {
   const std::pair<std::string, std::string> cases[] = {
       {"{\"alpha\": 0.2,", "not valid JSON (parse error at line 1, column 15: syntax error while parsing object key - unexpected end of input; expected string literal)"},
       {"[1, 2]", "not a model: the JSON holds a list, expected an object"},
-      {replaced("\"alpha\"", "\"alpah\""), "unknown array 'alpah' (the names are pi_in m_in xi_in pi_rec m_rec xi_rec pi_out m_out xi_out, alpha tau_ms dt_ms sigma_rec sigma_in baseline, and optional ones listed in the README)"},
-      {replaced("\"xi_out\"", "\"provenance_x\""), "unknown array 'provenance_x' (the names are pi_in m_in xi_in pi_rec m_rec xi_rec pi_out m_out xi_out, alpha tau_ms dt_ms sigma_rec sigma_in baseline, and optional ones listed in the README)"},
+      {replaced("\"alpha\"", "\"alpah\""), "unknown array 'alpah' (the names are pi_in m_in xi_in pi_rec m_rec xi_rec pi_out m_out xi_out, alpha tau_ms dt_ms sigma_rec sigma_in baseline, and optional ones listed in docs/model-format.md)"},
+      {replaced("\"xi_out\"", "\"provenance_x\""), "unknown array 'provenance_x' (the names are pi_in m_in xi_in pi_rec m_rec xi_rec pi_out m_out xi_out, alpha tau_ms dt_ms sigma_rec sigma_in baseline, and optional ones listed in docs/model-format.md)"},
       {ragged, "array 'pi_rec' row 1 has 12 entries, row 0 has 1"},
       {replaced("\"alpha\": 0.2", "\"alpha\": \"fast\""), "array 'alpha' has dtype 'string', expected '<f4' or '<f8'"},
       {replaced("\"alpha\": 0.2", "\"alpha\": 1.5"), "alpha is 1.5, expected 0 < alpha <= 1"},

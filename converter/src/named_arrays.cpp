@@ -321,7 +321,7 @@ ModelData assemble(const Arrays& arrays) {
     if (!known(name))
       fail("unknown " + quoted(name) +
            " (the names are pi_in m_in xi_in pi_rec m_rec xi_rec pi_out m_out xi_out, alpha tau_ms dt_ms "
-           "sigma_rec sigma_in baseline, and optional ones listed in the README)");
+           "sigma_rec sigma_in baseline, and optional ones listed in docs/model-format.md)");
   for (const char* name : kLayerNames)
     if (!arrays.count(name)) fail(std::string("missing array '") + name + "'");
   const DynamicsView names_only;

@@ -62,7 +62,7 @@ auto msi_fields(M& p) {
                                                    {"msi_target_lo", &p.target_lo}}};
 }
 
-/// The documented array names; the array layout of a model (see the README).
+/// The documented array names; the array layout of a model (see docs/model-format.md).
 ModelData assemble(const Arrays& arrays);
 
 /// Throws std::runtime_error naming the array and position of the first invalid value:

@@ -1,5 +1,5 @@
 // Model import and export in NumPy (.npz) and JSON (.json) form, and dispatch by file extension.
-// Array names and layout: README "Converter: import and export". Every error is one line
+// Array names and layout: docs/model-format.md ".npz and .json". Every error is one line
 // "PATH: cause" thrown as std::runtime_error (ModelError for an invalid .sasrnn file).
 #pragma once
 

@@ -2,7 +2,7 @@
 #   cmake -S firmware_examples/cortex_m -B build-fw --toolchain cmake/arm-none-eabi.cmake \
 #         -DSASRNN_BOARD=mps2-an386
 # Compiles with picolibc.specs, -fno-exceptions -fno-rtti, one section per function/object and
-# -ffp-contract=off (bit-identity with the host, DESIGN.md "Numerics"). Links with gcc, not g++
+# -ffp-contract=off (bit-identity with the host, docs/rng-and-bit-identity.md). Links with gcc, not g++
 # (no libstdc++), picolibc's semihosting crt0 and linker script (through sasrnn_mps2.ld, for an
 # 8 KiB stack), and section garbage collection.
 set(CMAKE_SYSTEM_NAME Generic)

@@ -1,6 +1,6 @@
 # cmake -DPROGRAM=<exe> "-DARGS=<arg;arg;...>" -DPREFIX=<text> -DEXPECT=<regex> [-DABSENT=<path>]
 #       -P expect_cli_error.cmake
-# A host tool's failure as DESIGN.md "Conventions" asks for it: exit code 1, nothing on stdout,
+# A host tool's failure as docs/cli.md "Errors" describes it: exit code 1, nothing on stdout,
 # exactly one line on stderr that starts with PREFIX and matches EXPECT; ABSENT must not exist
 # afterwards (a failed command leaves no output file behind).
 foreach(var PROGRAM PREFIX EXPECT)

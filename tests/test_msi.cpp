@@ -1,4 +1,4 @@
-// MSI stimuli against the specification of DESIGN.md "Tasks" (paper Sec. III B, Fig. 10).
+// MSI stimuli against the specification in docs/method.md (paper Sec. III B, Fig. 10).
 #include <gtest/gtest.h>
 
 #include <cmath>

@@ -285,7 +285,7 @@ Trainer::Trainer(const TrainConfig& cfg) : cfg_(cfg) {
                                   " training images");
   }
   const int n = cfg.n, ni = cfg.n_in(), no = cfg.n_out();
-  // DESIGN.md "Trainer": m ~ N(0, 1/fan_in), Xi ~ init_xi U(0, 1), pi = 0.
+  // docs/training.md: m ~ N(0, 1/fan_in), Xi ~ init_xi U(0, 1), pi = 0.
   params_.in = Layer<double>{Mat<double>::Zero(n, ni), init_normal(cfg.seed, 0, n, ni, 1.0 / std::sqrt(ni)),
                              init_uniform(cfg.seed, 0, n, ni, cfg.init_xi_in)};
   params_.rec = Layer<double>{Mat<double>::Zero(n, n),

@@ -1,6 +1,6 @@
 // Multisensory integration (MSI) task stimuli: one definition for the runtime and the trainer.
 //
-// DESIGN.md "Tasks" / paper Sec. III B, Fig. 10 (after Song, Yang & Wang 2016):
+// docs/method.md (MSI task) / paper Sec. III B, Fig. 10 (after Song, Yang & Wang 2016):
 //   inputs   0 visual+, 1 auditory+, 2 visual-, 3 auditory-, 4 start cue
 //   stimulus positively tuned 0.4 + 0.8 (f - 9) / 7, negatively tuned 0.4 + 0.8 (16 - f) / 7,
 //            on the channels of the trial's modality, during the stimulus epoch only
@@ -203,7 +203,7 @@ class Stimulus {
   float noise_scale_;
 };
 
-/// Input wiring of DESIGN.md: with G = N / 3, units [0, G) receive auditory inputs only,
+/// Input wiring (docs/method.md): with G = N / 3, units [0, G) receive auditory inputs only,
 /// [G, 2G) visual only, [2G, N) no sensory input; every unit receives the start cue.
 inline bool input_connected(int unit, int channel, int n) {
   if (channel == StartCue) return true;

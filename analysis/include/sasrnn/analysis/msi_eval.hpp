@@ -57,7 +57,7 @@ struct PsychometricFit {
 PsychometricFit fit_psychometric(const std::array<uint32_t, msi::kRates>& high,
                                  const std::array<uint32_t, msi::kRates>& count);
 
-/// Optimal cue integration (DESIGN.md "Tasks"): 1 / sigma_va^2 = 1 / sigma_v^2 + 1 / sigma_a^2.
+/// Optimal cue integration (docs/method.md, MSI task): 1 / sigma_va^2 = 1 / sigma_v^2 + 1 / sigma_a^2.
 double optimal_sigma(double sigma_v, double sigma_a);
 
 /// Runs the MSI test protocol (500/1000/300 ms at cfg.dt_ms) on a verified MSI model.

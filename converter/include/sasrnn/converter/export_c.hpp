@@ -1,5 +1,5 @@
-// `sasrnn export-c`: a model file as a 16-byte aligned C array for firmware (DESIGN.md
-// "Converter"). Two files are written into an output directory:
+// `sasrnn export-c`: a model file as a 16-byte aligned C array for firmware (docs/cli.md
+// "export-c"). Two files are written into an output directory:
 //   NAME.h    #include <stddef.h>; extern "C"-safe declarations
 //               extern const unsigned char NAME[];  extern const size_t NAME_size;
 //             and comments with the source file name, N/NIn/NOut, the byte count and alignment.

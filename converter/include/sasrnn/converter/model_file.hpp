@@ -56,7 +56,7 @@ struct ModelData {
 /// A model's layers sized for (n, n_in, n_out), all zero; dynamics of the MSI task defaults.
 ModelData make_empty_model(uint32_t n, uint32_t n_in, uint32_t n_out);
 
-/// Applies the MSI task metadata and input wiring (DESIGN.md "Tasks") to a 5-input, 2-output model:
+/// Applies the MSI task metadata and input wiring (docs/method.md, MSI task) to a 5-input, 2-output model:
 /// sets the mask and pi_in = 1 on masked connections.
 void apply_msi_task(ModelData& model);
 

@@ -1,6 +1,6 @@
 // Optimisers for the nine hyperparameter groups: Adam and RMSprop, one learning rate and one
-// on/off switch per group, a step learning-rate schedule, and the projection of DESIGN.md
-// "Trainer": after each update pi is clipped to [0, 1] and Xi to >= 0.
+// on/off switch per group, a step learning-rate schedule, and the projection of
+// docs/method.md (gBPTT): after each update pi is clipped to [0, 1] and Xi to >= 0.
 #pragma once
 
 #include <array>
@@ -51,7 +51,7 @@ class Optimizer {
   long t_ = 0;
 };
 
-/// Projection after an update: pi into [0, 1], Xi to >= 0 (DESIGN.md "Trainer").
+/// Projection after an update: pi into [0, 1], Xi to >= 0 (docs/training.md).
 void project(Params<double>& p);
 
 }  // namespace sasrnn::train

@@ -50,8 +50,9 @@ void add_export_c(CLI::App& app, int& status) {
                   "compiles as C11 and as C++11 or later")
       ->check(CLI::IsMember({"c++", "c"}))
       ->capture_default_str();
-  cmd->footer("Example (the name the Cortex-M examples include):\n"
-              "  sasrnn export-c models/msi_n150_compact.sasrnn --name sasrnn_msi_model --out-dir model");
+  cmd->footer(
+      "Example (the name the Cortex-M examples include):\n"
+      "  sasrnn export-c models/msi_n150_compact.sasrnn --name sasrnn_msi_model --out-dir model");
   cmd->callback([&status, a] { status = export_c_command(*a); });
 }
 

@@ -1,4 +1,4 @@
-# cmake -DPROGRAM=... -DREPS=... -DOUT=... -P run_host.cmake : runs the host reference into OUT.
+# cmake -DPROGRAM=... -DREPS=<its one argument: repetitions or images> -DOUT=... -P run_host.cmake : runs a host reference into OUT.
 execute_process(COMMAND ${PROGRAM} ${REPS} OUTPUT_FILE ${OUT} RESULT_VARIABLE rc TIMEOUT 300)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "${PROGRAM} failed: ${rc}")

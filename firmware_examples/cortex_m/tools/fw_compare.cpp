@@ -1,18 +1,21 @@
 // fw_compare: checks and reports the Cortex-M runs (host program, used by the CTest tests).
 //
-//   fw_compare msi HOST.txt TARGET.txt [--abs-tol A] [--rel-tol R] [--require-bit-identical]
-//     Compares the output of msi_fw under QEMU with the host reference, line by line, ignoring
+//   fw_compare msi|mnist HOST.txt TARGET.txt [--abs-tol A] [--rel-tol R] [--require-bit-identical]
+//     Compares the output of msi_fw (msi) or mnist_row_fw (mnist) under QEMU with the host
+//     reference, line by line, ignoring
 //     '#' lines. Tokens "d=K" (decisions) must be equal; "x:XXXXXXXX" tokens are floats
 //     (bit patterns) that must agree within |a-b| <= A + R |a|; "hash=..." tokens (FNV-1a of
 //     every h_i(t) of a trial) and every other token must be equal, except that with a
 //     tolerance a hash may differ when the floats are within it. Exit 0 when all holds.
 //
-//   fw_compare counts FIRMWARE.txt PLUGIN.txt [--tick-ns T --insn-ns I]
-//     Pairs the "span ..." lines of msi_count with the plugin's "sasrnn-mark K COUNT" lines
-//     (two marks per span) and prints instructions per step (mean, min, max) per mode, minus
-//     the marks' own cost from the calibration spans, and the real-time factor at 100 MHz for
-//     dt = 20 ms at one instruction per cycle. With --tick-ns/--insn-ns (SysTick period and
-//     -icount time per instruction), also the count the virtual clock implies.
+//   fw_compare counts FIRMWARE.txt PLUGIN.txt [--tick-ns T --insn-ns I] [--unit step|image]
+//     Pairs the "span ..." lines of msi_count (or mnist_row_count) with the plugin's
+//     "sasrnn-mark K COUNT" lines (two marks per span) and prints instructions per span (mean,
+//     min, max) per mode, minus the marks' own cost from the calibration spans. A span is a
+//     network step (--unit step, the default; with the real-time factor at 100 MHz for dt =
+//     20 ms at one instruction per cycle) or an image (--unit image: reset, 28 steps, decision;
+//     every image's count is listed). With --tick-ns/--insn-ns (SysTick period and -icount time
+//     per instruction), also the count the virtual clock implies.
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -60,7 +63,8 @@ bool parse_hex_float(const std::string& t, float& v) {
   return true;
 }
 
-int compare_msi(int argc, char** argv) {
+/// what: the app ("msi" or "mnist"), for the wording of the report.
+int compare_app(const std::string& what, int argc, char** argv) {
   const auto host = read_lines(argv[2], true);
   const auto target = read_lines(argv[3], true);
   double abs_tol = 0, rel_tol = 0;
@@ -74,7 +78,7 @@ int compare_msi(int argc, char** argv) {
     else if (a == "--require-bit-identical")
       require_bits = true;
     else {
-      std::fprintf(stderr, "fw_compare msi: unknown option %s\n", a.c_str());
+      std::fprintf(stderr, "fw_compare %s: unknown option %s\n", what.c_str(), a.c_str());
       return 2;
     }
   }
@@ -124,7 +128,9 @@ int compare_msi(int argc, char** argv) {
   const bool identical =
       structure == 0 && decisions_differ == 0 && floats_differ == 0 && hashes_differ == 0;
   std::printf("decisions: %ld/%ld equal\n", decisions - decisions_differ, decisions);
-  std::printf("printed floats (y(t) of every step, final h, final y): %ld/%ld bit-identical",
+  std::printf("printed floats (%s): %ld/%ld bit-identical",
+              what == "msi" ? "y(t) of every step, final h, final y"
+                            : "the 10 outputs of every image at its last step",
               floats - floats_differ, floats);
   if (floats_differ)
     std::printf(", max |diff| %.3g, max relative %.3g, %ld outside tolerance (abs %.3g + rel %.3g)",
@@ -149,12 +155,20 @@ int counts(int argc, char** argv) {
   const auto fw = read_lines(argv[2], true);
   const auto plugin = read_lines(argv[3], true);
   double tick_ns = 0, insn_ns = 0;
+  std::string unit = "step";
   for (int k = 4; k + 1 < argc; k += 2) {
     if (std::strcmp(argv[k], "--tick-ns") == 0)
       tick_ns = std::atof(argv[k + 1]);
     else if (std::strcmp(argv[k], "--insn-ns") == 0)
       insn_ns = std::atof(argv[k + 1]);
+    else if (std::strcmp(argv[k], "--unit") == 0)
+      unit = argv[k + 1];
   }
+  if (unit != "step" && unit != "image") {
+    std::printf("--unit is step or image, not %s\n", unit.c_str());
+    return 1;
+  }
+  const bool per_step = unit == "step";
   std::vector<Span> spans;
   for (const auto& line : fw) {
     const auto t = tokens(line);
@@ -197,6 +211,7 @@ int counts(int argc, char** argv) {
     uint64_t sum = 0, min = ~0ull, max = 0;
     double ticks = 0;
     long steps = 0;
+    std::vector<uint64_t> each;  ///< every span's count (listed with --unit image)
   };
   std::map<std::string, Stats> by_mode;
   bool icount_bad = false;
@@ -211,29 +226,42 @@ int counts(int argc, char** argv) {
     s.max = d > s.max ? d : s.max;
     s.ticks += static_cast<double>(spans[k].ticks) - calib_ticks;
     ++s.steps;
+    s.each.push_back(d);
   }
   std::printf("marks cost %llu instructions (subtracted)\n",
               static_cast<unsigned long long>(calib));
-  std::printf("%-18s %6s %12s %12s %12s %10s %10s", "mode", "steps", "insns/step", "min", "max",
-              "RTF mean", "RTF worst");
-  if (tick_ns > 0 && insn_ns > 0) std::printf(" %16s", "icount insns/step");
+  const std::string per = "insns/" + unit;
+  std::printf("%-18s %6s %12s %12s %12s", "mode", per_step ? "steps" : "images", per.c_str(), "min",
+              "max");
+  if (per_step) std::printf(" %10s %10s", "RTF mean", "RTF worst");
+  if (tick_ns > 0 && insn_ns > 0) std::printf(" %16s", ("icount " + per).c_str());
   std::printf("\n");
   for (const auto& mode : order) {
     const Stats& s = by_mode[mode];
     const double mean = static_cast<double>(s.sum) / static_cast<double>(s.steps);
-    // Real-time factor: cycles available per step at 100 MHz and dt = 20 ms over the
-    // instructions per step (one instruction per cycle).
-    const double budget = 100e6 * 0.020;
-    std::printf("%-18s %6ld %12.1f %12llu %12llu %10.1f %10.1f", mode.c_str(), s.steps, mean,
-                static_cast<unsigned long long>(s.min), static_cast<unsigned long long>(s.max),
-                budget / mean, budget / static_cast<double>(s.max));
+    std::printf("%-18s %6ld %12.1f %12llu %12llu", mode.c_str(), s.steps, mean,
+                static_cast<unsigned long long>(s.min), static_cast<unsigned long long>(s.max));
+    if (per_step) {
+      // Real-time factor: cycles available per step at 100 MHz and dt = 20 ms over the
+      // instructions per step (one instruction per cycle).
+      const double budget = 100e6 * 0.020;
+      std::printf(" %10.1f %10.1f", budget / mean, budget / static_cast<double>(s.max));
+    }
     if (tick_ns > 0 && insn_ns > 0) {
       const double icount = s.ticks / static_cast<double>(s.steps) * tick_ns / insn_ns;
       std::printf(" %16.1f", icount);
-      // SysTick resolves tick_ns / insn_ns instructions; allow two ticks per step.
+      // SysTick resolves tick_ns / insn_ns instructions; allow two ticks per span.
       if (std::fabs(icount - mean) > 2.0 * tick_ns / insn_ns) icount_bad = true;
     }
     std::printf("\n");
+  }
+  if (!per_step) {
+    std::printf("exact instructions of every %s:\n", unit.c_str());
+    for (const auto& mode : order) {
+      std::printf("  %-18s", mode.c_str());
+      for (uint64_t d : by_mode[mode].each) std::printf(" %llu", static_cast<unsigned long long>(d));
+      std::printf("\n");
+    }
   }
   if (icount_bad) {
     std::printf("the -icount SysTick count disagrees with the plugin's count\n");
@@ -245,11 +273,13 @@ int counts(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc >= 4 && std::strcmp(argv[1], "msi") == 0) return compare_msi(argc, argv);
+  if (argc >= 4 && (std::strcmp(argv[1], "msi") == 0 || std::strcmp(argv[1], "mnist") == 0))
+    return compare_app(argv[1], argc, argv);
   if (argc >= 4 && std::strcmp(argv[1], "counts") == 0) return counts(argc, argv);
   std::fprintf(stderr,
-               "usage: fw_compare msi HOST.txt TARGET.txt [--abs-tol A] [--rel-tol R] "
+               "usage: fw_compare msi|mnist HOST.txt TARGET.txt [--abs-tol A] [--rel-tol R] "
                "[--require-bit-identical]\n"
-               "       fw_compare counts FIRMWARE.txt PLUGIN.txt [--tick-ns T --insn-ns I]\n");
+               "       fw_compare counts FIRMWARE.txt PLUGIN.txt [--tick-ns T --insn-ns I] "
+               "[--unit step|image]\n");
   return 2;
 }

@@ -10,6 +10,9 @@
 # With models/msi_n150_compact.sasrnn (sparse layers), also per board:
 #   fw.<board>.msi_compact_vs_host   msi_fw_compact on the board == msi_fw_compact_host
 #   fw.<board>.insn_count_compact    instructions per step of msi_count_compact(_o3)
+# With models/mnist_row_n100.sasrnn and the MNIST test files (scripts/fetch-mnist), also:
+#   fw.<board>.mnist_row_vs_host     mnist_row_fw (the first test images, every mode) == host
+#   fw.mps2-an386.mnist_row_insn_count   exact instructions per image per mode (M4F)
 # Labels: firmware, no-sanitize (QEMU and the cross build are not sanitizer material).
 if(SASRNN_SANITIZE)
   return()
@@ -53,6 +56,16 @@ foreach(reps 1 2)
   endif()
 endforeach()
 
+# The sequential-MNIST row app: its host reference (all embedded test images, every board runs
+# them all: about 6 s of QEMU on the soft-float M3).
+if(FW_MNIST_IMAGES_SOURCE)
+  add_test(NAME fw.host_reference_mnist_row
+    COMMAND ${CMAKE_COMMAND} -DPROGRAM=$<TARGET_FILE:mnist_row_fw_host> -DREPS=${FW_MNIST_IMAGES}
+            -DOUT=${_fw_bin}/host_mnist_row.txt -P ${_fw_scripts}/run_host.cmake)
+  set_tests_properties(fw.host_reference_mnist_row PROPERTIES FIXTURES_SETUP fw_host_ref_mnist_row
+                       LABELS "${_fw_labels}" TIMEOUT 300)
+endif()
+
 # The runtime as an installed package used by an outside project (firmware_examples/installed_app).
 add_test(NAME fw.installed_package
   COMMAND ${CMAKE_COMMAND} -DBUILD_DIR=${CMAKE_BINARY_DIR} -DPREFIX=${_fw_bin}/install
@@ -72,7 +85,9 @@ foreach(board ${SASRNN_BOARDS})
             -DTOOLCHAIN=${PROJECT_SOURCE_DIR}/cmake/arm-none-eabi.cmake
             -DMODEL_SOURCE=${FW_MODEL_SOURCE} -DGENERATED=${CMAKE_BINARY_DIR}/generated
             -DEIGEN=${_fw_eigen} -DFLATBUFFERS=${_fw_fb} -DREPS=${reps}
-            "-DCOMPACT_MODEL_SOURCE=${FW_COMPACT_MODEL_SOURCE}" -P ${_fw_scripts}/build_firmware.cmake)
+            "-DCOMPACT_MODEL_SOURCE=${FW_COMPACT_MODEL_SOURCE}" "-DMNIST_MODEL_SOURCE=${FW_MNIST_MODEL_SOURCE}"
+            "-DMNIST_IMAGES_SOURCE=${FW_MNIST_IMAGES_SOURCE}"
+            -P ${_fw_scripts}/build_firmware.cmake)
   set_tests_properties(fw.${board}.build PROPERTIES FIXTURES_SETUP fw_${board} LABELS "${_fw_labels}"
                        TIMEOUT 600 RESOURCE_LOCK fw_cross_build)
 
@@ -96,6 +111,19 @@ foreach(board ${SASRNN_BOARDS})
                          FIXTURES_SETUP fw_${board}_compact_ran LABELS "${_fw_labels}" TIMEOUT 300)
     list(APPEND elfs ${dir}/msi_fw_compact.elf ${dir}/msi_count_compact.elf ${dir}/msi_count_compact_o3.elf)
     list(APPEND footprint_fixtures fw_${board}_compact_ran)
+  endif()
+
+  if(FW_MNIST_IMAGES_SOURCE)
+    add_test(NAME fw.${board}.mnist_row_vs_host
+      COMMAND ${CMAKE_COMMAND} -DQEMU=${SASRNN_QEMU_ARM} -DMACHINE=${board} -DELF=${dir}/mnist_row_fw.elf
+              -DOUT=${dir}/mnist_row_fw.txt -DHOST_OUT=${_fw_bin}/host_mnist_row.txt
+              -DCOMPARE=$<TARGET_FILE:fw_compare> -DKIND=mnist "-DCOMPARE_ARGS=--require-bit-identical"
+              -DTIMEOUT=240 -P ${_fw_scripts}/run_msi.cmake)
+    set_tests_properties(fw.${board}.mnist_row_vs_host PROPERTIES
+                         FIXTURES_REQUIRED "fw_${board};fw_host_ref_mnist_row"
+                         FIXTURES_SETUP fw_${board}_mnist_ran LABELS "${_fw_labels}" TIMEOUT 300)
+    list(APPEND elfs ${dir}/mnist_row_fw.elf ${dir}/mnist_row_count.elf)
+    list(APPEND footprint_fixtures fw_${board}_mnist_ran)
   endif()
 
   add_test(NAME fw.${board}.no_allocator
@@ -131,6 +159,16 @@ foreach(board ${SASRNN_BOARDS})
               -DOUT_DIR=${dir} -DOUT_NAME=insn_count_compact.txt -DTIMEOUT=240 -DTICK_NS=${tick_ns}
               -P ${_fw_scripts}/run_count.cmake)
     set_tests_properties(fw.${board}.insn_count_compact PROPERTIES FIXTURES_REQUIRED fw_${board}
+                         LABELS "${_fw_labels}" TIMEOUT 300)
+  endif()
+  # Instructions per image of the MNIST row app, on the M4F (reported in the test output).
+  if(FW_MNIST_IMAGES_SOURCE AND board STREQUAL "mps2-an386")
+    add_test(NAME fw.${board}.mnist_row_insn_count
+      COMMAND ${CMAKE_COMMAND} -DQEMU=${SASRNN_QEMU_ARM} -DMACHINE=${board} -DELFS=${dir}/mnist_row_count.elf
+              -DNM=${SASRNN_ARM_NM} -DPLUGIN=$<TARGET_FILE:sasrnn_insn_plugin> -DCOMPARE=$<TARGET_FILE:fw_compare>
+              -DOUT_DIR=${dir} -DOUT_NAME=mnist_row_insn_count.txt -DUNIT=image -DTIMEOUT=240
+              -DTICK_NS=${tick_ns} -P ${_fw_scripts}/run_count.cmake)
+    set_tests_properties(fw.${board}.mnist_row_insn_count PROPERTIES FIXTURES_REQUIRED fw_${board}
                          LABELS "${_fw_labels}" TIMEOUT 300)
   endif()
 endforeach()

@@ -1,6 +1,6 @@
 # cmake -DBOARD=... -DBINARY_DIR=... -DSOURCE_DIR=... -DTOOLCHAIN=... -DMODEL_SOURCE=...
 #       -DGENERATED=... -DEIGEN=... -DFLATBUFFERS=... -DREPS=... [-DCOMPACT_MODEL_SOURCE=...]
-#       -P build_firmware.cmake
+#       [-DMNIST_MODEL_SOURCE=... -DMNIST_IMAGES_SOURCE=...] -P build_firmware.cmake
 # Configures (quick when cached) and builds the Cortex-M examples for one board.
 foreach(var BOARD BINARY_DIR SOURCE_DIR TOOLCHAIN MODEL_SOURCE GENERATED EIGEN FLATBUFFERS REPS)
   if(NOT DEFINED ${var})
@@ -29,6 +29,7 @@ execute_process(
           -DSASRNN_GENERATED_INCLUDE=${GENERATED} -DSASRNN_EIGEN_INCLUDE=${EIGEN}
           -DSASRNN_FLATBUFFERS_INCLUDE=${FLATBUFFERS} -DSASRNN_FW_REPS=${REPS}
           "-DSASRNN_COMPACT_MODEL_SOURCE=${COMPACT_MODEL_SOURCE}"
+          "-DSASRNN_MNIST_MODEL_SOURCE=${MNIST_MODEL_SOURCE}" "-DSASRNN_MNIST_IMAGES_SOURCE=${MNIST_IMAGES_SOURCE}"
   RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "configuring the firmware for ${BOARD} failed")

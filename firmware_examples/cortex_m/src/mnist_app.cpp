@@ -4,13 +4,13 @@
 
 #include "app_output.hpp"
 #include "platform.hpp"
-#include "sasrnn/analysis/mnist_data.hpp"  // sequence_input(): only the inline header part
+#include "sasrnn/mnist.hpp"
 #include "sasrnn/model.hpp"
 
 namespace fw {
 namespace {
 
-namespace an = sasrnn::analysis;
+namespace an = sasrnn::mnist;
 
 MnistNetwork g_net;  // static storage: the network's RAM is counted in .bss, never on the stack
 // SampledPerTrial's concrete network of the current image: N^2 + N NIn + NOut N floats
@@ -65,7 +65,7 @@ int mnist_classify(uint32_t k, const uint8_t* image, Fnv* hash) {
   g_net.reset(k);
   float x[kMnistNIn];
   for (int t = 0; t < kMnistSteps; ++t) {
-    an::sequence_input(an::MnistSequence::Row, image, t, x);
+    an::sequence_input(an::Sequence::Row, image, t, x);
     if (g_net.step(x) != sasrnn::Status::Ok) return -1;
     if (hash)
       for (int i = 0; i < kMnistN; ++i) hash->add(g_net.state()[i]);

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "sasrnn/mnist.hpp"
+
 namespace sasrnn::analysis {
 
 struct DataError : std::runtime_error {
@@ -49,17 +51,10 @@ const char* split_name(MnistSplit s);
 constexpr int kMnistValidation = 5000;
 MnistSet load_mnist(const std::string& dir, MnistSplit split);
 
-/// How an image becomes a sequence (paper Sec. III A).
-enum class MnistSequence { Row, Pixel };
-inline int sequence_steps(MnistSequence s) { return s == MnistSequence::Row ? 28 : 784; }
-inline int sequence_inputs(MnistSequence s) { return s == MnistSequence::Row ? 28 : 1; }
-
-/// Input x(t+1) of step t (0-based) of image `img` (28 x 28 bytes): row t, or pixel t in
-/// row-major order, each byte / 255.
-inline void sequence_input(MnistSequence s, const uint8_t* img, int t, float* x) {
-  const int n = sequence_inputs(s);
-  const uint8_t* p = img + t * n;
-  for (int j = 0; j < n; ++j) x[j] = static_cast<float>(p[j]) / 255.0f;
-}
+/// How an image becomes a sequence: the runtime's definition (sasrnn/mnist.hpp).
+using MnistSequence = mnist::Sequence;
+using mnist::sequence_input;
+using mnist::sequence_inputs;
+using mnist::sequence_steps;
 
 }  // namespace sasrnn::analysis

@@ -28,15 +28,7 @@ int main() {
   if (sasrnn::load<fw::kN, fw::kNIn, fw::kNOut>(sasrnn_msi_model, sasrnn_msi_model_size, view) !=
       sasrnn::Status::Ok)
     return 1;
-  fw::ticks_start();
-  for (int c = 0; c < 4; ++c) {
-    const uint32_t t0 = fw::ticks();
-    fw::mark();
-    fw::mark();
-    const uint32_t t1 = fw::ticks();
-    fw::print("span calibration %d ticks %lu\n", c,
-              static_cast<unsigned long>((t1 - t0) & 0xFFFFFFu));
-  }
+  fw::calibrate_spans();
   msi::Protocol protocol = msi::with_model(msi::Protocol::test(20.0f), view);
   protocol.seed = 7;
   const msi::Trial trial = msi::evaluation_trial(msi::kConditions - 1, 1);  // both, 16 events/s

@@ -17,15 +17,7 @@ int main() {
   if (sasrnn::load<fw::kMnistN, fw::kMnistNIn, fw::kMnistNOut>(
           sasrnn_mnist_row_model, sasrnn_mnist_row_model_size, view) != sasrnn::Status::Ok)
     return 1;
-  fw::ticks_start();
-  for (int c = 0; c < 4; ++c) {
-    const uint32_t t0 = fw::ticks();
-    fw::mark();
-    fw::mark();
-    const uint32_t t1 = fw::ticks();
-    fw::print("span calibration %d ticks %lu\n", c,
-              static_cast<unsigned long>((t1 - t0) & 0xFFFFFFu));
-  }
+  fw::calibrate_spans();
   for (const sasrnn::Mode mode : fw::kMnistModes) {
     if (fw::mnist_bind(view, mode, 1) != sasrnn::Status::Ok) return 1;
     // bind() starts trial 0 (in SampledPerTrial it draws that trial's network into the cache at

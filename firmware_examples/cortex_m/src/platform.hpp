@@ -24,6 +24,10 @@ uint32_t mark();
 uint32_t ticks();
 void ticks_start();
 
+/// Starts the tick counter and prints four "span calibration" lines: the ticks and (for the QEMU
+/// plugin) the instructions of an empty span between two marks, which the count tools subtract.
+void calibrate_spans();
+
 /// Stack use: stack_paint() fills the unused stack with a pattern, stack_used() returns the
 /// deepest use since then in bytes (0 on the host) and stack_size() the reserved stack.
 void stack_paint();

@@ -1,3 +1,4 @@
+// Output and instruction-count marks shared by every platform (platform.hpp).
 #include <cstdarg>
 #include <cstdio>
 
@@ -26,6 +27,17 @@ void print(const char* fmt, ...) {
 uint32_t mark() {
   sasrnn_fw_mark();
   return g_marks++;
+}
+
+void calibrate_spans() {
+  ticks_start();
+  for (int c = 0; c < 4; ++c) {
+    const uint32_t t0 = ticks();
+    mark();
+    mark();
+    const uint32_t t1 = ticks();
+    print("span calibration %d ticks %lu\n", c, static_cast<unsigned long>((t1 - t0) & 0xFFFFFFu));
+  }
 }
 
 }  // namespace fw

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <functional>
 #include <map>
 #include <string>
 
@@ -23,5 +24,9 @@ std::string& command_line();
 
 /// --mode names shared by every subcommand that runs the network.
 const std::map<std::string, Mode>& mode_names();
+
+/// A progress line on stderr for long evaluations, "WHAT: done/total UNIT", rewritten in place on
+/// a terminal; nothing when stderr is not a terminal (logs stay clean).
+std::function<void(int, int)> progress_line(const std::string& what, const std::string& unit);
 
 }  // namespace sasrnn::cli

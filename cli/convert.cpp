@@ -86,6 +86,7 @@ void add_convert(CLI::App& app, int& status) {
         cfg.seed = seed;
         cfg.limit = static_cast<int>(count);
         cfg.threads = n_threads;
+        cfg.progress = progress_line(std::string("  ") + mode_name(mode), "test images");
         return analysis::evaluate_mnist(model, **test, cfg).accuracy();
       }
       analysis::EvalConfig cfg;
@@ -93,6 +94,7 @@ void add_convert(CLI::App& app, int& status) {
       cfg.reps = count;
       cfg.seed = seed;
       cfg.threads = n_threads;
+      cfg.progress = progress_line(std::string("  ") + mode_name(mode), "trials");
       return analysis::evaluate_msi(model, cfg).accuracy;
     };
     status = conv::convert_command(*options, std::cout, std::cerr);

@@ -3,9 +3,21 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 #include <string>
+#include <cstdio>
+#include <unistd.h>
 
 #include "commands.hpp"
 #include "sasrnn/version.hpp"
+
+std::function<void(int, int)> sasrnn::cli::progress_line(const std::string& what,
+                                                         const std::string& unit) {
+  if (isatty(fileno(stderr)) == 0) return {};
+  return [what, unit](int done, int total) {
+    std::fprintf(stderr, "\r%s: %d/%d %s", what.c_str(), done, total, unit.c_str());
+    if (done == total) std::fprintf(stderr, "\r%*s\r", static_cast<int>(what.size() + unit.size() + 24), "");
+    std::fflush(stderr);
+  };
+}
 
 std::string& sasrnn::cli::command_line() {
   static std::string line;

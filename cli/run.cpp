@@ -1,8 +1,6 @@
 // sasrnn run: a model's task with the runtime, through the evaluation library (analysis/). The
 // task comes from the model file: MSI (the psychometric table over the 24 conditions) or
 // sequential MNIST (test accuracy, per class, confusion matrix).
-#include <unistd.h>
-
 #include <cstdio>
 #include <iostream>
 #include <map>
@@ -46,13 +44,7 @@ int run_mnist(const RunArgs& a, const ModelView& model) {
   analysis::mnist_sequence_of(model);  // the model fits its task, before the data is read
   const std::string dir = a.mnist_dir.empty() ? analysis::default_mnist_dir() : a.mnist_dir;
   const analysis::MnistSet test = analysis::load_mnist(dir, analysis::MnistSplit::Test);
-  const bool tty = isatty(fileno(stderr)) != 0;
-  cfg.progress = [tty](int done, int total) {
-    if (done == total && !tty) return;
-    std::fprintf(stderr, "%s%d/%d images%s", tty ? "\r" : "", done, total,
-                 tty && done < total ? "" : "\n");
-    std::fflush(stderr);
-  };
+  cfg.progress = progress_line("sasrnn run", "test images");
   const analysis::MnistEvalResult r = analysis::evaluate_mnist(model, test, cfg);
   analysis::print_mnist_report(std::cout, model, "test", cfg, r);
   return 0;
@@ -79,6 +71,7 @@ int run_command(const RunArgs& a) {
     analysis::EvalConfig cfg = a.cfg;
     cfg.recurrent_noise = !a.no_rec_noise;
     cfg.input_noise = !a.no_in_noise;
+    cfg.progress = progress_line("sasrnn run", "trials");
     const auto result = analysis::evaluate_msi(model, cfg);
     analysis::print_report(std::cout, cfg, result);
     return 0;

@@ -1,10 +1,13 @@
 // Sequential-MNIST evaluation with the runtime, on both cores.
 #include "sasrnn/analysis/mnist_eval.hpp"
 
+#include "sasrnn/analysis/parallel.hpp"
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -58,39 +61,28 @@ MnistEvalResult evaluate_mnist(const ModelView& model, const MnistSet& set,
   const int total = cfg.limit > 0 ? cfg.limit : set.count;
   const int steps = sequence_steps(seq);
   std::vector<uint8_t> decision(static_cast<size_t>(total));
-  std::atomic<int> next{0}, done{0};
-  const int threads = std::max(1, cfg.threads);
-  std::vector<double> seconds(static_cast<size_t>(threads), 0.0);
-  auto last = std::chrono::steady_clock::now();
-  auto worker = [&](int w) {
-    HostNetwork net;
-    net.bind(model, opt);
-    std::vector<float> cache(opt.mode == Mode::SampledPerTrial ? net.trial_cache_floats() : 0);
-    if (!cache.empty()) net.use_trial_cache(cache.data(), cache.size());
-    float x[28];
-    for (int k = next++; k < total; k = next++) {
+  std::vector<double> seconds(static_cast<size_t>(std::max(1, cfg.threads)), 0.0);
+  for_each_trial(total, cfg.threads, [&](int w) {
+    // the any-size network is large (its scratch sized by the host limits): one per worker
+    auto net = std::make_shared<HostNetwork>();
+    net->bind(model, opt);
+    auto cache = std::make_shared<std::vector<float>>(
+        opt.mode == Mode::SampledPerTrial ? net->trial_cache_floats() : 0);
+    if (!cache->empty()) net->use_trial_cache(cache->data(), cache->size());
+    return [&, w, net, cache](int k) {
       const uint8_t* img = set.image(k);
+      float x[28];
       const auto t0 = std::chrono::steady_clock::now();
-      net.reset(static_cast<uint32_t>(k));
+      net->reset(static_cast<uint32_t>(k));
       for (int t = 0; t < steps; ++t) {
         sequence_input(seq, img, t, x);
-        net.step(x);
+        net->step(x);
       }
-      const auto t1 = std::chrono::steady_clock::now();
-      seconds[static_cast<size_t>(w)] += std::chrono::duration<double>(t1 - t0).count();
-      decision[static_cast<size_t>(k)] = static_cast<uint8_t>(net.decide());
-      ++done;
-      if (w == 0 && cfg.progress && std::chrono::duration<double>(t1 - last).count() > 1.0) {
-        cfg.progress(done.load(), total);
-        last = t1;
-      }
-    }
-  };
-  std::vector<std::thread> pool;
-  for (int w = 1; w < threads; ++w) pool.emplace_back(worker, w);
-  worker(0);
-  for (auto& t : pool) t.join();
-  if (cfg.progress) cfg.progress(total, total);
+      seconds[static_cast<size_t>(w)] +=
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      decision[static_cast<size_t>(k)] = static_cast<uint8_t>(net->decide());
+    };
+  }, cfg.progress);
   MnistEvalResult r;
   r.count = total;
   for (int k = 0; k < total; ++k) {

@@ -1,10 +1,14 @@
+// The MSI evaluation set with the runtime on both cores, the psychometric fits and the report.
 #include "sasrnn/analysis/msi_eval.hpp"
+
+#include "sasrnn/analysis/parallel.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <memory>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -32,33 +36,30 @@ void run_trials(const ModelView& model, const EvalConfig& cfg, EvalResult& r) {
   }
   const uint32_t total = msi::evaluation_size(cfg.reps);
   r.trials.resize(total);
-  std::atomic<uint32_t> next{0};
   std::vector<double> seconds(static_cast<size_t>(std::max(1, cfg.threads)), 0.0);
-  auto worker = [&](int w) {
-    Net net;
-    net.bind(model, opt);
+  for_each_trial(static_cast<int>(total), cfg.threads, [&](int w) {
+    auto net = std::make_shared<Net>();
+    net->bind(model, opt);
     // SampledPerTrial: the trial's network drawn once per trial into a cache (same results)
-    std::vector<float> cache(opt.mode == Mode::SampledPerTrial ? net.trial_cache_floats() : 0);
-    if (!cache.empty()) net.use_trial_cache(cache.data(), cache.size());
-    for (uint32_t k = next++; k < total; k = next++) {
-      const msi::Trial trial = msi::evaluation_trial(k, cfg.reps);
+    auto cache = std::make_shared<std::vector<float>>(
+        opt.mode == Mode::SampledPerTrial ? net->trial_cache_floats() : 0);
+    if (!cache->empty()) net->use_trial_cache(cache->data(), cache->size());
+    return [&, w, net, cache](int k) {
+      const msi::Trial trial = msi::evaluation_trial(static_cast<uint32_t>(k), cfg.reps);
       const msi::Stimulus stim(protocol, trial);
       const auto t0 = std::chrono::steady_clock::now();  // the trial's start included
-      net.reset(trial.index);
+      net->reset(trial.index);
       float x[msi::kInputs];
       for (int t = 0; t < stim.steps(); ++t) {
         stim.input(t, x);
-        net.step(x);
+        net->step(x);
       }
       seconds[static_cast<size_t>(w)] +=
           std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      r.trials[k] = TrialResult{trial, net.decide(), net.output()[msi::High], net.output()[msi::Low]};
-    }
-  };
-  std::vector<std::thread> pool;
-  for (int w = 1; w < cfg.threads; ++w) pool.emplace_back(worker, w);
-  worker(0);
-  for (auto& t : pool) t.join();
+      r.trials[static_cast<size_t>(k)] =
+          TrialResult{trial, net->decide(), net->output()[msi::High], net->output()[msi::Low]};
+    };
+  }, cfg.progress);
   r.steps_per_trial = msi::Stimulus(protocol, msi::Trial{}).steps();
   r.steps = static_cast<uint64_t>(total) * static_cast<uint64_t>(r.steps_per_trial);
   for (double s : seconds) r.seconds += s;

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -22,6 +23,8 @@ struct EvalConfig {
   bool recurrent_noise = true;
   bool input_noise = true;
   int threads = 2;              ///< trials are independent; results do not depend on this
+  /// Called from the calling thread about once a second with (trials done, trials in total).
+  std::function<void(int, int)> progress;
 };
 
 /// Outcome of one trial.

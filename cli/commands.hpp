@@ -29,4 +29,15 @@ const std::map<std::string, Mode>& mode_names();
 /// a terminal; nothing when stderr is not a terminal (logs stay clean).
 std::function<void(int, int)> progress_line(const std::string& what, const std::string& unit);
 
+/// Turns an option's name into its enum value; its help lists the names ("{a,b,c}") -- CLI11's
+/// own CheckedTransformer help prints the mapped values, which are blank for an enum.
+template <class E>
+CLI::Validator enum_names(const std::map<std::string, E>& names) {
+  std::string list;
+  for (const auto& kv : names) list += (list.empty() ? "" : ",") + kv.first;
+  CLI::Validator v = CLI::CheckedTransformer(names, CLI::ignore_case);
+  v.description("{" + list + "}");
+  return v;
+}
+
 }  // namespace sasrnn::cli

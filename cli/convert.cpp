@@ -36,7 +36,7 @@ void add_convert(CLI::App& app, int& status) {
   const std::map<std::string, ValueType> values{
       {"f32", ValueType::F32}, {"f16", ValueType::F16}, {"q8", ValueType::Q8}};
   convert->add_option("--values", options->values, "Value storage of a sparse encoding: f32, f16 or q8")
-      ->transform(CLI::CheckedTransformer(values, CLI::ignore_case));
+      ->transform(enum_names(values));
   convert->add_option("--prune", options->prune,
                       "Drop connections with pi >= P (the paper's unimportant weights); 1 = only "
                       "absent ones")

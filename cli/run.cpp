@@ -107,7 +107,7 @@ void add_run(CLI::App& app, int& status) {
   run->add_option("--mode", a->cfg.mode,
                   "mean-field (paper eq. 4-5), sampled-per-step (a fresh concrete network each "
                   "step), sampled-per-trial, or mean-weights (w = (1-pi) m)")
-      ->transform(CLI::CheckedTransformer(mode_names(), CLI::ignore_case))
+      ->transform(enum_names(mode_names()))
       ->default_str("mean-field");
   run->add_option("--seed", a->cfg.seed, "Seed of every random draw (noise and sampled weights)")
       ->default_val(1);

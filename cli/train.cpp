@@ -352,12 +352,29 @@ void add_train(CLI::App& app, int& status) {
              ->capture_default_str()
              ->group(sched_group),
          [](train::TrainConfig& x) -> auto& { return x.epochs; });
+  const std::map<std::string, train::StopRule> stop_rules{{"authors", train::StopRule::Authors},
+                                                          {"mean10", train::StopRule::Mean10},
+                                                          {"none", train::StopRule::None}};
+  recipe(t->add_option("--stop", c.stop,
+                       "When to stop before --epochs: authors (as the authors' code: the first "
+                       "epoch from --stop-from on whose batch loss is <= --target-loss), mean10 (the "
+                       "mean loss of the last 10 epochs is < --target-loss), none (run every epoch) "
+                       "[mnist: none]")
+             ->transform(enum_names(stop_rules))
+             ->default_str(train::stop_rule_name(c.stop))
+             ->group(sched_group),
+         [](train::TrainConfig& x) -> auto& { return x.stop; });
   recipe(t->add_option("--target-loss", c.target_loss,
-                       "Stop when the mean loss of the last 10 epochs is below (0: never) [mnist: 0]")
+                       "Loss threshold of --stop (0: never stop early) [mnist: 0]")
              ->check(CLI::NonNegativeNumber)
              ->capture_default_str()
              ->group(sched_group),
          [](train::TrainConfig& x) -> auto& { return x.target_loss; });
+  recipe(t->add_option("--stop-from", c.stop_from, "First epoch (0-based) at which --stop may stop")
+             ->check(CLI::NonNegativeNumber)
+             ->capture_default_str()
+             ->group(sched_group),
+         [](train::TrainConfig& x) -> auto& { return x.stop_from; });
   recipe(t->add_option("--decay", c.opt.decay, "Learning-rate factor applied every --decay-every epochs")
              ->check(CLI::Range(0.0, 1.0))
              ->capture_default_str()

@@ -289,6 +289,85 @@ TEST(Trainer, BadCheckpointsAreRejectedWithACause) {
   }
 }
 
+std::vector<EpochStats> history_of(const std::vector<double>& losses) {
+  std::vector<EpochStats> h;
+  for (size_t e = 0; e < losses.size(); ++e) {
+    EpochStats s;
+    s.epoch = static_cast<int>(e);
+    s.loss = losses[e];
+    h.push_back(s);
+  }
+  return h;
+}
+
+/// The first epoch count (history length) after which `rule` stops, or 0 if it never does.
+size_t stops_after(StopRule rule, double target, int from, const std::vector<double>& losses) {
+  const std::vector<EpochStats> all = history_of(losses);
+  for (size_t k = 1; k <= all.size(); ++k)
+    if (stop_reached(rule, target, from, std::vector<EpochStats>(all.begin(), all.begin() + k)))
+      return k;
+  return 0;
+}
+
+TEST(StopRule, AuthorsStopsAtTheFirstEpochFromStopFromWithBatchLossAtMostTheTarget) {
+  // epochs 0..7; the authors' code: `if epoch >= 100: if L <= 0.002: break` (here from epoch 3)
+  const std::vector<double> losses{0.001, 0.01, 0.001, 0.005, 0.003, 0.002, 0.001, 0.0};
+  EXPECT_EQ(stops_after(StopRule::Authors, 0.002, 3, losses), 6u);  // epoch 5: 0.002 <= 0.002
+  EXPECT_EQ(stops_after(StopRule::Authors, 0.002, 0, losses), 1u);  // epoch 0 already
+  EXPECT_EQ(stops_after(StopRule::Authors, 0.0019, 3, losses), 7u);
+  EXPECT_EQ(stops_after(StopRule::Authors, 0.0, 3, losses), 0u);  // threshold 0: never
+  EXPECT_EQ(stops_after(StopRule::None, 0.002, 3, losses), 0u);
+  EXPECT_STREQ(stop_rule_name(StopRule::Authors), "authors");
+  EXPECT_STREQ(stop_rule_name(StopRule::Mean10), "mean10");
+  EXPECT_STREQ(stop_rule_name(StopRule::None), "none");
+}
+
+TEST(StopRule, Mean10NeedsTenEpochsWhoseMeanIsBelowTheTarget) {
+  std::vector<double> losses(9, 0.0);  // nine epochs of loss 0 are not enough
+  EXPECT_EQ(stops_after(StopRule::Mean10, 0.002, 0, losses), 0u);
+  losses.assign(25, 0.0);
+  losses[9] = 0.03;  // every window holding epoch 9 has mean 0.003; the first without: 10-19
+  EXPECT_EQ(stops_after(StopRule::Mean10, 0.002, 0, losses), 20u);
+  EXPECT_EQ(stops_after(StopRule::Mean10, 0.002, 22, losses), 23u);  // not before epoch 22
+  losses.assign(10, 0.5);  // mean equal to the target (exactly, in binary): not below
+  EXPECT_EQ(stops_after(StopRule::Mean10, 0.5, 0, losses), 0u);
+}
+
+TEST(StopRule, TrainerStopsWhereTheRuleSaysWithTheSameParameters) {
+  // A known loss sequence: a reference run of 12 epochs without a rule.
+  TrainConfig c = small_config(12, 12);
+  c.stop = StopRule::None;
+  Trainer ref(c);
+  ref.run([](const EpochStats&) { return true; });
+  ASSERT_EQ(ref.history().size(), 12u);
+  const double target = ref.history()[8].loss;
+  size_t expected = 0;  // the first epoch >= 4 whose loss is <= target (at most epoch 8)
+  for (size_t e = 4; e < 12 && expected == 0; ++e)
+    if (ref.history()[e].loss <= target) expected = e + 1;
+  c.stop = StopRule::Authors;
+  c.target_loss = target;
+  c.stop_from = 4;
+  Trainer stopped(c);
+  stopped.run([](const EpochStats&) { return true; });
+  EXPECT_EQ(static_cast<size_t>(stopped.epoch()), expected);
+  EXPECT_TRUE(stopped.stop_reached());
+  // the rule only decides when to stop: the epochs before are those of the reference run
+  c.stop = StopRule::None;
+  c.epochs = static_cast<int>(expected);
+  Trainer same(c);
+  same.run([](const EpochStats&) { return true; });
+  EXPECT_TRUE(same_params(same.params(), stopped.params()));
+  for (size_t e = 0; e < expected; ++e) EXPECT_EQ(stopped.history()[e].loss, ref.history()[e].loss);
+}
+
+TEST(StopRule, TheAuthorsRecipeStopsTheAuthorsWay) {
+  const TrainConfig c = msi_paper_config();
+  EXPECT_EQ(c.stop, StopRule::Authors);
+  EXPECT_EQ(c.target_loss, 0.002);
+  EXPECT_EQ(c.stop_from, 100);
+  EXPECT_EQ(c.epochs, 500);
+}
+
 TEST(Trainer, ParameterStatisticsSeparateRecurrentDirections) {
   Params<double> p;
   p.in.resize(3, 1);

@@ -61,6 +61,11 @@ int run_train_job(const TrainJob& job, std::ostream& out, std::ostream& err) {
         << (cfg.single_precision ? "float" : "double") << ", " << cfg.threads << " threads";
     if (trainer.updates_per_epoch() > 1) out << ", " << trainer.updates_per_epoch() << " batches per epoch";
     out << ")\n";
+    out << "stopping rule: " << stop_rule_name(cfg.stop);
+    if (cfg.stop != StopRule::None && cfg.target_loss > 0)
+      out << " (loss " << (cfg.stop == StopRule::Authors ? "<= " : "< ") << cfg.target_loss
+          << ", from epoch " << cfg.stop_from << ")";
+    out << "\n";
     out.flush();
     // Progress inside long epochs (MNIST): on a terminal twice a second, else once a minute.
     auto epoch_start = std::chrono::steady_clock::now();
@@ -120,11 +125,13 @@ int run_train_job(const TrainJob& job, std::ostream& out, std::ostream& err) {
     trainer.save_checkpoint(ckpt_path);
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const int trained = trainer.epoch() - start;
-    const bool reached = cfg.target_loss > 0 && trainer.recent_loss() < cfg.target_loss;
+    const bool reached = trainer.stop_reached();
     out << "trained " << trained << " epochs in " << format_duration(wall) << " ("
         << (trained ? wall / trained * 1e3 : 0.0) << " ms/epoch)"
-        << (reached ? ", target loss reached" : "") << "; mean loss of the last 10 epochs "
-        << trainer.recent_loss() << "\n";
+        << (reached ? std::string(", stopped by the rule '") + stop_rule_name(cfg.stop) + "'" : "")
+        << "; loss of the last epoch "
+        << (trainer.history().empty() ? 0.0 : trainer.history().back().loss)
+        << ", mean of the last 10 " << trainer.recent_loss() << "\n";
 
     const bool selected = validating && trainer.has_best();
     if (selected) {

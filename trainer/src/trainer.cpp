@@ -130,10 +130,13 @@ std::vector<float> row_major(const Mat<double>& a) {
 TrainConfig msi_paper_config() {
   // As the authors' reference implementation trains the MSI network: RMSprop; lr 1e-3 for m and
   // Xi; pi_rec 1 and pi_out 0.1, halved every 100 epochs; the input layer deterministic
-  // (pi_in = Xi_in = 0, only m_in learned); at most 500 epochs, stop below loss 0.002.
+  // (pi_in = Xi_in = 0, only m_in learned); at most 500 epochs, and stop at the first epoch from
+  // epoch 100 on whose batch loss is <= 0.002 (their `if epoch >= 100: if L <= 0.002: break`).
   TrainConfig c;
   c.epochs = 500;
+  c.stop = StopRule::Authors;
   c.target_loss = 0.002;
+  c.stop_from = 100;
   c.opt.kind = OptimizerKind::RMSprop;
   c.opt.lr.fill(1e-3);
   c.opt.lr[static_cast<size_t>(Group::PiRec)] = 1.0;
@@ -176,6 +179,7 @@ TrainConfig mnist_paper_config(TrainTask kind) {
   c.batch = 128;
   c.l2 = 1e-4;
   c.sigma_rec = 0.0;
+  c.stop = StopRule::None;
   c.init_xi = 0.01;
   c.init_xi_in = 0.0;
   c.init_rec_identity = true;
@@ -188,6 +192,25 @@ TrainConfig mnist_paper_config(TrainTask kind) {
   c.opt.decay_every = 40;
   c.opt.decayed.fill(true);
   return c;
+
+const char* stop_rule_name(StopRule r) {
+  switch (r) {
+    case StopRule::None: return "none";
+    case StopRule::Mean10: return "mean10";
+    case StopRule::Authors: return "authors";
+  }
+  return "?";
+}
+
+bool stop_reached(StopRule rule, double target_loss, int stop_from,
+                  const std::vector<EpochStats>& history) {
+  if (rule == StopRule::None || !(target_loss > 0) || history.empty()) return false;
+  if (history.back().epoch < stop_from) return false;
+  if (rule == StopRule::Authors) return history.back().loss <= target_loss;
+  if (history.size() < 10) return false;
+  double sum = 0;
+  for (size_t i = history.size() - 10; i < history.size(); ++i) sum += history[i].loss;
+  return sum / 10.0 < target_loss;
 }
 
 std::string format_duration(double seconds) {
@@ -444,11 +467,14 @@ double Trainer::recent_loss() const {
   return sum / static_cast<double>(k);
 }
 
+bool Trainer::stop_reached() const {
+  return train::stop_reached(cfg_.stop, cfg_.target_loss, cfg_.stop_from, history_);
+}
+
 void Trainer::run(const std::function<bool(const EpochStats&)>& on_epoch) {
   while (epoch_ < cfg_.epochs) {
     const EpochStats s = train_epoch();
-    const bool reached = cfg_.target_loss > 0 && history_.size() >= 10 && recent_loss() < cfg_.target_loss;
-    if (!on_epoch(s) || reached) break;
+    if (!on_epoch(s) || stop_reached()) break;
   }
 }
 

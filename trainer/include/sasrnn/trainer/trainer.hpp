@@ -25,13 +25,23 @@ namespace sasrnn::train {
 enum class TrainTask { Msi, MnistRow, MnistPixel };
 const char* train_task_name(TrainTask t);
 
+/// When training stops before `epochs` (the loss of an epoch is that of its batch, before the
+/// update; epochs count from 0).
+enum class StopRule {
+  None,     ///< run all epochs
+  Mean10,   ///< the mean loss of the last 10 epochs is < target_loss (from epoch stop_from on)
+  Authors,  ///< the authors' code: the first epoch >= stop_from whose loss is <= target_loss
+};
+
 struct TrainConfig {
   TrainTask kind = TrainTask::Msi;
   int n = 150;
   uint64_t seed = 1;
   int epochs = 2000;
   int batch = 30;
-  double target_loss = 0.0;  ///< stop when the mean loss of the last 10 epochs is below; 0 = off
+  StopRule stop = StopRule::Mean10;
+  double target_loss = 0.0;  ///< threshold of the stopping rule; 0 = never stop early
+  int stop_from = 0;         ///< first epoch (0-based) at which the rule may stop
   double l2 = 1e-3;          ///< l2 strength on m and Xi: adds (l2 / 2)(sum m^2 + sum Xi^2)
   double sigma_rec = 0.15;   ///< recurrent noise (paper eq. 1a)
   double init_xi = 0.01;     ///< recurrent and output Xi ~ init_xi * U(0, 1) at start
@@ -63,6 +73,9 @@ TrainConfig msi_paper_config();
 /// initialised to the identity.
 TrainConfig mnist_paper_config(TrainTask kind);
 
+/// Name of a stopping rule as the CLI spells it ("none", "mean10", "authors").
+const char* stop_rule_name(StopRule r);
+
 /// Statistics of one epoch (the per-epoch log).
 struct EpochStats {
   int epoch = 0;
@@ -84,12 +97,17 @@ std::string csv_row(const EpochStats& s);
 /// Layer statistics as in the log, from parameters (connected input entries only).
 EpochStats parameter_stats(const Params<double>& p, const Mat<double>& input_mask);
 
+/// Whether `rule` (threshold `target_loss`, from epoch `stop_from`) stops training after the last
+/// epoch of `history`.
+bool stop_reached(StopRule rule, double target_loss, int stop_from,
+                  const std::vector<EpochStats>& history);
+
 class Trainer {
  public:
   explicit Trainer(const TrainConfig& cfg);
 
-  /// Runs epochs [epoch(), cfg.epochs) or until the target loss; calls `on_epoch` after each
-  /// (return false to stop early, e.g. to checkpoint).
+  /// Runs epochs [epoch(), cfg.epochs) or until the stopping rule holds; calls `on_epoch` after
+  /// each (return false to stop early, e.g. to checkpoint).
   void run(const std::function<bool(const EpochStats&)>& on_epoch);
 
   /// One epoch: batch(es), forward, backward, l2, update. Returns its statistics.
@@ -111,6 +129,8 @@ class Trainer {
   const TrainConfig& config() const { return cfg_; }
   int epoch() const { return epoch_; }
   double recent_loss() const;
+  /// Whether the configured stopping rule holds after the last epoch trained.
+  bool stop_reached() const;
   std::vector<EpochStats>& history() { return history_; }
 
   /// The model file content (float32) with MSI metadata and provenance.

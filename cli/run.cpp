@@ -109,6 +109,21 @@ void add_run(CLI::App& app, int& status) {
                   "step), sampled-per-trial, or mean-weights (w = (1-pi) m)")
       ->transform(enum_names(mode_names()))
       ->default_str("mean-field");
+  const std::map<std::string, analysis::ProtocolChoice> protocols{
+      {"test", analysis::ProtocolChoice::Test}, {"model", analysis::ProtocolChoice::Model}};
+  a->msi_only.push_back(run->add_option("--protocol", a->cfg.protocol,
+                  "MSI: epoch durations: test (the paper's test protocol, fixation/stimulus/decision "
+                  "500/1000/300 ms, whatever the model was trained with) or model (the durations "
+                  "in the model's task fields, e.g. the trainer's 100/1000/300 ms). Printed in the "
+                  "report's header")
+      ->transform(enum_names(protocols))
+      ->default_str("test"));
+  a->msi_only.push_back(run->add_option("--fixation-ms", a->cfg.fixation_ms, "MSI: fixation epoch in ms, replacing the protocol's")
+      ->check(CLI::Range(0.0f, 1e5f)));
+  a->msi_only.push_back(run->add_option("--stimulus-ms", a->cfg.stimulus_ms, "MSI: stimulus epoch in ms, replacing the protocol's")
+      ->check(CLI::Range(0.01f, 1e5f)));
+  a->msi_only.push_back(run->add_option("--decision-ms", a->cfg.decision_ms, "MSI: decision epoch in ms, replacing the protocol's")
+      ->check(CLI::Range(0.01f, 1e5f)));
   run->add_option("--seed", a->cfg.seed, "Seed of every random draw (noise and sampled weights)")
       ->default_val(1);
   run->add_flag("--no-recurrent-noise", a->no_rec_noise,

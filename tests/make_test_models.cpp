@@ -1,4 +1,5 @@
-// Writes the model files the CLI tests use: small valid MSI and MNIST models and a few broken ones.
+// Writes the model files the CLI tests use: small valid MSI and MNIST models, one without a
+// task and a few broken ones.
 //   usage: make_test_models DIR
 #include <cstdio>
 #include <string>
@@ -31,6 +32,7 @@ int main(int argc, char** argv) {
     conv::write_file(dir + "/fixture_" + enc + ".sasrnn", b.data(), b.size());
   }
   conv::ModelData odd = test::mixed_model(7, 5, 2, 1);
+  conv::apply_msi_task(odd);
   const conv::AlignedBuffer o = conv::build_model_file(odd);
   conv::write_file(dir + "/n7.sasrnn", o.data(), o.size());
   // any size: an MSI model of N = 7 runs on the host tools' any-size network
@@ -46,5 +48,8 @@ int main(int argc, char** argv) {
   row.dynamics.sigma_in = 0.0f;
   const conv::AlignedBuffer r = conv::build_model_file(row);
   conv::write_file(dir + "/mnist_row_small.sasrnn", r.data(), r.size());
+  // an MSI-shaped model without a task (as an .npz without `task` imports): `run` refuses it
+  const conv::AlignedBuffer nt = conv::build_model_file(test::mixed_model(30, 5, 2, 1));
+  conv::write_file(dir + "/no_task.sasrnn", nt.data(), nt.size());
   return 0;
 }

@@ -62,7 +62,7 @@ def good_model():
     a["baseline"] = np.float32(0.2)
     a["readout"] = np.array(2, dtype="<i8")
     a["task"] = np.array(1, dtype="<i8")
-    # the MSI task parameters (sasrnn writes all eight); decision 350 ms instead of the default 400
+    # the MSI task parameters (sasrnn writes all eight); decision 350 ms instead of the default 300
     for k, v in (("fixation_ms", 300.0), ("stimulus_ms", 900.0), ("decision_ms", 350.0), ("boundary", 12.5),
                  ("rate_min", 9.0), ("rate_max", 16.0), ("target_hi", 1.0), ("target_lo", 0.2)):
         a["msi_" + k] = np.float32(v)

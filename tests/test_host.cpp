@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <sstream>
 
 #include "sasrnn/converter/model_file.hpp"
 #include "sasrnn/analysis/msi_eval.hpp"
@@ -78,6 +79,7 @@ TEST(Host, BadInputGivesOneLineErrors) {
   ASSERT_EQ(load(b1.data(), b1.size(), v), Status::Ok);
   EXPECT_THROW(analysis::evaluate_msi(v, analysis::EvalConfig{}), std::invalid_argument);
   conv::ModelData odd = test::mixed_model(7, 5, 2, 1);
+  conv::apply_msi_task(odd);
   const auto b2 = conv::build_model_file(odd);
   ASSERT_EQ(load(b2.data(), b2.size(), v), Status::Ok);
   try {
@@ -87,6 +89,7 @@ TEST(Host, BadInputGivesOneLineErrors) {
     EXPECT_NE(std::string(e.what()).find("N=7"), std::string::npos);
   }
   conv::ModelData ok = test::mixed_model(6, 5, 2, 1);
+  conv::apply_msi_task(ok);
   const auto b3 = conv::build_model_file(ok);
   ASSERT_EQ(load(b3.data(), b3.size(), v), Status::Ok);
   analysis::EvalConfig cfg;
@@ -94,6 +97,58 @@ TEST(Host, BadInputGivesOneLineErrors) {
   EXPECT_THROW(analysis::evaluate_msi(v, cfg), std::invalid_argument);
   cfg.reps = 1;
   cfg.dt_ms = 500.0f;  // alpha = 5 > 1
+  EXPECT_THROW(analysis::evaluate_msi(v, cfg), std::invalid_argument);
+}
+
+TEST(Host, AModelWithoutATaskIsRefusedNotRunAsMsi) {
+  const auto b = conv::build_model_file(test::mixed_model(6, 5, 2, 1));  // task none
+  ModelView v;
+  ASSERT_EQ(load(b.data(), b.size(), v), Status::Ok);
+  try {
+    analysis::evaluate_msi(v, analysis::EvalConfig{});
+    FAIL() << "a model without a task was evaluated";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("the model has no task (task 0)", 0), 0u) << e.what();
+  }
+}
+
+TEST(Host, TheProtocolIsAnExplicitChoice) {
+  conv::ModelData d = reading_model();
+  d.msi.fixation_ms = 100.0f;  // as the trainer writes it: 100/1000/300 ms
+  d.msi.stimulus_ms = 1000.0f;
+  d.msi.decision_ms = 300.0f;
+  const conv::AlignedBuffer buf = conv::build_model_file(d);
+  ModelView v;
+  ASSERT_EQ(load(buf.data(), buf.size(), v), Status::Ok);
+  analysis::EvalConfig cfg;  // default: the test protocol, whatever the model says
+  EXPECT_EQ(cfg.protocol, analysis::ProtocolChoice::Test);
+  msi::Protocol p = analysis::eval_protocol(v, cfg);
+  EXPECT_EQ(p.fixation_ms, 500.0f);
+  EXPECT_EQ(p.stimulus_ms, 1000.0f);
+  EXPECT_EQ(p.decision_ms, 300.0f);
+  cfg.protocol = analysis::ProtocolChoice::Model;
+  p = analysis::eval_protocol(v, cfg);
+  EXPECT_EQ(p.fixation_ms, 100.0f);
+  cfg.decision_ms = 200.0f;  // an override of one duration keeps the others
+  cfg.dt_ms = 10.0f;
+  p = analysis::eval_protocol(v, cfg);
+  EXPECT_EQ(p.fixation_ms, 100.0f);
+  EXPECT_EQ(p.decision_ms, 200.0f);
+  EXPECT_EQ(p.dt_ms, 10.0f);
+  EXPECT_EQ(p.tau_ms, v.dynamics.tau_ms);  // met with the model (msi::with_model)
+  cfg.reps = 1;
+  cfg.input_noise = false;
+  cfg.recurrent_noise = false;
+  const analysis::EvalResult r = analysis::evaluate_msi(v, cfg);
+  EXPECT_EQ(r.steps_per_trial, 10 + 100 + 20);
+  EXPECT_EQ(r.protocol.decision_ms, 200.0f);
+  std::ostringstream report;
+  analysis::print_report(report, cfg, r);
+  EXPECT_NE(report.str().find("protocol: model, fixation/stimulus/decision 100/1000/200 ms (130 steps "
+                              "per trial), durations overridden"),
+            std::string::npos)
+      << report.str();
+  cfg.stimulus_ms = 1.0f;  // shorter than one step
   EXPECT_THROW(analysis::evaluate_msi(v, cfg), std::invalid_argument);
 }
 

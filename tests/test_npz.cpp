@@ -184,7 +184,8 @@ TEST(Npz, OptionalArraysTakeTheirDefaults) {
   EXPECT_EQ(m.msi.rate_max, ref.msi.rate_max);
   EXPECT_EQ(m.msi.target_hi, ref.msi.target_hi);
   EXPECT_EQ(m.msi.target_lo, ref.msi.target_lo);
-  EXPECT_EQ(m.msi.decision_ms, 400.0f);
+  EXPECT_EQ(m.msi.fixation_ms, 100.0f);  // the trainer's protocol, 100/1000/300 ms
+  EXPECT_EQ(m.msi.decision_ms, 300.0f);
   EXPECT_TRUE(m.input_mask.empty());
   expect_same_bits(m.input.pi, d.input.pi, "pi_in");
 }

@@ -19,9 +19,7 @@ namespace {
 
 void run_trials(const ModelView& model, const EvalConfig& cfg, EvalResult& r) {
   using Net = HostNetwork;
-  msi::Protocol protocol = msi::with_model(msi::Protocol::test(cfg.dt_ms), model);
-  protocol.input_noise = cfg.input_noise;
-  protocol.seed = cfg.seed;
+  const msi::Protocol protocol = eval_protocol(model, cfg);
   Options opt;
   opt.mode = cfg.mode;
   opt.seed = cfg.seed;
@@ -60,6 +58,7 @@ void run_trials(const ModelView& model, const EvalConfig& cfg, EvalResult& r) {
           TrialResult{trial, net->decide(), net->output()[msi::High], net->output()[msi::Low]};
     };
   }, cfg.progress);
+  r.protocol = protocol;
   r.steps_per_trial = msi::Stimulus(protocol, msi::Trial{}).steps();
   r.steps = static_cast<uint64_t>(total) * static_cast<uint64_t>(r.steps_per_trial);
   for (double s : seconds) r.seconds += s;
@@ -67,16 +66,46 @@ void run_trials(const ModelView& model, const EvalConfig& cfg, EvalResult& r) {
 
 }  // namespace
 
+const char* protocol_choice_name(ProtocolChoice p) {
+  return p == ProtocolChoice::Model ? "model" : "test";
+}
+
+msi::Protocol eval_protocol(const ModelView& model, const EvalConfig& cfg) {
+  if (model.task != TaskKind::MSI)
+    throw std::invalid_argument(
+        std::string(model.task == TaskKind::None ? "the model has no task" : "the model's task is not MSI") +
+        " (task " + std::to_string(static_cast<int>(model.task)) +
+        "), so its inputs and outputs cannot be read as the MSI task's; if it is an MSI network, "
+        "give it the task when converting (task = 1, and the msi_* values, in the .npz or .json)");
+  if (!(cfg.dt_ms > 0.0f)) throw std::invalid_argument("--dt must be positive");
+  msi::Protocol timing = msi::Protocol::test(cfg.dt_ms);
+  if (cfg.protocol == ProtocolChoice::Model) {
+    timing.fixation_ms = model.msi.fixation_ms;
+    timing.stimulus_ms = model.msi.stimulus_ms;
+    timing.decision_ms = model.msi.decision_ms;
+  }
+  if (cfg.fixation_ms >= 0.0f) timing.fixation_ms = cfg.fixation_ms;
+  if (cfg.stimulus_ms >= 0.0f) timing.stimulus_ms = cfg.stimulus_ms;
+  if (cfg.decision_ms >= 0.0f) timing.decision_ms = cfg.decision_ms;
+  if (msi::epoch_steps(timing.stimulus_ms, cfg.dt_ms) < 1 ||
+      msi::epoch_steps(timing.decision_ms, cfg.dt_ms) < 1)
+    throw std::invalid_argument("the stimulus and decision epochs must last at least one step of dt");
+  msi::Protocol p = msi::with_model(timing, model);
+  p.input_noise = cfg.input_noise;
+  p.seed = cfg.seed;
+  return p;
+}
+
 EvalResult evaluate_msi(const ModelView& model, const EvalConfig& cfg) {
   if (model.n_in != msi::kInputs || model.n_out != msi::kOutputs)
     throw std::invalid_argument("not an MSI model: needs 5 inputs and 2 outputs, has " +
                                 std::to_string(model.n_in) + " and " + std::to_string(model.n_out));
   if (cfg.reps == 0) throw std::invalid_argument("--trials must be at least 1");
-  if (!(cfg.dt_ms > 0.0f)) throw std::invalid_argument("--dt must be positive");
+  eval_protocol(model, cfg);  // the task and the durations, checked before any trial runs
   check_host_sizes(model);
   EvalResult r;
   run_trials(model, cfg, r);
-  const float boundary = model.task == TaskKind::MSI ? model.msi.boundary : 12.5f;
+  const float boundary = r.protocol.boundary;
   for (const TrialResult& t : r.trials) {
     const int m = static_cast<int>(t.trial.modality);
     const int k = static_cast<int>(t.trial.rate - 9.0f + 0.5f);
@@ -146,6 +175,16 @@ void print_report(std::ostream& out, const EvalConfig& cfg, const EvalResult& r)
                 mode_name(cfg.mode), static_cast<double>(cfg.dt_ms), cfg.reps, msi::kConditions,
                 static_cast<unsigned long long>(cfg.seed), cfg.recurrent_noise ? "on" : "off",
                 cfg.input_noise ? "on" : "off");
+  out << line;
+  const msi::Protocol& p = r.protocol;
+  std::snprintf(line, sizeof line,
+                "protocol: %s, fixation/stimulus/decision %g/%g/%g ms (%d steps per trial)%s\n",
+                protocol_choice_name(cfg.protocol), static_cast<double>(p.fixation_ms),
+                static_cast<double>(p.stimulus_ms), static_cast<double>(p.decision_ms),
+                r.steps_per_trial,
+                cfg.fixation_ms >= 0.0f || cfg.stimulus_ms >= 0.0f || cfg.decision_ms >= 0.0f
+                    ? ", durations overridden"
+                    : "");
   out << line;
   out << "P(high choice)  rate:";
   for (int k = 0; k < msi::kRates; ++k) {

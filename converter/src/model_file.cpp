@@ -28,7 +28,7 @@ ModelData make_empty_model(uint32_t n, uint32_t n_in, uint32_t n_out) {
   d.input = LayerData::zeros(n, n_in);
   d.recurrent = LayerData::zeros(n, n);
   d.output = LayerData::zeros(n_out, n);
-  const msi::Protocol p = msi::Protocol::training();
+  const msi::Protocol p = msi::Protocol::reference_training();
   d.dynamics.alpha = p.alpha();
   d.dynamics.tau_ms = p.tau_ms;
   d.dynamics.dt_ms = p.dt_ms;
@@ -42,7 +42,8 @@ void apply_msi_task(ModelData& model) {
   if (model.n_in != msi::kInputs || model.n_out != msi::kOutputs)
     throw std::invalid_argument("MSI models have 5 inputs and 2 outputs");
   model.task = TaskKind::MSI;
-  const msi::Protocol train = msi::Protocol::training();
+  // the trainer's protocol (trainer/msi_batch.hpp): one set of defaults for every model file
+  const msi::Protocol train = msi::Protocol::reference_training();
   model.msi.fixation_ms = train.fixation_ms;
   model.msi.stimulus_ms = train.stimulus_ms;
   model.msi.decision_ms = train.decision_ms;

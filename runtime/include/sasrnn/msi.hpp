@@ -75,6 +75,9 @@ struct Protocol {
   }
   /// The authors' reference implementation's training protocol: 100/1000/300 ms padded to
   /// 2500 ms (125 steps at dt = 20 ms); the padding is not in the loss, except in catch trials.
+  /// The project's one default for training: the trainer trains with it and it is what the
+  /// trainer and the converter (conv::apply_msi_task) write into a model's MSI task fields.
+  /// `sasrnn run` uses test() unless asked for the model's durations (--protocol model).
   static Protocol reference_training() {
     Protocol p;
     p.fixation_ms = 100.0f;

@@ -15,8 +15,19 @@
 
 namespace sasrnn::analysis {
 
+/// The epoch durations of a run. Test: the paper's test protocol, fixation/stimulus/decision
+/// 500/1000/300 ms (msi::Protocol::test), whatever the model was trained with. Model: the
+/// durations in the model's MSI task fields (the trainer writes those it trained with).
+enum class ProtocolChoice { Test, Model };
+
+/// "test" or "model", as the CLI spells them.
+const char* protocol_choice_name(ProtocolChoice p);
+
 struct EvalConfig {
   Mode mode = Mode::MeanField;
+  ProtocolChoice protocol = ProtocolChoice::Test;
+  /// Durations in ms that replace the chosen protocol's (negative: keep the protocol's).
+  float fixation_ms = -1.0f, stimulus_ms = -1.0f, decision_ms = -1.0f;
   uint32_t reps = 100;          ///< repetitions of each of the 24 conditions
   uint64_t seed = 1;
   float dt_ms = 20.0f;          ///< test time step; alpha = dt / tau of the model
@@ -43,6 +54,7 @@ struct EvalResult {
   uint64_t steps = 0;                                   ///< network steps run
   double seconds = 0;                                   ///< wall time of the network steps
   int steps_per_trial = 0;
+  msi::Protocol protocol;                               ///< what ran (eval_protocol)
 
   double p_high(int modality, int rate) const {
     const uint32_t c = count[modality][rate];
@@ -63,9 +75,14 @@ PsychometricFit fit_psychometric(const std::array<uint32_t, msi::kRates>& high,
 /// Optimal cue integration (docs/method.md, MSI task): 1 / sigma_va^2 = 1 / sigma_v^2 + 1 / sigma_a^2.
 double optimal_sigma(double sigma_v, double sigma_a);
 
-/// Runs the MSI test protocol (500/1000/300 ms at cfg.dt_ms) on a verified MSI model.
-/// Any N up to the host limits (host_network.hpp). Throws std::invalid_argument for a model that
-/// is not an MSI network, too large, or invalid options (one-line message).
+/// The protocol a run of `model` uses: the durations of cfg.protocol and its overrides at
+/// cfg.dt_ms, met with the model by msi::with_model. Throws std::invalid_argument for a model
+/// without an MSI task or invalid durations.
+msi::Protocol eval_protocol(const ModelView& model, const EvalConfig& cfg);
+
+/// Runs the MSI evaluation set (the protocol of eval_protocol) on a verified MSI model.
+/// Any N up to the host limits (host_network.hpp). Throws std::invalid_argument for a model
+/// without an MSI task, too large, or invalid options (one-line message).
 EvalResult evaluate_msi(const ModelView& model, const EvalConfig& cfg);
 
 /// Prints the psychometric table, accuracies and the per-step time.

@@ -176,6 +176,13 @@ def main():
     bad("mask_vs_pi.npz", pi_in=masked)
     bad("bad_readout.npz", readout=np.array(7))
     bad("scalar_shape.npz", alpha=np.array([0.2], dtype="<f4"))
+    # six problems at once, all listed in one error: unknown, two missing, a bad dtype, two bad values
+    xi_in = good["xi_in"].copy()
+    xi_in[0, 4] = -0.5
+    pi_out = good["pi_out"].copy()
+    pi_out[1, 2] = 1.5
+    bad("six_problems.npz", bias=np.zeros(3, dtype="<f4"), xi_rec=None, tau_ms=None,
+        m_rec=good["m_rec"].astype("<i4"), xi_in=xi_in, pi_out=pi_out)
 
     whole = open(p("good.npz"), "rb").read()
     write_bytes(p("truncated.npz"), whole[: len(whole) * 3 // 5])

@@ -168,7 +168,7 @@ TEST(Npz, OptionalArraysTakeTheirDefaults) {
   EXPECT_EQ(d.dynamics.readout, Readout::Identity);
   EXPECT_TRUE(d.input_mask.empty());
   EXPECT_TRUE(d.name.empty());
-  EXPECT_EQ(d.provenance.seed, 0u);
+  EXPECT_FALSE(d.provenance.seed.has_value());  // no provenance_seed: unknown, not 0
   EXPECT_TRUE(d.provenance.metrics.empty());
 
   // task 1 without MSI parameters: apply_msi_task's values, but the mask and pi untouched
@@ -264,8 +264,16 @@ TEST(NpzErrors, EachBadClassHasItsOneLineMessage) {
   const std::pair<const char*, const char*> cases[] = {
       {"missing.npz", "missing array 'xi_rec'"},
       {"misnamed.npz",
-       "unknown array 'pi_recurrent' (the names are pi_in m_in xi_in pi_rec m_rec xi_rec pi_out m_out xi_out, "
-       "alpha tau_ms dt_ms sigma_rec sigma_in baseline, and optional ones listed in docs/model-format.md)"},
+       "2 problems: unknown array 'pi_recurrent' (the names are pi_in m_in xi_in pi_rec m_rec xi_rec pi_out "
+       "m_out xi_out, alpha tau_ms dt_ms sigma_rec sigma_in baseline, and optional ones listed in docs/model-format.md); "
+       "missing array 'pi_rec'"},
+      // every problem of a file in one error, in a fixed order: unknown, missing, then by array
+      {"six_problems.npz",
+       "6 problems: unknown array 'bias' (the names are pi_in m_in xi_in pi_rec m_rec xi_rec pi_out m_out "
+       "xi_out, alpha tau_ms dt_ms sigma_rec sigma_in baseline, and optional ones listed in docs/model-format.md); "
+       "missing array 'xi_rec'; missing array 'tau_ms'; array 'xi_in' has -0.5 at (0, 4), expected >= 0; "
+       "array 'm_rec' has dtype '<i4', expected '<f4' or '<f8'; array 'pi_out' has 1.5 at (1, 2), outside "
+       "[0, 1]"},
       {"wrong_shape.npz", "array 'pi_rec' has shape (12, 11), expected (12, 12)"},
       {"int32.npz", "array 'm_rec' has dtype '<i4', expected '<f4' or '<f8'"},
       {"complex.npz", "array 'm_in' has dtype '<c8', expected '<f4' or '<f8'"},
@@ -343,14 +351,15 @@ TEST(JsonErrors, EachBadClassHasItsOneLineMessage) {
   const std::pair<std::string, std::string> cases[] = {
       {"{\"alpha\": 0.2,", "not valid JSON (parse error at line 1, column 15: syntax error while parsing object key - unexpected end of input; expected string literal)"},
       {"[1, 2]", "not a model: the JSON holds a list, expected an object"},
-      {replaced("\"alpha\"", "\"alpah\""), "unknown array 'alpah' (the names are pi_in m_in xi_in pi_rec m_rec xi_rec pi_out m_out xi_out, alpha tau_ms dt_ms sigma_rec sigma_in baseline, and optional ones listed in docs/model-format.md)"},
-      {replaced("\"xi_out\"", "\"provenance_x\""), "unknown array 'provenance_x' (the names are pi_in m_in xi_in pi_rec m_rec xi_rec pi_out m_out xi_out, alpha tau_ms dt_ms sigma_rec sigma_in baseline, and optional ones listed in docs/model-format.md)"},
+      {replaced("\"alpha\"", "\"alpah\""), "2 problems: unknown array 'alpah' (the names are pi_in m_in xi_in pi_rec m_rec xi_rec pi_out m_out xi_out, alpha tau_ms dt_ms sigma_rec sigma_in baseline, and optional ones listed in docs/model-format.md); missing array 'alpha'"},
+      {replaced("\"xi_out\"", "\"provenance_x\""), "2 problems: unknown array 'provenance_x' (the names are pi_in m_in xi_in pi_rec m_rec xi_rec pi_out m_out xi_out, alpha tau_ms dt_ms sigma_rec sigma_in baseline, and optional ones listed in docs/model-format.md); missing array 'xi_out'"},
       {ragged, "array 'pi_rec' row 1 has 12 entries, row 0 has 1"},
       {replaced("\"alpha\": 0.2", "\"alpha\": \"fast\""), "array 'alpha' has dtype 'string', expected '<f4' or '<f8'"},
       {replaced("\"alpha\": 0.2", "\"alpha\": 1.5"), "alpha is 1.5, expected 0 < alpha <= 1"},
       {replaced("\"tau_ms\": 100.0", "\"tau_ms\": 1e400"), "not valid JSON (number overflow parsing '1e400')"},
       {replaced("\"alpha\": 0.2", "\"alpha\": 1e300"), "array 'alpha' is 1e+300, too large for float32"},
-      {replaced("\"seed\": 0", "\"seed\": -3"), "array 'provenance_seed' is -3, expected >= 0"},
+      {replaced("\"trainer_version\": \"\",", "\"trainer_version\": \"\", \"seed\": -3,"),
+       "array 'provenance_seed' is -3, expected >= 0"},
       {null_entry, "array 'pi_out' has a null at (0, 0), expected a number"},
   };
   for (const auto& [text, message] : cases) {

@@ -75,7 +75,7 @@ int inspect_command(const std::string& path, std::ostream& out, std::ostream& er
     print_stats(out, "output", shape(d.output), layer_stats(d.output, all));
     const Provenance& p = d.provenance;
     out << "provenance:  trainer " << (p.trainer_version.empty() ? "?" : p.trainer_version) << ", seed "
-        << p.seed << ", created " << (p.created.empty() ? "?" : p.created) << "\n";
+        << (p.seed ? std::to_string(*p.seed) : std::string("unknown")) << ", created " << (p.created.empty() ? "?" : p.created) << "\n";
     if (!p.command.empty()) out << "command:     " << p.command << "\n";
     for (const Metric& m : p.metrics) out << "metric:      " << m.name << " = " << m.value << "\n";
     return 0;

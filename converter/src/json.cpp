@@ -229,7 +229,7 @@ void write_json(const ModelData& d, const std::string& path) {
   const Provenance& p = d.provenance;
   out += "  \"provenance\": {\n";
   out += "    \"trainer_version\": " + text(p.trainer_version) + ",\n";
-  out += "    \"seed\": " + std::to_string(p.seed) + ",\n";
+  if (p.seed) out += "    \"seed\": " + std::to_string(*p.seed) + ",\n";  // none: unknown
   out += "    \"command\": " + text(p.command) + ",\n";
   out += "    \"created\": " + text(p.created) + ",\n";
   out += "    \"metrics\": [";

@@ -166,9 +166,12 @@ AlignedBuffer build_model_file(const ModelData& d) {
   for (const Metric& m : d.provenance.metrics)
     metrics.push_back(fb::CreateMetricDirect(fbb, m.name.c_str(), m.value));
   const Provenance& pv = d.provenance;
+  // A known seed is written even when it is 0 (the field's default); no seed field = unknown.
+  fbb.ForceDefaults(pv.seed.has_value());
   const auto provenance =
-      fb::CreateProvenanceDirect(fbb, pv.trainer_version.c_str(), pv.seed, pv.command.c_str(),
+      fb::CreateProvenanceDirect(fbb, pv.trainer_version.c_str(), pv.seed.value_or(0), pv.command.c_str(),
                                  pv.created.c_str(), &metrics);
+  fbb.ForceDefaults(false);
   const auto name = fbb.CreateString(d.name);
   bool v2 = false;  // version 2 features: sparse layers, precomputed moments
   for (const LayerData* l : {&d.input, &d.recurrent, &d.output})
@@ -202,7 +205,7 @@ ModelData read_model(const uint8_t* data, size_t size) {
   d.name = str(v.root->name());
   if (const fb::Provenance* p = v.root->provenance()) {
     d.provenance.trainer_version = str(p->trainer_version());
-    d.provenance.seed = p->seed();
+    if (flatbuffers::IsFieldPresent(p, fb::Provenance::VT_SEED)) d.provenance.seed = p->seed();
     d.provenance.command = str(p->command());
     d.provenance.created = str(p->created());
     if (p->metrics())

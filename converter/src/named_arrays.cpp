@@ -12,6 +12,32 @@ namespace {
 
 [[noreturn]] void fail(const std::string& message) { throw std::runtime_error(message); }
 
+/// Every problem of a model, so that one error lists them all (a converted file often has
+/// several): each check runs on its own and what it throws is kept.
+class Problems {
+ public:
+  template <class Check>
+  void check(Check c) {
+    try {
+      c();
+    } catch (const std::runtime_error& e) {
+      list_.push_back(e.what());
+    }
+  }
+  bool empty() const { return list_.empty(); }
+  /// Throws one line: the problem, or "K problems: first; second; ...".
+  void throw_if_any() const {
+    if (list_.empty()) return;
+    if (list_.size() == 1) fail(list_[0]);
+    std::string s = std::to_string(list_.size()) + " problems: ";
+    for (size_t k = 0; k < list_.size(); ++k) s += (k ? "; " : "") + list_[k];
+    fail(s);
+  }
+
+ private:
+  std::vector<std::string> list_;
+};
+
 std::string num(double v) {
   char buf[40];
   std::snprintf(buf, sizeof buf, "%.9g", v);
@@ -183,25 +209,27 @@ uint32_t dimension(const char* what, uint64_t v, const std::string& from) {
   return static_cast<uint32_t>(v);
 }
 
-void check_layer(const LayerData& l, const char* suffix) {
+/// The values of one layer array (kind 0 pi, 1 m, 2 xi): throws naming the first bad one.
+void check_values(const std::string& name, int kind, const std::vector<float>& values,
+                  const std::vector<uint64_t>& shape) {
+  const size_t count = static_cast<size_t>(shape[0] * shape[1]);
+  if (values.size() != count)
+    fail(quoted(name) + " has " + std::to_string(values.size()) + " values, expected " + shape_string(shape));
+  for (size_t k = 0; k < count; ++k) {
+    const float v = values[k];
+    if (!std::isfinite(v)) fail(quoted(name) + " has a non-finite value (" + num(v) + ")" + position(shape, k));
+    if (kind == 0 && (v < 0.0f || v > 1.0f))
+      fail(quoted(name) + " has " + num(v) + position(shape, k) + ", outside [0, 1]");
+    if (kind == 2 && v < 0.0f) fail(quoted(name) + " has " + num(v) + position(shape, k) + ", expected >= 0");
+  }
+}
+
+void check_layer(const LayerData& l, const char* suffix, Problems& problems) {
   const std::string names[3] = {std::string("pi_") + suffix, std::string("m_") + suffix,
                                 std::string("xi_") + suffix};
   const std::vector<float>* arrays[3] = {&l.pi, &l.m, &l.xi};
-  const std::vector<uint64_t> shape = {l.rows, l.cols};
-  for (int a = 0; a < 3; ++a) {
-    if (arrays[a]->size() != l.size())
-      fail(quoted(names[a]) + " has " + std::to_string(arrays[a]->size()) + " values, expected " +
-           shape_string(shape));
-    for (size_t k = 0; k < l.size(); ++k) {
-      const float v = (*arrays[a])[k];
-      if (!std::isfinite(v))
-        fail(quoted(names[a]) + " has a non-finite value (" + num(v) + ")" + position(shape, k));
-      if (a == 0 && (v < 0.0f || v > 1.0f))
-        fail(quoted(names[a]) + " has " + num(v) + position(shape, k) + ", outside [0, 1]");
-      if (a == 2 && v < 0.0f)
-        fail(quoted(names[a]) + " has " + num(v) + position(shape, k) + ", expected >= 0");
-    }
-  }
+  for (int a = 0; a < 3; ++a)
+    problems.check([&] { check_values(names[a], a, *arrays[a], {l.rows, l.cols}); });
 }
 
 void check_finite(const char* name, float v) {
@@ -258,17 +286,23 @@ void validate(const ModelData& d) {
       d.output.rows != d.n_out || d.output.cols != d.n)
     fail("layer shapes disagree with N=" + std::to_string(d.n) + " NIn=" + std::to_string(d.n_in) +
          " NOut=" + std::to_string(d.n_out));
-  check_layer(d.input, "in");
-  check_layer(d.recurrent, "rec");
-  check_layer(d.output, "out");
+  Problems problems;
+  check_layer(d.input, "in", problems);
+  check_layer(d.recurrent, "rec", problems);
+  check_layer(d.output, "out", problems);
 
   const DynamicsView& y = d.dynamics;
-  for (const auto& [name, v] : dynamics_fields(y)) check_finite(name, *v);
-  if (!(y.alpha > 0.0f && y.alpha <= 1.0f)) fail("alpha is " + num(y.alpha) + ", expected 0 < alpha <= 1");
-  if (!(y.tau_ms > 0.0f)) fail("tau_ms is " + num(y.tau_ms) + ", expected > 0");
-  if (!(y.dt_ms > 0.0f)) fail("dt_ms is " + num(y.dt_ms) + ", expected > 0");
-  if (y.sigma_rec < 0.0f) fail("sigma_rec is " + num(y.sigma_rec) + ", expected >= 0");
-  if (y.sigma_in < 0.0f) fail("sigma_in is " + num(y.sigma_in) + ", expected >= 0");
+  for (const auto& [name, v] : dynamics_fields(y)) problems.check([&, n = name, p = v] { check_finite(n, *p); });
+  problems.check([&] {
+    if (!(y.alpha > 0.0f && y.alpha <= 1.0f)) fail("alpha is " + num(y.alpha) + ", expected 0 < alpha <= 1");
+  });
+  problems.check([&] { if (!(y.tau_ms > 0.0f)) fail("tau_ms is " + num(y.tau_ms) + ", expected > 0"); });
+  problems.check([&] { if (!(y.dt_ms > 0.0f)) fail("dt_ms is " + num(y.dt_ms) + ", expected > 0"); });
+  problems.check([&] {
+    if (y.sigma_rec < 0.0f) fail("sigma_rec is " + num(y.sigma_rec) + ", expected >= 0");
+  });
+  problems.check([&] { if (y.sigma_in < 0.0f) fail("sigma_in is " + num(y.sigma_in) + ", expected >= 0"); });
+  problems.throw_if_any();
   const int readout = static_cast<int>(y.readout);
   if (readout < 0 || readout > 2)
     fail("readout is " + std::to_string(readout) + ", expected 0 (identity), 1 (softmax) or 2 (argmax)");
@@ -317,28 +351,43 @@ void validate(const ModelData& d) {
 }
 
 ModelData assemble(const Arrays& arrays) {
+  // Every unknown, missing or unreadable array is collected and reported in one error.
+  Problems problems;
   for (const auto& [name, array] : arrays)
     if (!known(name))
-      fail("unknown " + quoted(name) +
-           " (the names are pi_in m_in xi_in pi_rec m_rec xi_rec pi_out m_out xi_out, alpha tau_ms dt_ms "
-           "sigma_rec sigma_in baseline, and optional ones listed in docs/model-format.md)");
+      problems.check([&, nm = name] {
+        fail("unknown " + quoted(nm) +
+             " (the names are pi_in m_in xi_in pi_rec m_rec xi_rec pi_out m_out xi_out, alpha tau_ms "
+             "dt_ms sigma_rec sigma_in baseline, and optional ones listed in docs/model-format.md)");
+      });
   for (const char* name : kLayerNames)
-    if (!arrays.count(name)) fail(std::string("missing array '") + name + "'");
+    if (!arrays.count(name)) problems.check([&] { fail(std::string("missing array '") + name + "'"); });
   const DynamicsView names_only;
   for (const auto& field : dynamics_fields(names_only))
-    if (!arrays.count(field.first)) fail(std::string("missing array '") + field.first + "'");
+    if (!arrays.count(field.first))
+      problems.check([&] { fail(std::string("missing array '") + field.first + "'"); });
 
   const Reader r(arrays);
-  const Array& rec = r.need("pi_rec");
-  if (rec.shape.size() != 2) fail("array 'pi_rec' has shape " + shape_string(rec.shape) + ", expected (N, N)");
-  const Array& in = r.need("pi_in");
-  if (in.shape.size() != 2) fail("array 'pi_in' has shape " + shape_string(in.shape) + ", expected (N, NIn)");
-  const Array& out = r.need("pi_out");
-  if (out.shape.size() != 2)
-    fail("array 'pi_out' has shape " + shape_string(out.shape) + ", expected (NOut, N)");
-  const uint32_t n = dimension("N", rec.shape[0], "pi_rec");
-  const uint32_t n_in = dimension("NIn", in.shape[1], "pi_in");
-  const uint32_t n_out = dimension("NOut", out.shape[0], "pi_out");
+  // The sizes come from pi_rec, pi_in and pi_out; without them no layer array can be checked.
+  uint32_t n = 0, n_in = 0, n_out = 0;
+  const Array* rec = r.find("pi_rec");
+  const Array* in = r.find("pi_in");
+  const Array* out = r.find("pi_out");
+  problems.check([&] {
+    if (rec && rec->shape.size() != 2)
+      fail("array 'pi_rec' has shape " + shape_string(rec->shape) + ", expected (N, N)");
+    if (rec) n = dimension("N", rec->shape[0], "pi_rec");
+  });
+  problems.check([&] {
+    if (in && in->shape.size() != 2)
+      fail("array 'pi_in' has shape " + shape_string(in->shape) + ", expected (N, NIn)");
+    if (in) n_in = dimension("NIn", in->shape[1], "pi_in");
+  });
+  problems.check([&] {
+    if (out && out->shape.size() != 2)
+      fail("array 'pi_out' has shape " + shape_string(out->shape) + ", expected (NOut, N)");
+    if (out) n_out = dimension("NOut", out->shape[0], "pi_out");
+  });
 
   ModelData d;
   d.n = n;
@@ -347,51 +396,78 @@ ModelData assemble(const Arrays& arrays) {
   LayerData* layers[3] = {&d.input, &d.recurrent, &d.output};
   const uint32_t rows[3] = {n, n, n_out};
   const uint32_t cols[3] = {n_in, n, n};
-  for (int l = 0; l < 3; ++l) {
+  const bool sized = n > 0 && n_in > 0 && n_out > 0;
+  for (int l = 0; l < 3 && sized; ++l) {
     layers[l]->rows = rows[l];
     layers[l]->cols = cols[l];
-    layers[l]->pi = r.floats(kLayerNames[3 * l], rows[l], cols[l]);
-    layers[l]->m = r.floats(kLayerNames[3 * l + 1], rows[l], cols[l]);
-    layers[l]->xi = r.floats(kLayerNames[3 * l + 2], rows[l], cols[l]);
+    std::vector<float>* values[3] = {&layers[l]->pi, &layers[l]->m, &layers[l]->xi};
+    for (int a = 0; a < 3; ++a) {
+      const std::string name = kLayerNames[3 * l + a];
+      if (!r.find(name)) continue;  // reported as missing
+      problems.check([&] {
+        *values[a] = r.floats(name, rows[l], cols[l]);
+        check_values(name, a, *values[a], {rows[l], cols[l]});
+      });
+    }
   }
 
   DynamicsView& y = d.dynamics;
-  for (const auto& [name, v] : dynamics_fields(y)) *v = r.scalar(name);
+  for (const auto& [name, v] : dynamics_fields(y))
+    if (r.find(name)) problems.check([&, nm = name, p = v] { *p = r.scalar(nm); });
   y.activation = Activation::ReLU;
-  if (r.find("readout")) {
+  problems.check([&] {
+    if (!r.find("readout")) return;
     const int64_t v = r.integer("readout");
     if (v < 0 || v > 2)
       fail("array 'readout' is " + std::to_string(v) + ", expected 0 (identity), 1 (softmax) or 2 (argmax)");
     y.readout = static_cast<Readout>(v);
-  }
-  if (r.find("task")) {
+  });
+  problems.check([&] {
+    if (!r.find("task")) return;
     const int64_t v = r.integer("task");
     if (v < 0 || v > 3)
       fail("array 'task' is " + std::to_string(v) +
            ", expected 0 (none), 1 (MSI), 2 (sequential MNIST, pixels) or 3 (sequential MNIST, rows)");
     d.task = static_cast<TaskKind>(v);
-  }
+  });
   if (d.task == TaskKind::MSI) {
     d.msi = msi_defaults();
     for (const auto& [name, v] : msi_fields(d.msi))
-      if (r.find(name)) *v = r.scalar(name);
+      if (r.find(name)) problems.check([&, nm = name, p = v] { *p = r.scalar(nm); });
   } else {
     for (const auto& [name, v] : msi_fields(d.msi))
       if (r.find(name))
-        fail(std::string("array '") + name + "' is only used with task 1 (MSI), but task is " +
-             std::to_string(static_cast<int>(d.task)));
+        problems.check([&, nm = name] {
+          fail(std::string("array '") + nm + "' is only used with task 1 (MSI), but task is " +
+               std::to_string(static_cast<int>(d.task)));
+        });
   }
-  if (r.find("input_mask")) d.input_mask = r.mask("input_mask", n, n_in);
-  if (r.find("name")) d.name = r.string("name");
+  problems.check([&] {
+    if (r.find("input_mask") && sized) d.input_mask = r.mask("input_mask", n, n_in);
+  });
+  problems.check([&] {
+    if (r.find("name")) d.name = r.string("name");
+  });
 
   Provenance& p = d.provenance;
-  if (r.find("provenance_trainer_version")) p.trainer_version = r.string("provenance_trainer_version");
-  if (r.find("provenance_command")) p.command = r.string("provenance_command");
-  if (r.find("provenance_created")) p.created = r.string("provenance_created");
-  if (r.find("provenance_seed")) p.seed = r.unsigned_integer("provenance_seed");
-  const Array* names = r.find("provenance_metric_names");
-  const Array* values = r.find("provenance_metric_values");
-  if (names || values) {
+  problems.check([&] {
+    if (r.find("provenance_trainer_version")) p.trainer_version = r.string("provenance_trainer_version");
+  });
+  problems.check([&] {
+    if (r.find("provenance_command")) p.command = r.string("provenance_command");
+  });
+  problems.check([&] {
+    if (r.find("provenance_created")) p.created = r.string("provenance_created");
+  });
+  problems.check([&] {
+    if (r.find("provenance_seed")) {
+      p.seed = r.unsigned_integer("provenance_seed");
+    }
+  });
+  problems.check([&] {
+    const Array* names = r.find("provenance_metric_names");
+    const Array* values = r.find("provenance_metric_values");
+    if (!names && !values) return;
     if (!names) fail("array 'provenance_metric_values' without 'provenance_metric_names'");
     if (!values) fail("array 'provenance_metric_names' without 'provenance_metric_values'");
     if (names->kind != Array::Kind::String || names->shape.size() != 1)
@@ -401,7 +477,8 @@ ModelData assemble(const Arrays& arrays) {
       fail("array 'provenance_metric_values' must be a float array of shape " + shape_string(names->shape) +
            ", it has dtype '" + printable(values->dtype) + "' and shape " + shape_string(values->shape));
     for (size_t k = 0; k < names->s.size(); ++k) p.metrics.push_back(Metric{names->s[k], values->f.at(k)});
-  }
+  });
+  problems.throw_if_any();
 
   validate(d);
   return d;

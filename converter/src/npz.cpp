@@ -716,7 +716,7 @@ void write_npz(const ModelData& d, const std::string& path) {
     members.push_back(npy_strings("provenance_trainer_version", {p.trainer_version}, true));
   if (!p.command.empty()) members.push_back(npy_strings("provenance_command", {p.command}, true));
   if (!p.created.empty()) members.push_back(npy_strings("provenance_created", {p.created}, true));
-  if (p.seed != 0) members.push_back(npy_int("provenance_seed", "<u8", p.seed));
+  if (p.seed) members.push_back(npy_int("provenance_seed", "<u8", *p.seed));
   if (!p.metrics.empty()) {
     std::vector<std::string> names;
     std::vector<double> values;

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <stdexcept>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -35,7 +36,7 @@ struct Metric {
 
 struct Provenance {
   std::string trainer_version;
-  uint64_t seed = 0;
+  std::optional<uint64_t> seed;  ///< training seed; empty: unknown (a file without one)
   std::string command;
   std::string created;
   std::vector<Metric> metrics;

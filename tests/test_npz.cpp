@@ -190,6 +190,20 @@ TEST(Npz, OptionalArraysTakeTheirDefaults) {
   expect_same_bits(m.input.pi, d.input.pi, "pi_in");
 }
 
+TEST(Npz, ASeedIsKnownOrUnknownNeverZeroByDefault) {
+  conv::ModelData d = conv::read_npz(fx("minimal.npz"));  // no provenance_seed
+  ASSERT_FALSE(d.provenance.seed.has_value());
+  const conv::AlignedBuffer unknown = conv::build_model_file(d);
+  EXPECT_FALSE(conv::read_model(unknown.data(), unknown.size()).provenance.seed.has_value());
+  d.provenance.seed = 0;  // a known seed 0 (the schema's default) is written and read back
+  const conv::AlignedBuffer zero = conv::build_model_file(d);
+  const conv::ModelData back = conv::read_model(zero.data(), zero.size());
+  ASSERT_TRUE(back.provenance.seed.has_value());
+  EXPECT_EQ(*back.provenance.seed, 0u);
+  conv::write_npz(back, tmp("seed0.npz"));
+  EXPECT_EQ(conv::read_npz(tmp("seed0.npz")).provenance.seed, std::optional<uint64_t>(0));
+}
+
 TEST(Npz, WriteReadIsExactAndDeterministic) {
   const conv::ModelData good = conv::read_npz(fx("good.npz"));
   const std::string a = tmp("a.npz"), b = tmp("b.npz");

@@ -82,11 +82,19 @@ TEST(Host, BadInputGivesOneLineErrors) {
   conv::apply_msi_task(odd);
   const auto b2 = conv::build_model_file(odd);
   ASSERT_EQ(load(b2.data(), b2.size(), v), Status::Ok);
+  analysis::EvalConfig seven;
+  seven.reps = 1;
+  EXPECT_EQ(analysis::evaluate_msi(v, seven).trials.size(), 24u);  // any size runs
+  conv::ModelData huge = test::mixed_model(analysis::kHostMaxUnits + 1, 5, 2, 1);
+  conv::apply_msi_task(huge);
+  const auto b4 = conv::build_model_file(huge);
+  ASSERT_EQ(load(b4.data(), b4.size(), v), Status::Ok);
   try {
     analysis::evaluate_msi(v, analysis::EvalConfig{});
     FAIL();
   } catch (const std::invalid_argument& e) {
-    EXPECT_NE(std::string(e.what()).find("N=7"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("N=1025"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("the host tools run N <= 1024"), std::string::npos) << e.what();
   }
   conv::ModelData ok = test::mixed_model(6, 5, 2, 1);
   conv::apply_msi_task(ok);

@@ -192,6 +192,7 @@ TrainConfig mnist_paper_config(TrainTask kind) {
   c.opt.decay_every = 40;
   c.opt.decayed.fill(true);
   return c;
+}
 
 const char* stop_rule_name(StopRule r) {
   switch (r) {

@@ -437,10 +437,6 @@ void add_train(CLI::App& app, int& status) {
              [](TrainArgs& x) { x.job.checkpoint_every = 1; });
   t->add_flag("--resume", a->job.resume, "Continue from the checkpoint (same configuration)")
       ->group(out_group);
-  t->set_config("--config", "",
-                "Read options from a TOML or INI file: one 'name = value' per line, names without "
-                "the dashes (e.g. 'batch = 60'); options on the command line take precedence")
-      ->group(task_group);
   t->add_option("--progress-every", a->job.progress_every,
                 "Epochs between progress lines when stderr is not a terminal (0: about 40 lines)")
       ->check(CLI::NonNegativeNumber)

@@ -52,8 +52,13 @@ def main():
     sizes = [int(s) for s in args.sizes.split(",")]
 
     runtime_json = os.path.join(args.out, "runtime.json")
-    sh([f"{args.build}/cli/sasrnn", "bench", args.model, "--sizes", args.sizes, "--steps", str(args.steps),
-        "--naive-steps", str(args.naive_steps), "--json", runtime_json, "--dump-dir", arrays])
+    # run from the repository root with the model's path relative to it, so that the results
+    # name no folder of the machine they ran on
+    root = os.path.dirname(HERE)
+    sh([os.path.join(os.path.abspath(args.build), "cli", "sasrnn"), "bench",
+        os.path.relpath(os.path.abspath(args.model), root), "--sizes", args.sizes, "--steps", str(args.steps),
+        "--naive-steps", str(args.naive_steps), "--json", os.path.abspath(runtime_json),
+        "--dump-dir", os.path.abspath(arrays)], cwd=root)
     runtime = json.load(open(runtime_json))
     torch_out = sh(["/usr/bin/python3", os.path.join(HERE, "torch_step.py"), arrays, "--sizes", args.sizes,
                     "--steps", str(args.torch_steps)], stdout=subprocess.PIPE).stdout

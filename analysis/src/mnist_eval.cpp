@@ -4,13 +4,11 @@
 #include "sasrnn/analysis/parallel.hpp"
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <memory>
 #include <stdexcept>
 #include <string>
-#include <thread>
 #include <vector>
 
 namespace sasrnn::analysis {
@@ -63,13 +61,9 @@ MnistEvalResult evaluate_mnist(const ModelView& model, const MnistSet& set,
   std::vector<uint8_t> decision(static_cast<size_t>(total));
   std::vector<double> seconds(static_cast<size_t>(std::max(1, cfg.threads)), 0.0);
   for_each_trial(total, cfg.threads, [&](int w) {
-    // the any-size network is large (its scratch sized by the host limits): one per worker
-    auto net = std::make_shared<HostNetwork>();
-    net->bind(model, opt);
-    auto cache = std::make_shared<std::vector<float>>(
-        opt.mode == Mode::SampledPerTrial ? net->trial_cache_floats() : 0);
-    if (!cache->empty()) net->use_trial_cache(cache->data(), cache->size());
-    return [&, w, net, cache](int k) {
+    auto worker = std::make_shared<WorkerNetwork>(model, opt);
+    return [&, w, worker](int k) {
+      HostNetwork* net = &worker->net;
       const uint8_t* img = set.image(k);
       float x[28];
       const auto t0 = std::chrono::steady_clock::now();

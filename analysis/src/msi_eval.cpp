@@ -5,12 +5,10 @@
 
 #include <algorithm>
 #include <cmath>
-#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <memory>
 #include <stdexcept>
-#include <thread>
 #include <vector>
 
 namespace sasrnn::analysis {
@@ -36,13 +34,9 @@ void run_trials(const ModelView& model, const EvalConfig& cfg, EvalResult& r) {
   r.trials.resize(total);
   std::vector<double> seconds(static_cast<size_t>(std::max(1, cfg.threads)), 0.0);
   for_each_trial(static_cast<int>(total), cfg.threads, [&](int w) {
-    auto net = std::make_shared<Net>();
-    net->bind(model, opt);
-    // SampledPerTrial: the trial's network drawn once per trial into a cache (same results)
-    auto cache = std::make_shared<std::vector<float>>(
-        opt.mode == Mode::SampledPerTrial ? net->trial_cache_floats() : 0);
-    if (!cache->empty()) net->use_trial_cache(cache->data(), cache->size());
-    return [&, w, net, cache](int k) {
+    auto worker = std::make_shared<WorkerNetwork>(model, opt);
+    return [&, w, worker](int k) {
+      HostNetwork* net = &worker->net;
       const msi::Trial trial = msi::evaluation_trial(static_cast<uint32_t>(k), cfg.reps);
       const msi::Stimulus stim(protocol, trial);
       const auto t0 = std::chrono::steady_clock::now();  // the trial's start included

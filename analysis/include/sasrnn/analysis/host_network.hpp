@@ -5,6 +5,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "sasrnn/model.hpp"
 #include "sasrnn/network.hpp"
@@ -19,6 +20,23 @@ constexpr int kHostMaxInputs = 1024;
 constexpr int kHostMaxOutputs = 64;
 
 using HostNetwork = NetworkUpTo<kHostMaxUnits, kHostMaxInputs, kHostMaxOutputs>;
+
+/// One evaluation worker's network: a HostNetwork bound to `model`, with its own trial cache in
+/// SampledPerTrial (the trial's network drawn once per trial, the same results). Large (the
+/// network's state is sized by the host limits): keep it on the heap, one per worker.
+struct WorkerNetwork {
+  HostNetwork net;
+  std::vector<float> cache;
+  WorkerNetwork(const ModelView& model, const Options& opt) {
+    net.bind(model, opt);
+    if (opt.mode == Mode::SampledPerTrial) {
+      cache.resize(net.trial_cache_floats());
+      net.use_trial_cache(cache.data(), cache.size());
+    }
+  }
+  WorkerNetwork(const WorkerNetwork&) = delete;
+  WorkerNetwork& operator=(const WorkerNetwork&) = delete;
+};
 
 /// Throws std::invalid_argument (one line) if a model is larger than the host tools run.
 inline void check_host_sizes(const ModelView& m) {

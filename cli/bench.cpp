@@ -49,7 +49,9 @@ int bench_command(const BenchArgs& a) {
       const std::string origin =
           n == model.n ? a.path : "resampled from " + a.path + " (bench::msi_like_model)";
       if (!a.dump_dir.empty()) bench::dump_model(d, a.dump_dir);
-      results.push_back(bench::run_size(d, origin, a.cfg));
+      bench::Config cfg = a.cfg;
+      cfg.progress = progress_line("bench N=" + std::to_string(n), "rounds");
+      results.push_back(bench::run_size(d, origin, cfg));
       bench::print_table(std::cout, results.back());
       std::cout.flush();
     }

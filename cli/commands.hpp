@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "sasrnn/network.hpp"
 
@@ -18,6 +19,11 @@ void add_train(CLI::App& app, int& status);           // train.cpp
 void add_bench(CLI::App& app, int& status);  // bench.cpp
 void add_convert(CLI::App& app, int& status);  // convert.cpp
 void add_export_c(CLI::App& app, int& status);  // export_c.cpp
+
+/// Expands `--config FILE` among a subcommand's arguments into the options the file gives
+/// (TOML/INI `name = value`; the command line wins); throws std::runtime_error with a one-line
+/// reason for a bad file (config_file.cpp).
+void expand_config_file(const CLI::App& sub, std::vector<std::string>& args);
 
 /// The full command line of this invocation (for provenance), set by main().
 std::string& command_line();

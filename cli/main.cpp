@@ -1,7 +1,10 @@
 // sasrnn: one command-line tool, one subcommand per stage. Each subcommand's options are in its
 // own file here (see commands.hpp); its work is done by the library of its stage.
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <exception>
 #include <iostream>
+#include <vector>
 #include <string>
 #include <cstdio>
 #include <unistd.h>
@@ -55,6 +58,26 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  CLI11_PARSE(app, argc, argv);
+  // The subcommand's arguments, with a `--config FILE` expanded into options (config_file.cpp).
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (!args.empty() && args[0] == "train") {
+    std::vector<std::string> rest(args.begin() + 1, args.end());
+    try {
+      sasrnn::cli::expand_config_file(*app.get_subcommand("train"), rest);
+    } catch (const std::exception& e) {
+      std::cerr << "sasrnn train: " << e.what() << "\n";
+      return 1;
+    }
+    args.erase(args.begin() + 1, args.end());
+    args.insert(args.end(), rest.begin(), rest.end());
+    sasrnn::cli::command_line() = "sasrnn";  // provenance records the options the file gave
+    for (const std::string& a : args) sasrnn::cli::command_line() += " " + a;
+  }
+  std::reverse(args.begin(), args.end());  // CLI11 takes a vector last argument first
+  try {
+    app.parse(args);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
   return status;
 }

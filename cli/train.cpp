@@ -23,6 +23,7 @@ namespace {
 struct TrainArgs {
   train::TrainJob job;
   std::string task = "msi";
+  std::string config_file;  // expanded into options before parsing (config_file.cpp)
   std::string mnist_dir;
   /// For every option bound to the configuration: sets it to the MNIST recipe's value unless it
   /// was given (the defaults shown are MSI's).
@@ -230,6 +231,7 @@ void add_train(CLI::App& app, int& status) {
   t->footer(
       "Examples:\n"
       "  sasrnn train --out msi.sasrnn --seed 2\n"
+      "  sasrnn train --config models/msi_n150.toml --out msi.sasrnn   (the shipped model's recipe)\n"
       "  sasrnn train --task mnist-row --out mnist_row.sasrnn --epochs 20\n"
       "  sasrnn train --task mnist-row --out mnist_row.sasrnn --epochs 40 --resume   (continue)");
   // For an option bound to the configuration: its MNIST default comes from the MNIST recipe.
@@ -246,6 +248,12 @@ void add_train(CLI::App& app, int& status) {
   const std::string eval_group = "Evaluation and model selection";
   const std::string out_group = "Output, checkpoints and resume";
 
+  t->add_option("--config", a->config_file,
+                "Read options from FILE: TOML/INI lines `name = value` (the long option names "
+                "without --, lists as [\"a\", \"b\"], flags as true/false, an optional [train] "
+                "section); an option on the command line wins over the file. models/*.toml are "
+                "the shipped models' recipes")
+      ->group(task_group);
   t->add_option("--task", a->task, "msi, mnist-row (28 steps x 28 inputs) or mnist-pixel (784 x 1)")
       ->check(CLI::IsMember({"msi", "mnist-row", "mnist-pixel"}))
       ->capture_default_str()

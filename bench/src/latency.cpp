@@ -299,13 +299,15 @@ SizeResult run_size(const conv::ModelData& model, const std::string& origin, con
     r.run(name == "naive-sampler" ? 5 : pool.steps_per_trial, false);  // warm-up
     runners.push_back(std::move(r));
   }
-  for (int round = 0; round < cfg.rounds; ++round)
+  for (int round = 0; round < cfg.rounds; ++round) {
     for (size_t k = 0; k < runners.size(); ++k) {
       const bool naive = runners[k].v && dynamic_cast<NaiveSampler*>(runners[k].v.get()) != nullptr;
       const int total = naive ? cfg.naive_steps : cfg.steps;
       const int chunk = total / cfg.rounds + (round < total % cfg.rounds ? 1 : 0);
       runners[k].run(chunk, true);
     }
+    if (cfg.progress) cfg.progress(round + 1, cfg.rounds);
+  }
   SizeResult res;
   res.n = model.n;
   res.model = origin;

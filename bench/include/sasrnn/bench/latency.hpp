@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <ostream>
 #include <string>
@@ -29,6 +30,8 @@ struct Config {
   int naive_steps = 200;    ///< timed steps of the naive sampler (about 1 ms each at N = 150)
   int rounds = 8;           ///< variants take turns in this many rounds (drift hits all alike)
   uint64_t seed = 1;
+  /// Called after each round with (rounds done, rounds), outside the timed steps (may be empty).
+  std::function<void(int, int)> progress;
 };
 
 struct Stats {

@@ -20,6 +20,7 @@ Usage: bench/authors_mnist_speed.py --authors-file FILE [--sasrnn build/cli/sasr
        [--mnist-dir DIR] [--batches 200] [--rounds 2] [--threads 2]
 """
 import argparse
+import contextlib
 import csv
 import os
 import pathlib
@@ -54,10 +55,11 @@ def authors_seconds_per_batch(source, images, labels, batches, seed):
     data = images.astype(np.float32) / 255.0
     onehot = np.zeros((labels.size, 10))
     onehot[np.arange(labels.size), labels] = 1.0
-    start = time.perf_counter()
-    ns["train"](net, 128, batches, data, onehot, rate, "Adam")
-    seconds = time.perf_counter() - start
-    print(file=sys.stderr)  # their progress line ends without a newline
+    with contextlib.redirect_stdout(sys.stderr):  # their progress line
+        start = time.perf_counter()
+        ns["train"](net, 128, batches, data, onehot, rate, "Adam")
+        seconds = time.perf_counter() - start
+        print()
     return seconds / batches
 
 

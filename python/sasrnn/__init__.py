@@ -158,6 +158,9 @@ class Model:
             return self._m.arrays()[name]
         raise AttributeError(name)
 
+    def __reduce__(self):  # pickle (e.g. multiprocessing): the .sasrnn bytes
+        return (Model.from_bytes, (self.to_bytes(),))
+
     def __repr__(self):
         return (f"<sasrnn.Model {self.name or '(unnamed)'}: N={self.n} NIn={self.n_in} "
                 f"NOut={self.n_out}, task {self.task}, {self.encodings[1]}, {self.size_bytes} bytes>")

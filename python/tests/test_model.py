@@ -97,6 +97,11 @@ def test_load_bytes_and_file_objects(msi_path, msi_model):
     assert sasrnn.load(io.BytesIO(data)).n == 150
 
 
+def test_pickle(msi_model):
+    import pickle
+    assert pickle.loads(pickle.dumps(msi_model)).to_bytes() == msi_model.to_bytes()
+
+
 # -- a model the runtime refuses: ModelError with its status ------------------------------------
 
 @pytest.mark.parametrize("cut, status", [(lambda b: b[: len(b) // 2], "Corrupt"),

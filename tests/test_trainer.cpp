@@ -701,3 +701,32 @@ TEST(WorkerPool, AnExceptionOnAWorkerReachesTheCaller) {
     EXPECT_LT(ran.load(), 1000) << "the other workers stop claiming trials";
   }
 }
+
+// SIGINT inside a long (MNIST) epoch: Trainer::interrupted abandons the epoch between two updates
+// and restores its start, so the checkpoint written then is that of the last whole epoch (resumed
+// from it, the run is bit for bit the uninterrupted one). Needs the real MNIST files.
+TEST(Trainer, AnInterruptedMnistEpochGoesBackToItsStart) {
+  std::ifstream probe(analysis::default_mnist_dir() + "/train-images-idx3-ubyte");
+  if (!probe) GTEST_SKIP() << "no MNIST files: run scripts/fetch-mnist";
+  TrainConfig c = mnist_paper_config(TrainTask::MnistRow);
+  c.n = 8;
+  c.batch = 27500;  // two updates per epoch: the interruption comes after the first
+  Trainer t(c);
+  const Params<double> start = t.params();
+  ASSERT_EQ(t.updates_per_epoch(), 2);
+  int asked = 0;
+  t.interrupted = [&asked] { return ++asked >= 1; };
+  EXPECT_THROW(t.train_epoch(), Interrupted);
+  EXPECT_EQ(asked, 1);
+  EXPECT_EQ(t.epoch(), 0);
+  EXPECT_TRUE(t.history().empty());
+  EXPECT_TRUE(same_params(t.params(), start)) << "the first update was not undone";
+  // its checkpoint is that of epoch 0, optimiser included (optimizer_steps must be 0 to load)
+  const std::string path = testing::TempDir() + "hard_interrupted.ckpt";
+  t.save_checkpoint(path);
+  Trainer resumed(c);
+  resumed.load_checkpoint(path);
+  EXPECT_EQ(resumed.epoch(), 0);
+  EXPECT_TRUE(same_params(resumed.params(), start));
+  std::remove(path.c_str());
+}

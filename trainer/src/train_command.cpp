@@ -3,11 +3,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <csignal>
-#include <memory>
-
 #include <chrono>
+#include <csignal>
 #include <cstdio>
+#include <memory>
 #include <sstream>
 
 namespace sasrnn::train {

@@ -58,7 +58,7 @@ def main():
     sh([os.path.join(os.path.abspath(args.build), "cli", "sasrnn"), "bench",
         os.path.relpath(os.path.abspath(args.model), root), "--sizes", args.sizes, "--steps", str(args.steps),
         "--naive-steps", str(args.naive_steps), "--json", os.path.abspath(runtime_json),
-        "--dump-dir", os.path.abspath(arrays)], cwd=root)
+        "--force", "--dump-dir", os.path.abspath(arrays)], cwd=root)
     runtime = json.load(open(runtime_json))
     torch_out = sh(["/usr/bin/python3", os.path.join(HERE, "torch_step.py"), arrays, "--sizes", args.sizes,
                     "--steps", str(args.torch_steps)], stdout=subprocess.PIPE).stdout

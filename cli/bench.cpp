@@ -1,6 +1,6 @@
 // sasrnn bench: per-step latency of every runtime mode against an Eigen floor and a naive
 // sampler (bench/); PyTorch eager is timed by bench/torch_step.py (see bench/run_bench.py).
-#include <fstream>
+#include <sstream>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -22,6 +22,7 @@ struct BenchArgs {
   bench::Config cfg;
   std::string json;
   std::string dump_dir;
+  bool force = false;
 };
 
 int bench_command(const BenchArgs& a) {
@@ -35,11 +36,7 @@ int bench_command(const BenchArgs& a) {
         throw std::invalid_argument("--sizes resamples MSI models only; this is a " +
                                     std::string(task_name(model.task)) + " model of N=" +
                                     std::to_string(model.n));
-    std::ofstream json;
-    if (!a.json.empty()) {
-      json.open(a.json);
-      if (!json) throw std::runtime_error("cannot write " + a.json);
-    }
+    if (!a.json.empty()) conv::check_output(a.json, a.force);  // before the (long) work
     std::vector<bench::SizeResult> results;
     const double timer = bench::timer_overhead_ns();
     std::cout << "timer overhead " << timer << " ns per step (included below)\n";
@@ -55,10 +52,11 @@ int bench_command(const BenchArgs& a) {
       bench::print_table(std::cout, results.back());
       std::cout.flush();
     }
-    if (json.is_open()) {
+    if (!a.json.empty()) {
+      std::ostringstream json;
       bench::write_json(json, results, a.cfg, timer);
-      json.close();
-      if (!json) throw std::runtime_error("cannot write " + a.json);
+      const std::string text = json.str();
+      conv::write_file(a.json, reinterpret_cast<const uint8_t*>(text.data()), text.size());
       std::cout << "wrote " << a.json << "\n";
     }
     return 0;
@@ -96,7 +94,9 @@ void add_bench(CLI::App& app, int& status) {
       ->default_val(8);
   b->add_option("--seed", a->cfg.seed, "Seed of the network draws and of the input noise")
       ->default_val(1);
-  b->add_option("--json", a->json, "Also write the results as JSON to this file");
+  b->add_option("--json", a->json, "Also write the results as JSON to this file (written at the end; "
+                "an existing FILE is refused before anything runs unless --force)");
+  b->add_flag("--force", a->force, "Replace the --json FILE if it exists");
   b->add_option("--dump-dir", a->dump_dir,
                 "Write each benchmarked model's arrays as float32 files for bench/torch_step.py")
       ->check(CLI::ExistingDirectory);

@@ -25,6 +25,23 @@ void add_export_c(CLI::App& app, int& status);  // export_c.cpp
 /// reason for a bad file (config_file.cpp).
 void expand_config_file(const CLI::App& sub, std::vector<std::string>& args);
 
+/// Exit codes of every command (docs/cli.md "Exit codes"): 0 success; 1 the work failed (a
+/// missing or invalid file, data, a model, a refused overwrite, training that went non-finite);
+/// 2 a usage error (an unknown command or option, a bad value, options that do not go together);
+/// 128 + the signal (130 SIGINT, 143 SIGTERM) for a training stopped by a signal after writing
+/// its checkpoint.
+constexpr int kExitOk = 0;
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
+
+/// Adds to every number option of `app` and its subcommands the checks CLI11 lacks: a float must
+/// be finite (NaN passes every CLI11 range), an unsigned must not be negative (CLI11 wraps -1 to
+/// 2^64 - 1). Called once by main() after every command is added, so no option is left out.
+void check_numbers(CLI::App& app);
+
+/// `text` on one line (line breaks as spaces), for "sasrnn COMMAND: <cause>".
+std::string one_line(std::string text);
+
 /// The full command line of this invocation (for provenance), set by main().
 std::string& command_line();
 

@@ -16,12 +16,14 @@ struct ExportCArgs {
   std::string name;
   std::string out_dir = ".";
   std::string language = "c++";
+  bool force = false;
 };
 
 int export_c_command(const ExportCArgs& a) {
   try {
     const conv::ExportCResult r = conv::export_c_file(
-        a.model, a.name, a.out_dir, a.language == "c" ? conv::CLanguage::C : conv::CLanguage::Cxx);
+        a.model, a.name, a.out_dir, a.language == "c" ? conv::CLanguage::C : conv::CLanguage::Cxx,
+        a.force);
     std::cout << "wrote " << r.header_path << " and " << r.source_path << " (" << a.name << ", "
               << r.bytes << " bytes, N=" << r.n << " NIn=" << r.n_in << " NOut=" << r.n_out
               << ")\n";
@@ -50,6 +52,7 @@ void add_export_c(CLI::App& app, int& status) {
                   "compiles as C11 and as C++11 or later")
       ->check(CLI::IsMember({"c++", "c"}))
       ->capture_default_str();
+  cmd->add_flag("--force", a->force, "Replace NAME.h and NAME.cpp (or .c) if they exist");
   cmd->footer(
       "Example (the name the Cortex-M examples include):\n"
       "  sasrnn export-c models/msi_n150_compact.sasrnn --name sasrnn_msi_model --out-dir model");

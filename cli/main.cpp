@@ -2,11 +2,12 @@
 // own file here (see commands.hpp); its work is done by the library of its stage.
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <exception>
 #include <iostream>
-#include <vector>
 #include <string>
-#include <cstdio>
+#include <vector>
 #include <unistd.h>
 
 #include "commands.hpp"
@@ -27,7 +28,46 @@ std::string& sasrnn::cli::command_line() {
   return line;
 }
 
+namespace {
+
+/// "'S' is not a finite number" for a number that parses but is NaN or infinite (CLI11's range
+/// checks compare, and every comparison with NaN is false: NaN passed them all).
+std::string not_finite(std::string& text) {
+  double v = 0;
+  if (CLI::detail::lexical_cast(text, v) && !std::isfinite(v))
+    return "'" + text + "' is not a finite number";
+  return {};
+}
+
+/// "'S' is negative" for an unsigned option (CLI11 converts "-1" to 2^64 - 1 without a word).
+std::string negative(std::string& text) {
+  const size_t k = text.find_first_not_of(" \t");
+  if (k != std::string::npos && text[k] == '-') return "'" + text + "' is negative (expected >= 0)";
+  return {};
+}
+
+}  // namespace
+
+void sasrnn::cli::check_numbers(CLI::App& app) {
+  for (CLI::App* sub : app.get_subcommands({})) check_numbers(*sub);
+  for (CLI::Option* o : app.get_options()) {
+    if (o->get_expected_max() == 0) continue;  // a flag
+    const std::string type = o->get_type_name();
+    // an empty description keeps the help as it is ("FLOAT:NONNEGATIVE", not "...:FINITE")
+    if (type.rfind("FLOAT", 0) == 0) o->check(CLI::Validator(not_finite, ""));
+    if (type.rfind("UINT", 0) == 0) o->check(CLI::Validator(negative, ""));
+  }
+}
+
+std::string sasrnn::cli::one_line(std::string text) {
+  for (char& c : text)
+    if (c == '\n' || c == '\r') c = ' ';
+  while (!text.empty() && text.back() == ' ') text.pop_back();
+  return text;
+}
+
 int main(int argc, char** argv) {
+  using sasrnn::cli::kExitUsage;
   for (int i = 0; i < argc; ++i)
     sasrnn::cli::command_line() += (i ? " " : "") + std::string(i ? argv[i] : "sasrnn");
   CLI::App app{
@@ -35,7 +75,10 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("sasrnn ") + SASRNN_VERSION,
                        "Print the version of sasrnn and exit");
   app.require_subcommand(1);
-  app.footer("Run `sasrnn COMMAND --help` for a command's options and an example.");
+  app.footer("Run `sasrnn COMMAND --help` for a command's options and an example.\n"
+             "Exit codes: 0 success, 1 the work failed (a file, the data, the model, training), "
+             "2 a usage error (the command line), 130/143 training interrupted by SIGINT/SIGTERM "
+             "after writing its checkpoint (docs/cli.md).");
   int status = 0;
   sasrnn::cli::add_inspect_verify(app, status);
   sasrnn::cli::add_run(app, status);
@@ -43,21 +86,24 @@ int main(int argc, char** argv) {
   sasrnn::cli::add_bench(app, status);
   sasrnn::cli::add_convert(app, status);
   sasrnn::cli::add_export_c(app, status);
-  // An unknown command: one line naming the commands (CLI11 would print two about extra arguments).
+  sasrnn::cli::check_numbers(app);
+  std::string names;
+  std::vector<std::string> known;
+  for (const CLI::App* sub : app.get_subcommands({})) {
+    names += (names.empty() ? "" : ", ") + sub->get_name();
+    known.push_back(sub->get_name());
+  }
+  // The command of this invocation (the first word that is not an option), for the error prefix.
+  std::string command;
   if (argc > 1 && argv[1][0] != '-') {
-    const std::string word = argv[1];
-    std::string names;
-    bool known = false;
-    for (const CLI::App* sub : app.get_subcommands({})) {
-      names += (names.empty() ? "" : ", ") + sub->get_name();
-      known = known || sub->get_name() == word;
-    }
-    if (!known) {
-      std::cerr << "sasrnn: unknown command '" << word << "' (commands: " << names
-                << "; see sasrnn --help)\n";
-      return 1;
+    command = argv[1];
+    if (std::find(known.begin(), known.end(), command) == known.end()) {  // one line naming the commands
+      std::cerr << "sasrnn: unknown command '" << sasrnn::cli::one_line(command)
+                << "' (commands: " << names << "; see sasrnn --help)\n";
+      return kExitUsage;
     }
   }
+  const std::string prefix = command.empty() ? "sasrnn: " : "sasrnn " + command + ": ";
   // The subcommand's arguments, with a `--config FILE` expanded into options (config_file.cpp).
   std::vector<std::string> args(argv + 1, argv + argc);
   if (!args.empty() && args[0] == "train") {
@@ -65,8 +111,8 @@ int main(int argc, char** argv) {
     try {
       sasrnn::cli::expand_config_file(*app.get_subcommand("train"), rest);
     } catch (const std::exception& e) {
-      std::cerr << "sasrnn train: " << e.what() << "\n";
-      return 1;
+      std::cerr << "sasrnn train: " << sasrnn::cli::one_line(e.what()) << "\n";
+      return sasrnn::cli::kExitFailure;
     }
     args.erase(args.begin() + 1, args.end());
     args.insert(args.end(), rest.begin(), rest.end());
@@ -77,7 +123,18 @@ int main(int argc, char** argv) {
   try {
     app.parse(args);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    if (command.empty() && dynamic_cast<const CLI::RequiredError*>(&e) != nullptr &&
+        app.get_subcommands().empty()) {
+      std::cerr << "sasrnn: a command is required (commands: " << names << "; see sasrnn --help)\n";
+      return kExitUsage;
+    }
+    std::cerr << prefix << sasrnn::cli::one_line(e.what()) << " (see sasrnn "
+              << (command.empty() ? "" : command + " ") << "--help)\n";
+    return kExitUsage;
+  } catch (const std::exception& e) {  // a command's own errors are caught and printed by it
+    std::cerr << prefix << sasrnn::cli::one_line(e.what()) << "\n";
+    return sasrnn::cli::kExitFailure;
   }
   return status;
 }

@@ -3,6 +3,7 @@
 // model's provenance holds runtime accuracies. Defaults are the task's paper recipe; an option
 // given on the command line overrides it.
 #include <algorithm>
+#include <cmath>
 #include <functional>
 #include <iostream>
 #include <map>
@@ -160,19 +161,39 @@ int run(TrainArgs& a, const std::string& command) {
     try {
       size_t used = 0;
       const double v = std::stod(spec.substr(eq + 1), &used);
-      if (used != spec.size() - eq - 1 || !(v >= 0)) throw std::invalid_argument("");
+      if (used != spec.size() - eq - 1 || !std::isfinite(v) || v < 0) throw std::invalid_argument("");
       c.opt.lr[static_cast<size_t>(g)] = v;
     } catch (const std::exception&) {
-      std::cerr << "sasrnn train: --lr-group: '" << spec << "' is not NAME=RATE with RATE >= 0\n";
+      std::cerr << "sasrnn train: --lr-group: '" << spec << "' is not NAME=RATE with a finite RATE >= 0\n";
       return 2;
     }
   }
+  // Every option must be one the run can finish with: refuse now what the trainer or the final
+  // evaluation would refuse later (after the data is read, or after hours of training).
   if (c.n > analysis::kHostMaxUnits) {  // the final evaluation could not run it: refuse now
     std::cerr << "sasrnn train: --n: at most " << analysis::kHostMaxUnits
               << " units (the host tools' limit)\n";
     return 2;
   }
+  if (!c.is_mnist() && c.n < 3) {
+    std::cerr << "sasrnn train: --n: an MSI network has at least 3 units (auditory, visual and "
+                 "no sensory input)\n";
+    return 2;
+  }
+  if (c.chunks > c.batch) {
+    std::cerr << "sasrnn train: --chunks " << c.chunks << " is more than --batch " << c.batch
+              << " (each part of the batch holds at least one trial)\n";
+    return 2;
+  }
+  constexpr int kMnistTrainImages = 60000 - analysis::kMnistValidation;
+  if (c.is_mnist() && c.batch > kMnistTrainImages) {
+    std::cerr << "sasrnn train: --batch: at most " << kMnistTrainImages
+              << " images (the MNIST training split) per batch\n";
+    return 2;
+  }
   job.command = command;
+  // the outputs before any work (reading MNIST takes seconds, training hours)
+  if (const int bad = train::check_job_outputs(job, std::cerr)) return bad;
   if (c.is_mnist()) {
     try {
       set_mnist_evaluation(a, job);
@@ -443,7 +464,11 @@ void add_train(CLI::App& app, int& status) {
                  ->capture_default_str()
                  ->group(out_group),
              [](TrainArgs& x) { x.job.checkpoint_every = 1; });
-  t->add_flag("--resume", a->job.resume, "Continue from the checkpoint (same configuration)")
+  t->add_flag("--resume", a->job.resume,
+              "Continue from the checkpoint (same configuration; replaces OUT and the log)")
+      ->group(out_group);
+  t->add_flag("--force", a->job.force,
+              "Start afresh even if OUT, the log or the checkpoint exist, replacing them")
       ->group(out_group);
   t->add_option("--progress-every", a->job.progress_every,
                 "Epochs between progress lines when stderr is not a terminal (0: about 40 lines)")

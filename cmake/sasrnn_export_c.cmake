@@ -57,7 +57,7 @@ function(sasrnn_export_c)
   set(source ${dir}/${E_NAME}.${suffix})
   add_custom_command(
     OUTPUT ${header} ${source}
-    COMMAND ${tool} export-c ${model} --name ${E_NAME} --out-dir ${dir} --lang ${lang}
+    COMMAND ${tool} export-c ${model} --name ${E_NAME} --out-dir ${dir} --lang ${lang} --force
     DEPENDS ${model} ${E_SASRNN}
     COMMENT "sasrnn export-c: ${E_NAME} from ${model}"
     VERBATIM)

@@ -1,18 +1,35 @@
 # cmake -DPROGRAM=<exe> "-DARGS=<arg;arg;...>" -DPREFIX=<text> -DEXPECT=<regex> [-DABSENT=<path>]
-#       -P expect_cli_error.cmake
-# A host tool's failure as docs/cli.md "Errors" describes it: exit code 1, nothing on stdout,
+#       [-DCODE=<exit code>] [-DUNCHANGED=<path>] [-DALLOW_STDOUT=ON] -P expect_cli_error.cmake
+# A host tool's failure as docs/cli.md "Errors" describes it: exit code CODE (default 1; 2 for a
+# usage error), nothing on stdout (unless ALLOW_STDOUT: the failure came after the work began),
 # exactly one line on stderr that starts with PREFIX and matches EXPECT; ABSENT must not exist
-# afterwards (a failed command leaves no output file behind).
+# afterwards (a failed command leaves no output file behind) and UNCHANGED must hold the same
+# bytes as before (a refused command destroys nothing).
 foreach(var PROGRAM PREFIX EXPECT)
   if(NOT DEFINED ${var})
     message(FATAL_ERROR "expect_cli_error.cmake: ${var} not set")
   endif()
 endforeach()
-execute_process(COMMAND ${PROGRAM} ${ARGS} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
-if(NOT rc STREQUAL "1")
-  message(FATAL_ERROR "exit code '${rc}', expected 1; stderr:\n${err}")
+if(NOT DEFINED CODE)
+  set(CODE 1)
 endif()
-if(NOT out STREQUAL "")
+if(DEFINED UNCHANGED)
+  file(SHA256 "${UNCHANGED}" before)
+endif()
+execute_process(COMMAND ${PROGRAM} ${ARGS} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc STREQUAL "${CODE}")
+  message(FATAL_ERROR "exit code '${rc}', expected ${CODE}; stderr:\n${err}")
+endif()
+if(DEFINED UNCHANGED)
+  if(NOT EXISTS "${UNCHANGED}")
+    message(FATAL_ERROR "${UNCHANGED} was removed by a refused command")
+  endif()
+  file(SHA256 "${UNCHANGED}" after)
+  if(NOT before STREQUAL after)
+    message(FATAL_ERROR "${UNCHANGED} was changed by a refused command")
+  endif()
+endif()
+if(NOT out STREQUAL "" AND NOT ALLOW_STDOUT)
   message(FATAL_ERROR "printed to stdout:\n${out}")
 endif()
 string(LENGTH "${PREFIX}" n)

@@ -51,5 +51,12 @@ int main(int argc, char** argv) {
   // an MSI-shaped model without a task (as an .npz without `task` imports): `run` refuses it
   const conv::AlignedBuffer nt = conv::build_model_file(test::mixed_model(30, 5, 2, 1));
   conv::write_file(dir + "/no_task.sasrnn", nt.data(), nt.size());
+  // names and provenance with terminal control sequences: `inspect` must print them escaped
+  conv::ModelData ctl = d;
+  ctl.name = "evil\x1b[2J\x1b]0;title\x07name";
+  ctl.provenance.command = "train\r\nfake: line \xc2\x9b";
+  ctl.provenance.metrics.push_back({"m\x1b[31mred", 1.0});
+  const conv::AlignedBuffer c = conv::build_model_file(ctl);
+  conv::write_file(dir + "/control_chars.sasrnn", c.data(), c.size());
   return 0;
 }

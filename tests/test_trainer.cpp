@@ -2,13 +2,16 @@
 // checkpoints, training batches, and that training on MSI actually learns (run by the runtime).
 #include <gtest/gtest.h>
 
-#include <limits>
-
+#include <atomic>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
+#include <functional>
+#include <limits>
 
 #include "sasrnn/analysis/msi_eval.hpp"
+#include "sasrnn/analysis/parallel.hpp"
 #include "sasrnn/trainer/trainer.hpp"
 #include "support.hpp"
 
@@ -523,4 +526,207 @@ TEST(Trainer, ClipsEachGroupAndStopsOnANonFiniteLoss) {
     EXPECT_NE(std::string(e.what()).find("became non-finite"), std::string::npos) << e.what();
   }
   EXPECT_EQ(broken.epoch(), 0);
+}
+
+namespace {
+
+/// A checkpoint's parts: the 20-byte preamble, the JSON header and the arrays after it.
+struct CheckpointParts {
+  std::string preamble, header, body;
+
+  static CheckpointParts read(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    const std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    uint64_t len = 0;
+    std::memcpy(&len, all.data() + 12, sizeof len);
+    return {all.substr(0, 20), all.substr(20, len), all.substr(20 + len)};
+  }
+  void write(const std::string& path) const {
+    std::string pre = preamble;
+    const uint64_t len = header.size();
+    std::memcpy(&pre[12], &len, sizeof len);
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << pre << header << body;
+  }
+};
+
+/// The message of loading `path` into a trainer of `c` (empty if it loaded).
+std::string load_error(const TrainConfig& c, const std::string& path) {
+  Trainer t(c);
+  try {
+    t.load_checkpoint(path);
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+// Damaged checkpoints are refused with a message of ours naming the file and the cause (never the
+// JSON library's text), before anything of the trainer changes.
+TEST(Trainer, CorruptCheckpointsAreRefusedWithOurOwnMessage) {
+  const std::string dir = testing::TempDir();
+  const TrainConfig c = small_config(12, 3);
+  Trainer t(c);
+  t.train_epoch();
+  t.train_epoch();
+  const std::string good = dir + "hard_good.ckpt";
+  t.save_checkpoint(good);
+  ASSERT_EQ(load_error(c, good), "");
+  const CheckpointParts parts = CheckpointParts::read(good);
+  const auto refused = [&](const CheckpointParts& p, const std::string& needle) {
+    const std::string path = dir + "hard_bad.ckpt";
+    p.write(path);
+    const std::string e = load_error(c, path);
+    EXPECT_NE(e.find(needle), std::string::npos) << "expected '" << needle << "', got: " << e;
+    EXPECT_EQ(e.find("json"), std::string::npos) << e;
+    EXPECT_EQ(e.rfind(path, 0), 0u) << "the message names the file: " << e;
+  };
+  const auto with_header = [&](const std::string& from, const std::string& to) {
+    CheckpointParts p = parts;
+    const size_t k = p.header.find(from);
+    EXPECT_NE(k, std::string::npos) << from;
+    if (k != std::string::npos) p.header.replace(k, from.size(), to);
+    return p;
+  };
+  CheckpointParts garbage = parts;
+  garbage.header[0] = '[';
+  garbage.header[garbage.header.size() / 2] = '}';
+  refused(garbage, "header corrupt");
+  refused(with_header("\"epoch\":2", "\"epoch\":-1"), "epoch -1 outside [0, 100000000]");
+  refused(with_header("\"epoch\":2", "\"epoch\":4000000000"), "epoch 4000000000 outside");
+  refused(with_header("\"epoch\":2", "\"epoch\":99999999999999999999"), "epoch");
+  refused(with_header("\"epoch\":2", "\"epoch\":\"2\""), "epoch is not an integer");
+  refused(with_header("\"epoch\":2", "\"epoch\":3"), "do not match");
+  refused(with_header("\"optimizer_steps\":2", "\"optimizer_steps\":1"), "do not match");
+  refused(with_header("\"identity\"", "\"identiti\""), "header corrupt (no 'identity')");
+  CheckpointParts nan_param = parts;  // the first value of the first array (m_in)
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  std::memcpy(&nan_param.body[16], &nan, sizeof nan);
+  refused(nan_param, "parameters m_in holds a non-finite value");
+  CheckpointParts inf_moment = parts;  // the first value of the last array (second moments xi_out)
+  const double inf = std::numeric_limits<double>::infinity();
+  const size_t last = inf_moment.body.size() - static_cast<size_t>(t.params().out.xi.size()) * 8;
+  std::memcpy(&inf_moment.body[last], &inf, sizeof inf);
+  refused(inf_moment, "second moments xi_out holds a non-finite value");
+  CheckpointParts bad_pi = parts;  // pi_in's first value (after m_in's dims and values, pi_in's dims)
+  const double two = 2.0;
+  std::memcpy(&bad_pi.body[16 + t.params().in.m.size() * 8 + 16], &two, sizeof two);
+  refused(bad_pi, "parameters pi_in outside its range");
+  CheckpointParts trailing = parts;
+  trailing.body += "junk";
+  refused(trailing, "4 bytes after the end of the checkpoint");
+  CheckpointParts cut = parts;
+  cut.body.resize(cut.body.size() - 8);
+  refused(cut, "truncated");
+  CheckpointParts long_header = parts;
+  long_header.body.clear();
+  long_header.write(dir + "hard_bad.ckpt");
+  {  // a header length beyond the file's end
+    std::fstream f(dir + "hard_bad.ckpt", std::ios::binary | std::ios::in | std::ios::out);
+    const uint64_t huge = uint64_t{1} << 40;
+    f.seekp(12);
+    f.write(reinterpret_cast<const char*>(&huge), sizeof huge);
+  }
+  EXPECT_NE(load_error(c, dir + "hard_bad.ckpt").find("beyond the file's end"), std::string::npos);
+  EXPECT_NE(load_error(c, dir).find("not a regular file"), std::string::npos);
+  EXPECT_NE(load_error(c, "/dev/zero").find("not a regular file"), std::string::npos);
+  std::remove((dir + "hard_bad.ckpt").c_str());
+  std::remove(good.c_str());
+}
+
+// --resume with a configuration that changes the epochs to come is refused, naming each change.
+TEST(Trainer, ResumeNamesEveryChangedSetting) {
+  const std::string dir = testing::TempDir();
+  const TrainConfig c = small_config(12, 3);
+  Trainer t(c);
+  t.train_epoch();
+  const std::string path = dir + "hard_config.ckpt";
+  t.save_checkpoint(path);
+  const auto changed = [&](const std::function<void(TrainConfig&)>& change, const std::string& needle) {
+    TrainConfig other = c;
+    change(other);
+    const std::string e = load_error(other, path);
+    EXPECT_NE(e.find("written with another configuration"), std::string::npos) << e;
+    EXPECT_NE(e.find(needle), std::string::npos) << "expected '" << needle << "', got: " << e;
+  };
+  changed([](TrainConfig& x) { x.opt.kind = OptimizerKind::Adam; }, "optimizer \"rmsprop\" (now \"adam\")");
+  changed([](TrainConfig& x) { x.opt.lr[static_cast<size_t>(Group::MRec)] *= 2; }, "lr.m_rec");
+  changed([](TrainConfig& x) { x.opt.train[static_cast<size_t>(Group::XiIn)] = true; }, "train.xi_in false (now true)");
+  changed([](TrainConfig& x) { x.opt.decayed[0] = !x.opt.decayed[0]; }, "decayed.m_in");
+  changed([](TrainConfig& x) { x.opt.decay = 0.125; }, "(now 0.125)");
+  changed([](TrainConfig& x) { x.opt.decay_every = 7; }, "(now 7)");
+  changed([](TrainConfig& x) { x.l2 = 0; }, "l2 0.001 (now 0.0)");
+  changed([](TrainConfig& x) { x.sigma_rec = 0.2; }, "sigma_rec 0.15 (now 0.2)");
+  changed([](TrainConfig& x) { x.clip = 10; }, "clip 0.0 (now 10.0)");
+  changed([](TrainConfig& x) {
+    x.seed = 4;
+    x.l2 = 0;
+  }, "l2 0.001 (now 0.0), seed 3 (now 4)");
+  // what does not change the epochs to come may change
+  TrainConfig more = c;
+  more.epochs = 50;
+  more.threads = 1;
+  more.stop = StopRule::None;
+  EXPECT_EQ(load_error(more, path), "");
+  std::remove(path.c_str());
+}
+
+// A checkpoint is never written from non-finite parameters (it would poison every rerun).
+TEST(Trainer, NeverWritesANonFiniteCheckpoint) {
+  const std::string path = testing::TempDir() + "hard_nan.ckpt";
+  Trainer t(small_config());
+  t.params().rec.m(1, 2) = std::numeric_limits<double>::infinity();
+  EXPECT_THROW(t.save_checkpoint(path), std::runtime_error);
+  std::ifstream in(path);
+  EXPECT_FALSE(in.good()) << "a checkpoint was written";
+}
+
+// An exception on a worker of the evaluation pool reaches the calling thread (it would abort the
+// process from a std::thread), after every worker stopped.
+TEST(WorkerPool, AnExceptionOnAWorkerReachesTheCaller) {
+  for (int threads : {1, 2, 4}) {
+    std::atomic<int> ran{0};
+    try {
+      analysis::for_each_trial(1000, threads, [&](int) {
+        return [&](int k) {
+          ++ran;
+          if (k == 17) throw std::runtime_error("trial 17 failed");
+        };
+      });
+      ADD_FAILURE() << "no exception";
+    } catch (const std::runtime_error& e) {
+      EXPECT_STREQ(e.what(), "trial 17 failed");
+    }
+    EXPECT_LT(ran.load(), 1000) << "the other workers stop claiming trials";
+  }
+}
+
+// SIGINT inside a long (MNIST) epoch: Trainer::interrupted abandons the epoch between two updates
+// and restores its start, so the checkpoint written then is that of the last whole epoch (resumed
+// from it, the run is bit for bit the uninterrupted one). Needs the real MNIST files.
+TEST(Trainer, AnInterruptedMnistEpochGoesBackToItsStart) {
+  std::ifstream probe(analysis::default_mnist_dir() + "/train-images-idx3-ubyte");
+  if (!probe) GTEST_SKIP() << "no MNIST files: run scripts/fetch-mnist";
+  TrainConfig c = mnist_paper_config(TrainTask::MnistRow);
+  c.n = 8;
+  c.batch = 27500;  // two updates per epoch: the interruption comes after the first
+  Trainer t(c);
+  const Params<double> start = t.params();
+  ASSERT_EQ(t.updates_per_epoch(), 2);
+  int asked = 0;
+  t.interrupted = [&asked] { return ++asked >= 1; };
+  EXPECT_THROW(t.train_epoch(), Interrupted);
+  EXPECT_EQ(asked, 1);
+  EXPECT_EQ(t.epoch(), 0);
+  EXPECT_TRUE(t.history().empty());
+  EXPECT_TRUE(same_params(t.params(), start)) << "the first update was not undone";
+  // its checkpoint is that of epoch 0, optimiser included (optimizer_steps must be 0 to load)
+  const std::string path = testing::TempDir() + "hard_interrupted.ckpt";
+  t.save_checkpoint(path);
+  Trainer resumed(c);
+  resumed.load_checkpoint(path);
+  EXPECT_EQ(resumed.epoch(), 0);
+  EXPECT_TRUE(same_params(resumed.params(), start));
+  std::remove(path.c_str());
 }

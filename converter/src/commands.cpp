@@ -29,6 +29,37 @@ std::string storage(const LayerView& l) {
   return std::string("sparse ") + value_type_name(l.sparse.type) + ", " + stored_counts(l).describe();
 }
 
+/// Text from the file as printable text: control characters (C0, DEL and the UTF-8 encoded C1
+/// range, which hold the terminal's escape sequences) and backslashes are shown as escapes
+/// (\n, \t, \xNN), so a model cannot move the cursor, recolour or rewrite what inspect prints.
+std::string printable(const std::string& text) {
+  std::string o;
+  char hex[8];
+  for (size_t k = 0; k < text.size(); ++k) {
+    const auto c = static_cast<unsigned char>(text[k]);
+    const auto next = k + 1 < text.size() ? static_cast<unsigned char>(text[k + 1]) : 0u;
+    if (c == '\\') {
+      o += "\\\\";
+    } else if (c == '\n') {
+      o += "\\n";
+    } else if (c == '\t') {
+      o += "\\t";
+    } else if (c == '\r') {
+      o += "\\r";
+    } else if (c < 0x20 || c == 0x7f) {
+      std::snprintf(hex, sizeof hex, "\\x%02x", c);
+      o += hex;
+    } else if (c == 0xc2 && next >= 0x80 && next <= 0x9f) {  // U+0080..U+009F
+      std::snprintf(hex, sizeof hex, "\\x%02x", next);
+      o += hex;
+      ++k;
+    } else {
+      o += static_cast<char>(c);
+    }
+  }
+  return o;
+}
+
 std::string shape(const LayerData& l) { return std::to_string(l.rows) + "x" + std::to_string(l.cols); }
 
 }  // namespace
@@ -38,7 +69,7 @@ int inspect_command(const std::string& path, std::ostream& out, std::ostream& er
     auto [buf, view] = load_model_file(path);
     const ModelData d = read_model(buf.data(), buf.size());
     const size_t connections = d.input.size() + d.recurrent.size() + d.output.size();
-    out << "model:       " << (d.name.empty() ? "(unnamed)" : d.name) << "  [" << path << "]\n";
+    out << "model:       " << (d.name.empty() ? "(unnamed)" : printable(d.name)) << "  [" << path << "]\n";
     const uint32_t version = view.root->format_version();
     out << "format:      version " << version << ", " << buf.size() << " bytes, " << std::fixed
         << std::setprecision(2) << static_cast<double>(buf.size()) / static_cast<double>(connections)
@@ -74,10 +105,10 @@ int inspect_command(const std::string& path, std::ostream& out, std::ostream& er
     print_stats(out, " rec II (i>j)", "", layer_stats(d.recurrent, [](uint32_t i, uint32_t j) { return i > j; }));
     print_stats(out, "output", shape(d.output), layer_stats(d.output, all));
     const Provenance& p = d.provenance;
-    out << "provenance:  trainer " << (p.trainer_version.empty() ? "?" : p.trainer_version) << ", seed "
-        << (p.seed ? std::to_string(*p.seed) : std::string("unknown")) << ", created " << (p.created.empty() ? "?" : p.created) << "\n";
-    if (!p.command.empty()) out << "command:     " << p.command << "\n";
-    for (const Metric& m : p.metrics) out << "metric:      " << m.name << " = " << m.value << "\n";
+    out << "provenance:  trainer " << (p.trainer_version.empty() ? "?" : printable(p.trainer_version)) << ", seed "
+        << (p.seed ? std::to_string(*p.seed) : std::string("unknown")) << ", created " << (p.created.empty() ? "?" : printable(p.created)) << "\n";
+    if (!p.command.empty()) out << "command:     " << printable(p.command) << "\n";
+    for (const Metric& m : p.metrics) out << "metric:      " << printable(m.name) << " = " << m.value << "\n";
     return 0;
   } catch (const std::exception& e) {
     err << "sasrnn inspect: " << e.what() << "\n";

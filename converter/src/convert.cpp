@@ -163,9 +163,7 @@ int convert_command(const ConvertOptions& o, std::ostream& out, std::ostream& er
   try {
     const Format from = format_of(o.input);
     const Format to = format_of(o.output);
-    std::error_code ec;
-    if (!o.force && std::filesystem::exists(o.output, ec))
-      throw std::runtime_error(o.output + " exists (pass --force to replace it)");
+    check_output(o.output, o.force);  // before any work: exists, a directory, unwritable
     const bool encodes = !o.encoding.empty() || o.values || o.prune || o.pi_zero || o.xi_zero;
     if (encodes && to != Format::Sasrnn)
       throw std::runtime_error("--encoding, --values, --prune, --pi-zero and --xi-zero apply to .sasrnn output only (" +

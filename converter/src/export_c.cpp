@@ -157,7 +157,7 @@ namespace {
 /// Writes the files of a model that load() accepted (`buf` 16-byte aligned, `view` into it).
 ExportCResult write_c_array(const AlignedBuffer& buf, const ModelView& view,
                             const std::string& source_name, const std::string& name,
-                            const std::string& out_dir, CLanguage language) {
+                            const std::string& out_dir, CLanguage language, bool replace) {
   const CArrayText text =
       c_array_text(buf.data(), buf.size(), view, name, base_name(source_name), language);
   const std::filesystem::path dir(out_dir.empty() ? std::string(".") : out_dir);
@@ -175,18 +175,20 @@ ExportCResult write_c_array(const AlignedBuffer& buf, const ModelView& view,
   r.n = view.n;
   r.n_in = view.n_in;
   r.n_out = view.n_out;
-  // each file through a temporary and a rename (write_file): never half a file
-  write_file(r.source_path, reinterpret_cast<const uint8_t*>(text.source.data()),
-             text.source.size());
-  write_file(r.header_path, reinterpret_cast<const uint8_t*>(text.header.data()),
-             text.header.size());
+  // an existing file is replaced only when asked (sasrnn export-c --force)
+  check_output(r.source_path, replace);
+  check_output(r.header_path, replace);
+  // both files through temporaries, renamed once both are written (write_files): never half a
+  // file, and a failed write leaves both old files
+  write_files({{r.source_path, text.source}, {r.header_path, text.header}});
   return r;
 }
 
 }  // namespace
 
 ExportCResult export_c(const uint8_t* data, size_t size, const std::string& source_name,
-                       const std::string& name, const std::string& out_dir, CLanguage language) {
+                       const std::string& name, const std::string& out_dir, CLanguage language,
+                       bool replace) {
   check_name(name);
   // load() requires 16-byte alignment: verify an aligned copy of the caller's bytes.
   const AlignedBuffer buf(data, size);
@@ -194,14 +196,14 @@ ExportCResult export_c(const uint8_t* data, size_t size, const std::string& sour
   const Status s = load(buf.data(), buf.size(), view);
   if (s != Status::Ok)
     throw ModelError(s, source_name + ": " + status_message(s) + " [" + status_name(s) + "]");
-  return write_c_array(buf, view, source_name, name, out_dir, language);
+  return write_c_array(buf, view, source_name, name, out_dir, language, replace);
 }
 
 ExportCResult export_c_file(const std::string& model_path, const std::string& name,
-                            const std::string& out_dir, CLanguage language) {
+                            const std::string& out_dir, CLanguage language, bool replace) {
   check_name(name);
   const auto [buf, view] = load_model_file(model_path);  // throws "PATH: cause" if invalid
-  return write_c_array(buf, view, model_path, name, out_dir, language);
+  return write_c_array(buf, view, model_path, name, out_dir, language, replace);
 }
 
 }  // namespace sasrnn::conv

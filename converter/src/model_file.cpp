@@ -1,8 +1,15 @@
 #include "sasrnn/converter/model_file.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 
@@ -215,30 +222,126 @@ ModelData read_model(const uint8_t* data, size_t size) {
   return d;
 }
 
-AlignedBuffer read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error(path + ": cannot open (" + std::strerror(errno) + ")");
-  std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw std::runtime_error(path + ": read error");
-  return AlignedBuffer(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+namespace {
+
+std::string errno_text() { return std::strerror(errno); }
+
+/// A temporary file next to `path` (same directory, so the rename stays on one file system),
+/// created new (O_EXCL, mode 0666 less the umask, as an ordinary new file) and opened for writing;
+/// returns its descriptor and sets `tmp` to its name.
+int open_temporary(const std::string& path, std::string& tmp) {
+  static std::atomic<unsigned> counter{0};
+  for (int attempt = 0;; ++attempt) {
+    tmp = path + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd >= 0) return fd;
+    if (errno != EEXIST || attempt > 100)
+      throw std::runtime_error(path + ": cannot write (" + errno_text() + ")");
+  }
+}
+
+/// Writes all bytes to `fd` and flushes them to disk; closes it. Returns 0 or the errno.
+int write_all_and_close(int fd, const char* data, size_t size) {
+  int error = 0;
+  while (size > 0 && error == 0) {
+    const ssize_t k = ::write(fd, data, size);
+    if (k < 0 && errno == EINTR) continue;
+    if (k <= 0) {
+      error = k < 0 ? errno : EIO;
+      break;
+    }
+    data += k;
+    size -= static_cast<size_t>(k);
+  }
+  if (error == 0 && ::fsync(fd) != 0) error = errno;
+  if (::close(fd) != 0 && error == 0) error = errno;
+  return error;
+}
+
+/// Writes `bytes` into a new temporary next to `path`; returns its name.
+std::string write_temporary(const std::string& path, const std::string& bytes) {
+  std::string tmp;
+  const int fd = open_temporary(path, tmp);
+  const int error = write_all_and_close(fd, bytes.data(), bytes.size());
+  if (error != 0) {
+    std::remove(tmp.c_str());
+    throw std::runtime_error(path + ": write failed (" + std::strerror(error) + ")");
+  }
+  return tmp;
+}
+
+}  // namespace
+
+AlignedBuffer read_file(const std::string& path, size_t limit) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw std::runtime_error(path + ": cannot open (" + errno_text() + ")");
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) throw std::runtime_error(path + ": cannot open (" + errno_text() + ")");
+  if (S_ISDIR(st.st_mode)) throw std::runtime_error(path + ": is a directory, not a file");
+  const std::string too_large = path + ": larger than " + std::to_string(limit >> 20) +
+                                " MiB, the most the tools read; not a model file";
+  if (S_ISREG(st.st_mode) && static_cast<uint64_t>(st.st_size) > limit)
+    throw std::runtime_error(too_large);
+  // Read in pieces up to the limit (a device or a pipe has no size: /dev/zero never ends).
+  std::vector<uint8_t> bytes;
+  std::vector<uint8_t> piece(size_t{1} << 16);
+  for (;;) {
+    const ssize_t k = ::read(fd, piece.data(), piece.size());
+    if (k < 0 && errno == EINTR) continue;
+    if (k < 0) throw std::runtime_error(path + ": read error (" + errno_text() + ")");
+    if (k == 0) break;
+    if (bytes.size() + static_cast<size_t>(k) > limit) throw std::runtime_error(too_large);
+    bytes.insert(bytes.end(), piece.begin(), piece.begin() + k);
+  }
+  return AlignedBuffer(bytes.data(), bytes.size());
 }
 
 void write_file(const std::string& path, const uint8_t* data, size_t size) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw std::runtime_error(path + ": cannot write (" + std::strerror(errno) + ")");
-    out.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
-    out.flush();
-    if (!out) {
-      std::remove(tmp.c_str());
-      throw std::runtime_error(path + ": write failed");
+  write_files({{path, std::string(reinterpret_cast<const char*>(data), size)}});
+}
+
+void write_files(const std::vector<std::pair<std::string, std::string>>& path_and_bytes) {
+  std::vector<std::string> tmps;
+  try {
+    for (const auto& [path, bytes] : path_and_bytes) tmps.push_back(write_temporary(path, bytes));
+  } catch (...) {
+    for (const std::string& t : tmps) std::remove(t.c_str());
+    throw;
+  }
+  for (size_t k = 0; k < tmps.size(); ++k) {
+    const std::string& path = path_and_bytes[k].first;
+    if (std::rename(tmps[k].c_str(), path.c_str()) != 0) {
+      const std::string why = errno_text();
+      for (size_t j = k; j < tmps.size(); ++j) std::remove(tmps[j].c_str());
+      throw std::runtime_error(path + ": cannot replace (" + why + ")");
     }
   }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw std::runtime_error(path + ": cannot replace (" + std::strerror(errno) + ")");
+}
+
+void check_output(const std::string& path, bool replace) {
+  if (path.empty()) throw std::runtime_error("an output file name is empty");
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0) {
+    if (S_ISDIR(st.st_mode)) throw std::runtime_error(path + ": is a directory, not a file");
+    if (!replace) throw std::runtime_error(path + " exists (pass --force to replace it)");
   }
+  // the directory must take a new file (the temporary of write_file)
+  std::string tmp;
+  const int fd = open_temporary(path, tmp);
+  ::close(fd);
+  std::remove(tmp.c_str());
+}
+
+bool same_file(const std::string& a, const std::string& b) {
+  std::error_code ea, eb;
+  const std::filesystem::path pa = std::filesystem::weakly_canonical(a, ea);
+  const std::filesystem::path pb = std::filesystem::weakly_canonical(b, eb);
+  if (ea || eb) return a == b;
+  return pa == pb;
 }
 
 ModelData with_encoding(ModelData model, const LayerEncoding& encoding) {

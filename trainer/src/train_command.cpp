@@ -1,10 +1,12 @@
 #include "sasrnn/trainer/train_command.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <cstdio>
-#include <fstream>
+#include <memory>
 #include <sstream>
 
 namespace sasrnn::train {
@@ -18,38 +20,124 @@ std::string with_extension(const std::string& path, const std::string& ext) {
   return (has_ext ? path.substr(0, dot) : path) + ext;
 }
 
-bool file_exists(const std::string& path) { return std::ifstream(path).good(); }
+bool file_exists(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0;
+}
+
+/// The signal that asked the run to stop (0: none). Set by the handler, read between epochs.
+volatile std::sig_atomic_t g_signal = 0;
+
+extern "C" void on_stop_signal(int sig) { g_signal = sig; }
+
+/// SIGINT and SIGTERM handlers for the time of a run, restored afterwards. The first signal asks
+/// for a clean stop; the handler is then reset (SA_RESETHAND), so a second one kills at once
+/// (every file is written atomically, so even that leaves a whole checkpoint).
+class StopSignals {
+ public:
+  StopSignals() {
+    g_signal = 0;
+    struct sigaction sa {};
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESETHAND;
+    sigaction(SIGINT, &sa, &old_int_);
+    sigaction(SIGTERM, &sa, &old_term_);
+  }
+  ~StopSignals() {
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGTERM, &old_term_, nullptr);
+  }
+  StopSignals(const StopSignals&) = delete;
+  StopSignals& operator=(const StopSignals&) = delete;
+  static int received() { return static_cast<int>(g_signal); }
+
+ private:
+  struct sigaction old_int_ {}, old_term_ {};
+};
+
+const char* signal_name(int sig) { return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "a signal"; }
+
+/// The CSV log of every epoch in the trainer's history, written atomically: the log always holds
+/// exactly the epochs of the checkpoint written with it.
+void write_log(Trainer& trainer, const std::string& path) {
+  std::string text = csv_header() + "\n";
+  for (const EpochStats& s : trainer.history()) text += csv_row(s) + "\n";
+  conv::write_file(path, reinterpret_cast<const uint8_t*>(text.data()), text.size());
+}
 
 }  // namespace
 
-int run_train_job(const TrainJob& job, std::ostream& out, std::ostream& err) {
-  try {
-    const std::string log_path = job.log.empty() ? with_extension(job.out, ".csv") : job.log;
-    const std::string ckpt_path =
-        job.checkpoint.empty() ? with_extension(job.out, ".ckpt") : job.checkpoint;
-    Trainer trainer(job.cfg);
-    if (job.resume) {
-      if (!file_exists(ckpt_path)) {
-        err << "sasrnn train: --resume: no checkpoint at " << ckpt_path << "\n";
-        return 1;
-      }
-      trainer.load_checkpoint(ckpt_path);
-      out << "resumed from " << ckpt_path << " at epoch " << trainer.epoch() << "\n";
-    } else if (file_exists(ckpt_path)) {
-      err << "sasrnn train: " << ckpt_path
-          << " exists: pass --resume to continue that run, or remove it to start afresh\n";
-      return 1;
-    }
-    // The log is rewritten from the (checkpointed) history, so it never holds epochs twice.
-    std::ofstream log(log_path, std::ios::trunc);
-    if (!log) {
-      err << "sasrnn train: cannot write the log " << log_path << "\n";
-      return 1;
-    }
-    log << csv_header() << "\n";
-    for (const EpochStats& s : trainer.history()) log << csv_row(s) << "\n";
-    log.flush();
+std::string log_path(const TrainJob& job) {
+  return job.log.empty() ? with_extension(job.out, ".csv") : job.log;
+}
 
+std::string checkpoint_path(const TrainJob& job) {
+  return job.checkpoint.empty() ? with_extension(job.out, ".ckpt") : job.checkpoint;
+}
+
+int check_job_outputs(const TrainJob& job, std::ostream& err) {
+  const std::string log = log_path(job), ckpt = checkpoint_path(job);
+  const std::pair<const char*, const std::string*> named[] = {
+      {"--out", &job.out}, {"--log", &log}, {"--checkpoint", &ckpt}};
+  for (size_t i = 0; i < 3; ++i)
+    for (size_t j = i + 1; j < 3; ++j)
+      if (conv::same_file(*named[i].second, *named[j].second)) {
+        err << "sasrnn train: " << named[i].first << " and " << named[j].first
+            << " name the same file " << *named[i].second << "; give each output its own file\n";
+        return 2;
+      }
+  try {
+    if (job.resume && job.force) {
+      err << "sasrnn train: --resume continues a run and --force starts one afresh; give one\n";
+      return 2;
+    }
+    if (job.resume && !file_exists(ckpt)) {
+      err << "sasrnn train: --resume: no checkpoint at " << ckpt << "\n";
+      return 1;
+    }
+    if (!job.resume && !job.force && file_exists(ckpt)) {
+      err << "sasrnn train: " << ckpt
+          << " exists: pass --resume to continue that run, or --force to start afresh and replace "
+             "it\n";
+      return 1;
+    }
+    // --resume replaces the run's own files; --force any; otherwise none is replaced
+    const bool replace = job.resume || job.force;
+    conv::check_output(job.out, replace);
+    conv::check_output(log, replace);
+    conv::check_output(ckpt, true);
+  } catch (const std::exception& e) {
+    err << "sasrnn train: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}
+
+int run_train_job(const TrainJob& job, std::ostream& out, std::ostream& err) {
+  if (const int bad = check_job_outputs(job, err)) return bad;
+  const std::string log_file = log_path(job);
+  const std::string ckpt_path = checkpoint_path(job);
+  std::unique_ptr<Trainer> trainer_ptr;
+  try {
+    trainer_ptr = std::make_unique<Trainer>(job.cfg);
+    if (job.resume) {
+      trainer_ptr->load_checkpoint(ckpt_path);
+      out << "resumed from " << ckpt_path << " at epoch " << trainer_ptr->epoch() << "\n";
+    }
+  } catch (const std::exception& e) {
+    err << "sasrnn train: " << e.what() << "\n";
+    return 1;
+  }
+  Trainer& trainer = *trainer_ptr;
+  // a signal during the training stops it cleanly; after it (the final evaluation) it kills
+  auto signals = std::make_unique<StopSignals>();
+  // The checkpoint and the log of the trainer's current state (the last whole epoch).
+  const auto save = [&] {
+    trainer.save_checkpoint(ckpt_path);
+    write_log(trainer, log_file);
+  };
+  try {
     const TrainConfig& cfg = job.cfg;
     const bool tty = isatty(fileno(stderr)) != 0;
     const int every = job.progress_every > 0 ? job.progress_every : std::max(1, cfg.epochs / 40);
@@ -85,8 +173,8 @@ int run_train_job(const TrainJob& job, std::ostream& out, std::ostream& err) {
     };
     // Model selection: the best validated parameters (kept in the checkpoint).
     const bool validating = job.validate_every > 0 && job.validate;
+    trainer.interrupted = [] { return StopSignals::received() != 0; };
     trainer.run([&](const EpochStats& s) {
-      log << csv_row(s) << "\n";
       if (validating && s.epoch + 1 >= job.validate_from &&
           (s.epoch + 1 - job.validate_from) % job.validate_every == 0) {
         const double score = job.validate(trainer.to_model(job.command));
@@ -113,16 +201,21 @@ int run_train_job(const TrainJob& job, std::ostream& out, std::ostream& err) {
         err.flush();
         last_print = now;
       }
-      if (job.checkpoint_every > 0 && (s.epoch + 1) % job.checkpoint_every == 0) {
-        log.flush();
-        trainer.save_checkpoint(ckpt_path);
-      }
+      if (StopSignals::received() != 0) return false;  // saved below
+      if (job.checkpoint_every > 0 && (s.epoch + 1) % job.checkpoint_every == 0) save();
       epoch_start = last_update_print = std::chrono::steady_clock::now();
       return true;
     });
     if (tty) err << "\n";
-    log.flush();
-    trainer.save_checkpoint(ckpt_path);
+    save();
+    const int sig = StopSignals::received();
+    signals.reset();
+    if (sig != 0) {
+      err << "sasrnn train: stopped by " << signal_name(sig) << " after epoch " << trainer.epoch()
+          << "; checkpoint " << ckpt_path << " and log " << log_file
+          << " written; continue with --resume\n";
+      return 128 + sig;
+    }
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const int trained = trainer.epoch() - start;
     const bool reached = trainer.stop_reached();
@@ -153,11 +246,36 @@ int run_train_job(const TrainJob& job, std::ostream& out, std::ostream& err) {
       for (const conv::Metric& m : job.evaluate(model)) model.provenance.metrics.push_back(m);
     const conv::AlignedBuffer buf = conv::build_model_file(model);
     conv::write_file(job.out, buf.data(), buf.size());
-    out << "wrote " << job.out << " (" << buf.size() << " bytes), log " << log_path
+    out << "wrote " << job.out << " (" << buf.size() << " bytes), log " << log_file
         << ", checkpoint " << ckpt_path << "\n";
     return 0;
+  } catch (const Interrupted&) {  // inside an MNIST epoch: back at the last whole epoch
+    const int sig = StopSignals::received();
+    try {
+      save();
+    } catch (const std::exception& e) {
+      err << "\nsasrnn train: stopped by " << signal_name(sig) << "; " << e.what() << "\n";
+      return 1;
+    }
+    err << (isatty(fileno(stderr)) ? "\n" : "") << "sasrnn train: stopped by " << signal_name(sig)
+        << " inside epoch " << trainer.epoch() + 1 << "; checkpoint " << ckpt_path
+        << " (after epoch " << trainer.epoch() << ") and log " << log_file
+        << " written; continue with --resume\n";
+    return 128 + sig;
+  } catch (const NonFiniteLoss& e) {  // nothing was updated: the state is the last whole epoch's
+    std::string saved;
+    try {
+      save();
+      saved = "; checkpoint " + ckpt_path + " holds the last whole epoch (" +
+              std::to_string(trainer.epoch()) + ")";
+    } catch (const std::exception& e2) {
+      saved = "; no checkpoint written (" + std::string(e2.what()) + ")";
+    }
+    err << (isatty(fileno(stderr)) ? "\n" : "") << "sasrnn train: " << e.what() << saved
+        << "; lower the learning rates or change the configuration\n";
+    return 1;
   } catch (const std::exception& e) {
-    err << "sasrnn train: " << e.what() << "\n";
+    err << (isatty(fileno(stderr)) ? "\n" : "") << "sasrnn train: " << e.what() << "\n";
     return 1;
   }
 }

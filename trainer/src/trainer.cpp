@@ -1,11 +1,15 @@
 #include "sasrnn/trainer/trainer.hpp"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
+#include <exception>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -381,12 +385,24 @@ Grads<double> Trainer::gradients(int update, double* loss, double* accuracy) {
     };
   }
   const int threads = std::max(1, std::min(cfg_.threads, chunks));
+  // An exception on a worker (e.g. std::bad_alloc) is carried to this thread and rethrown after
+  // every worker has joined; it never escapes a std::thread (which would abort the process).
+  std::vector<std::exception_ptr> failed(static_cast<size_t>(chunks));
+  const auto guarded = [&](int c) {
+    try {
+      work(c);
+    } catch (...) {
+      failed[static_cast<size_t>(c)] = std::current_exception();
+    }
+  };
   for (int c0 = 0; c0 < chunks; c0 += threads) {
     std::vector<std::thread> pool;
-    for (int c = c0 + 1; c < std::min(chunks, c0 + threads); ++c) pool.emplace_back(work, c);
-    work(c0);
+    for (int c = c0 + 1; c < std::min(chunks, c0 + threads); ++c) pool.emplace_back(guarded, c);
+    guarded(c0);
     for (auto& t : pool) t.join();
   }
+  for (const std::exception_ptr& e : failed)
+    if (e) std::rethrow_exception(e);
   // Sum the chunks in a fixed order: the result does not depend on the thread count.
   Grads<double> g = results[0].grads;
   double l = results[0].loss;
@@ -406,9 +422,8 @@ Grads<double> Trainer::gradients(int update, double* loss, double* accuracy) {
   bool finite = std::isfinite(l);
   for (int k = 0; k < kGroups && finite; ++k) finite = g.group(static_cast<Group>(k)).allFinite();
   if (!finite)
-    throw std::runtime_error("the loss or its gradient became non-finite (loss " + std::to_string(l) +
-                             ") at update " + std::to_string(update) +
-                             "; nothing was updated, the last checkpoint holds the last good epoch");
+    throw NonFiniteLoss("the loss or its gradient became non-finite (loss " + std::to_string(l) +
+                             ") at update " + std::to_string(update));
   if (cfg_.clip > 0)
     for (int k = 0; k < kGroups; ++k) {
       Mat<double>& gk = g.group(static_cast<Group>(k));
@@ -428,11 +443,28 @@ EpochStats Trainer::train_epoch() {
     const Grads<double> g = gradients(epoch_, &s.loss, &s.accuracy);
     opt_.step(params_, g, epoch_, &fixed_);
   } else {  // the epoch's batches in turn; loss and accuracy are their means
+    // An epoch is all or nothing: a failure or an interruption inside it restores its start, so
+    // that a checkpoint written afterwards is that of the last whole epoch.
+    const Params<double> start_params = params_;
+    const Optimizer start_opt = opt_;
+    const auto restore = [&] {
+      params_ = start_params;
+      opt_ = start_opt;
+    };
     double loss_sum = 0, acc_sum = 0;
     for (int k = 0; k < per_epoch; ++k) {
+      if (k > 0 && interrupted && interrupted()) {
+        restore();
+        throw Interrupted("interrupted inside epoch " + std::to_string(epoch_ + 1));
+      }
       double l = 0, a = 0;
-      const Grads<double> g = gradients(epoch_ * per_epoch + k, &l, &a);
-      opt_.step(params_, g, epoch_, &fixed_);
+      try {
+        const Grads<double> g = gradients(epoch_ * per_epoch + k, &l, &a);
+        opt_.step(params_, g, epoch_, &fixed_);
+      } catch (...) {
+        restore();
+        throw;
+      }
       loss_sum += l;
       acc_sum += a;
       if (on_update) on_update(k + 1, per_epoch);
@@ -538,20 +570,68 @@ conv::ModelData Trainer::to_model(const std::string& command) const {
 namespace {
 
 constexpr char kCkptMagic[8] = {'S', 'A', 'S', 'R', 'C', 'K', 'P', 'T'};
-constexpr uint32_t kCkptVersion = 2;  // 2: the model selection's best parameters (1 still reads)
+// 2: the model selection's best parameters; 3: the whole training configuration in the identity
+// (optimiser, rates, groups, schedule, l2, noise, clipping). 1 and 2 still read.
+constexpr uint32_t kCkptVersion = 3;
+constexpr int64_t kMaxEpochs = 100000000;  // the most `sasrnn train --epochs` accepts
 
+/// What a resumed run must share with the run that wrote the checkpoint: everything that changes
+/// the numbers of the epochs to come (not --epochs, the stopping rule, threads, outputs). Flat,
+/// so that a difference is named by its key.
 nlohmann::json identity(const TrainConfig& c) {
-  if (c.is_mnist())
-    return {{"task", train_task_name(c.kind)}, {"n", c.n},       {"seed", c.seed},
-            {"batch", c.batch},                {"chunks", c.chunks},
-            {"single_precision", c.single_precision}, {"alpha", c.mnist_alpha},
-            {"init_rec_identity", c.init_rec_identity}};
-  const msi::Protocol& p = c.task.protocol;
-  return {{"n", c.n},          {"seed", c.seed},
+  nlohmann::json id;
+  if (c.is_mnist()) {
+    id = {{"task", train_task_name(c.kind)}, {"n", c.n},       {"seed", c.seed},
+          {"batch", c.batch},                {"chunks", c.chunks},
+          {"single_precision", c.single_precision}, {"alpha", c.mnist_alpha},
+          {"init_rec_identity", c.init_rec_identity}};
+  } else {
+    const msi::Protocol& p = c.task.protocol;
+    id = {{"n", c.n},          {"seed", c.seed},
           {"batch", c.batch},  {"chunks", c.chunks},
           {"single_precision", c.single_precision},
           {"catch_fraction", c.task.catch_fraction}, {"balanced", c.task.balanced},
           {"epochs_ms", {p.fixation_ms, p.stimulus_ms, p.decision_ms, p.trial_ms, p.dt_ms, p.tau_ms}}};
+  }
+  const OptimizerConfig& o = c.opt;
+  id["optimizer"] = o.kind == OptimizerKind::Adam ? "adam" : "rmsprop";
+  for (int k = 0; k < kGroups; ++k) {
+    const std::string g = group_name(static_cast<Group>(k));
+    const size_t i = static_cast<size_t>(k);
+    id["train." + g] = o.train[i];
+    id["lr." + g] = o.lr[i];
+    id["decayed." + g] = o.decayed[i];
+  }
+  id["beta1"] = o.beta1;
+  id["beta2"] = o.beta2;
+  id["rho"] = o.rho;
+  id["eps"] = o.eps;
+  id["decay"] = o.decay;
+  id["decay_every"] = o.decay_every;
+  id["l2"] = c.l2;
+  id["sigma_rec"] = c.sigma_rec;
+  id["clip"] = c.clip;
+  return id;
+}
+
+/// The differences between a checkpoint's identity and the current one, "key A (now B), ...";
+/// a checkpoint of version < 3 is compared on the keys it has.
+std::string identity_changes(const nlohmann::json& stored, const nlohmann::json& now, uint32_t version) {
+  std::string changes;
+  const auto note = [&](const std::string& key, const std::string& was, const std::string& is) {
+    changes += (changes.empty() ? "" : ", ") + key + " " + was + " (now " + is + ")";
+  };
+  for (const auto& [key, value] : now.items()) {
+    const auto it = stored.find(key);
+    if (it == stored.end()) {
+      if (version >= 3) note(key, "absent", value.dump());
+    } else if (*it != value) {
+      note(key, it->dump(), value.dump());
+    }
+  }
+  for (const auto& [key, value] : stored.items())
+    if (!now.contains(key)) note(key, value.dump(), "absent");
+  return changes;
 }
 
 void write_mat(std::ostream& o, const Mat<double>& a) {
@@ -560,13 +640,45 @@ void write_mat(std::ostream& o, const Mat<double>& a) {
   o.write(reinterpret_cast<const char*>(a.data()), static_cast<std::streamsize>(a.size() * sizeof(double)));
 }
 
-void read_mat(std::istream& in, Mat<double>& a, const std::string& path) {
-  int64_t dims[2];
-  in.read(reinterpret_cast<char*>(dims), sizeof dims);
-  if (!in || dims[0] != a.rows() || dims[1] != a.cols())
-    throw std::runtime_error(path + ": checkpoint truncated or of another network size");
-  in.read(reinterpret_cast<char*>(a.data()), static_cast<std::streamsize>(a.size() * sizeof(double)));
-  if (!in) throw std::runtime_error(path + ": checkpoint truncated");
+/// Reads a checkpoint's bytes in order; every read is bounded by the file's size.
+struct CheckpointReader {
+  const std::string& path;
+  const uint8_t* data;
+  size_t size;
+  size_t at = 0;
+
+  [[noreturn]] void fail(const std::string& why) const {
+    throw std::runtime_error(path + ": not a usable checkpoint: " + why);
+  }
+  void bytes(void* out, size_t n, const char* what) {
+    if (n > size - at) fail(std::string("truncated (") + what + ")");
+    std::memcpy(out, data + at, n);
+    at += n;
+  }
+  /// A matrix of the trainer's shape; `what` names it in errors; its values must be finite.
+  void mat(Mat<double>& a, const std::string& what) {
+    int64_t dims[2];
+    bytes(dims, sizeof dims, what.c_str());
+    if (dims[0] != a.rows() || dims[1] != a.cols())
+      fail(what + " is " + std::to_string(dims[0]) + "x" + std::to_string(dims[1]) + ", not " +
+           std::to_string(a.rows()) + "x" + std::to_string(a.cols()) +
+           " (another network size, or a damaged file)");
+    bytes(a.data(), static_cast<size_t>(a.size()) * sizeof(double), what.c_str());
+    if (!a.allFinite()) fail(what + " holds a non-finite value");
+  }
+};
+
+/// Parameters as the projection leaves them: pi in [0, 1], Xi >= 0 (and finite, CheckpointReader).
+void check_projected(const Params<double>& p, const CheckpointReader& r, const char* what) {
+  for (int k = 0; k < kGroups; ++k) {
+    const Group g = static_cast<Group>(k);
+    const Mat<double>& a = p.group(g);
+    const bool ok = k % 3 == 1 ? (a.array() >= 0.0).all() && (a.array() <= 1.0).all()
+                   : k % 3 == 2 ? (a.array() >= 0.0).all()
+                                : true;
+    if (!ok)
+      r.fail(std::string(what) + " " + group_name(g) + " outside its range (pi in [0, 1], xi >= 0)");
+  }
 }
 
 void for_each_group(Params<double>& p, const std::function<void(Mat<double>&)>& f) {
@@ -576,6 +688,12 @@ void for_each_group(Params<double>& p, const std::function<void(Mat<double>&)>& 
 }  // namespace
 
 void Trainer::save_checkpoint(const std::string& path) const {
+  // never a checkpoint that cannot be resumed: a non-finite value would poison every rerun
+  Trainer& me = const_cast<Trainer&>(*this);
+  for (Params<double>* p : {&me.params_, &me.opt_.first(), &me.opt_.second()})
+    for (int k = 0; k < kGroups; ++k)
+      if (!p->group(static_cast<Group>(k)).allFinite())
+        throw std::runtime_error(path + ": not written: the training state holds non-finite values");
   nlohmann::json head = {{"identity", identity(cfg_)}, {"epoch", epoch_}, {"optimizer_steps", opt_.steps()}};
   nlohmann::json hist = nlohmann::json::array();
   for (EpochStats s : history_) {
@@ -603,58 +721,120 @@ void Trainer::save_checkpoint(const std::string& path) const {
 }
 
 void Trainer::load_checkpoint(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error(path + ": cannot open checkpoint");
+  // A regular file (not a directory, not a device such as /dev/zero), read whole: its size is
+  // bounded (read_file), and every read below is bounded by it.
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
+    throw std::runtime_error(path + ": not a regular file, so not a checkpoint");
+  const conv::AlignedBuffer file = conv::read_file(path, size_t{1} << 31);
+  CheckpointReader r{path, file.data(), file.size()};
   char magic[8];
   uint32_t version = 0;
   uint64_t len = 0;
-  in.read(magic, sizeof magic);
-  in.read(reinterpret_cast<char*>(&version), sizeof version);
-  in.read(reinterpret_cast<char*>(&len), sizeof len);
-  if (!in || !std::equal(magic, magic + 8, kCkptMagic))
-    throw std::runtime_error(path + ": not a sasrnn checkpoint");
-  if (version != kCkptVersion && version != 1)
+  if (file.size() < sizeof magic + sizeof version + sizeof len) r.fail("too short");
+  r.bytes(magic, sizeof magic, "magic");
+  if (!std::equal(magic, magic + 8, kCkptMagic)) throw std::runtime_error(path + ": not a sasrnn checkpoint");
+  r.bytes(&version, sizeof version, "version");
+  if (version < 1 || version > kCkptVersion)
     throw std::runtime_error(path + ": checkpoint version " + std::to_string(version) + " is not supported");
-  if (len > (1u << 30)) throw std::runtime_error(path + ": checkpoint header corrupt");
-  std::string h(len, '\0');
-  in.read(h.data(), static_cast<std::streamsize>(len));
-  nlohmann::json head = nlohmann::json::parse(h, nullptr, false);
-  if (!in || head.is_discarded()) throw std::runtime_error(path + ": checkpoint header corrupt");
-  if (head["identity"] != identity(cfg_))
-    throw std::runtime_error(path + ": checkpoint was written with another configuration: " +
-                             head["identity"].dump() + " vs " + identity(cfg_).dump());
-  Params<double> p = params_, m1 = opt_.first(), m2 = opt_.second();
-  for_each_group(p, [&](Mat<double>& a) { read_mat(in, a, path); });
-  for_each_group(m1, [&](Mat<double>& a) { read_mat(in, a, path); });
-  for_each_group(m2, [&](Mat<double>& a) { read_mat(in, a, path); });
-  Params<double> best;
+  r.bytes(&len, sizeof len, "header length");
+  if (len > file.size() - r.at) r.fail("header length " + std::to_string(len) + " beyond the file's end");
+  const std::string h(reinterpret_cast<const char*>(file.data() + r.at), static_cast<size_t>(len));
+  r.at += static_cast<size_t>(len);
+  const nlohmann::json head = nlohmann::json::parse(h, nullptr, false);
+  if (head.is_discarded() || !head.is_object()) r.fail("header corrupt (not a JSON object)");
+
+  // The header: every field checked here, so that no JSON library message reaches the user.
+  const auto field = [&](const char* key) -> const nlohmann::json& {
+    const auto it = head.find(key);
+    if (it == head.end()) r.fail(std::string("header corrupt (no '") + key + "')");
+    return *it;
+  };
+  const auto integer = [&](const nlohmann::json& v, const char* what, int64_t lo, int64_t hi) {
+    if (!v.is_number_integer()) r.fail(std::string("header corrupt (") + what + " is not an integer)");
+    if (v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(hi))
+      r.fail(std::string(what) + " " + v.dump() + " outside [" + std::to_string(lo) + ", " +
+             std::to_string(hi) + "]");
+    const int64_t x = v.get<int64_t>();
+    if (x < lo || x > hi)
+      r.fail(std::string(what) + " " + std::to_string(x) + " outside [" + std::to_string(lo) + ", " +
+             std::to_string(hi) + "]");
+    return x;
+  };
+  const auto number = [&](const nlohmann::json& v, const char* what) {
+    if (!v.is_number()) r.fail(std::string("header corrupt (") + what + " is not a number)");
+    const double x = v.get<double>();
+    if (!std::isfinite(x)) r.fail(std::string(what) + " is not finite");
+    return x;
+  };
+  const nlohmann::json& id = field("identity");
+  if (!id.is_object()) r.fail("header corrupt (identity is not an object)");
+  const std::string changes = identity_changes(id, identity(cfg_), version);
+  if (!changes.empty())
+    throw std::runtime_error(path + ": checkpoint was written with another configuration: " + changes +
+                             "; resume with the same options, or start afresh with --force");
+  const int epoch = static_cast<int>(integer(field("epoch"), "epoch", 0, kMaxEpochs));
+  const long steps = static_cast<long>(integer(field("optimizer_steps"), "optimizer_steps", 0,
+                                               kMaxEpochs * static_cast<int64_t>(std::max(1, updates_per_epoch()))));
+  if (steps != static_cast<long>(epoch) * updates_per_epoch())
+    r.fail("optimizer_steps " + std::to_string(steps) + " do not match " + std::to_string(epoch) +
+           " epochs of " + std::to_string(updates_per_epoch()) + " updates");
+  const nlohmann::json& hist = field("history");
+  if (!hist.is_array() || hist.size() != static_cast<size_t>(epoch))
+    r.fail("header corrupt (the history does not hold one row per epoch)");
+  std::vector<EpochStats> history;
+  history.reserve(hist.size());
+  for (size_t i = 0; i < hist.size(); ++i) {
+    const nlohmann::json& row = hist[i];
+    EpochStats s;
+    size_t count = 1;
+    for (double* f : fields(s)) count += f ? 1 : 0;
+    if (!row.is_array() || row.size() != count) r.fail("header corrupt (history row " + std::to_string(i) + ")");
+    s.epoch = static_cast<int>(integer(row[0], "history epoch", static_cast<int64_t>(i), static_cast<int64_t>(i)));
+    size_t k = 1;
+    for (double* f : fields(s))
+      if (f) *f = number(row[k++], "a history value");
+    history.push_back(s);
+  }
   double best_score = -1;
   int best_epoch = -1;
   if (version >= 2 && head.contains("best")) {
-    best_score = head["best"].at("score").get<double>();
-    best_epoch = head["best"].at("epoch").get<int>();
-    if (best_epoch > 0) {
-      best = params_;
-      for_each_group(best, [&](Mat<double>& a) { read_mat(in, a, path); });
-    }
+    const nlohmann::json& b = field("best");
+    if (!b.is_object() || !b.contains("score") || !b.contains("epoch")) r.fail("header corrupt (best)");
+    best_score = number(b["score"], "the best validation score");
+    best_epoch = static_cast<int>(integer(b["epoch"], "the best epoch", -1, epoch));
   }
+
+  // The arrays: shapes of this configuration, finite values, projected parameters, then the end.
+  Params<double> p = params_, m1 = opt_.first(), m2 = opt_.second();
+  const auto read_all = [&](Params<double>& q, const char* what) {
+    for (int k = 0; k < kGroups; ++k)
+      r.mat(q.group(static_cast<Group>(k)), std::string(what) + " " + group_name(static_cast<Group>(k)));
+  };
+  read_all(p, "parameters");
+  check_projected(p, r, "parameters");
+  read_all(m1, "first moments");
+  read_all(m2, "second moments");
+  for (int k = 0; k < kGroups; ++k)
+    if ((m2.group(static_cast<Group>(k)).array() < 0.0).any()) r.fail("negative second moments");
+  Params<double> best;
+  if (best_epoch > 0) {
+    best = params_;
+    read_all(best, "best parameters");
+    check_projected(best, r, "best parameters");
+  }
+  if (r.at != file.size())
+    r.fail(std::to_string(file.size() - r.at) + " bytes after the end of the checkpoint");
+
   best_ = best;
   best_score_ = best_score;
   best_epoch_ = best_epoch;
   params_ = p;
   opt_.first() = m1;
   opt_.second() = m2;
-  opt_.set_steps(head["optimizer_steps"].get<long>());
-  epoch_ = head["epoch"].get<int>();
-  history_.clear();
-  for (const auto& row : head["history"]) {
-    EpochStats s;
-    s.epoch = row.at(0).get<int>();
-    size_t k = 1;
-    for (double* f : fields(s))
-      if (f) *f = row.at(k++).get<double>();
-    history_.push_back(s);
-  }
+  opt_.set_steps(steps);
+  epoch_ = epoch;
+  history_ = std::move(history);
 }
 
 }  // namespace sasrnn::train

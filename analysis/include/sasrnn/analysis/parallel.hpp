@@ -6,7 +6,9 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <exception>
 #include <functional>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -20,7 +22,11 @@ inline void for_each_trial(int total, int threads,
                            const std::function<void(int, int)>& progress = {}) {
   std::atomic<int> next{0}, done{0};
   auto last = std::chrono::steady_clock::now();
-  auto worker = [&](int w) {
+  // The first exception of any worker stops the others (no trial is claimed after it) and is
+  // rethrown on the calling thread once all have joined: it never escapes a std::thread.
+  std::exception_ptr failure;
+  std::mutex failure_lock;
+  auto body = [&](int w) {
     const std::function<void(int)> run = make(w);
     for (int k = next++; k < total; k = next++) {
       run(k);
@@ -34,10 +40,20 @@ inline void for_each_trial(int total, int threads,
       }
     }
   };
+  auto worker = [&](int w) {
+    try {
+      body(w);
+    } catch (...) {
+      next = total;
+      const std::lock_guard<std::mutex> hold(failure_lock);
+      if (!failure) failure = std::current_exception();
+    }
+  };
   std::vector<std::thread> pool;
   for (int w = 1; w < std::max(1, threads); ++w) pool.emplace_back(worker, w);
   worker(0);
   for (auto& t : pool) t.join();
+  if (failure) std::rethrow_exception(failure);
   if (progress) progress(total, total);
 }
 

@@ -46,15 +46,18 @@ struct ExportCResult {
 };
 
 /// Verifies `data` with the runtime (load()), then writes out_dir/NAME.h and out_dir/NAME.cpp
-/// (or .c), each through a temporary file and a rename. Creates out_dir if missing.
+/// (or .c): both through temporary files, renamed once both are written. Creates out_dir if
+/// missing. With `replace` false, an existing NAME.h or NAME.cpp is refused before anything is
+/// written (sasrnn export-c without --force).
 /// Throws ModelError for an invalid model, std::invalid_argument for a bad name,
 /// std::runtime_error (one-line cause) when the files cannot be written.
 ExportCResult export_c(const uint8_t* data, size_t size, const std::string& source_name,
                        const std::string& name, const std::string& out_dir,
-                       CLanguage language = CLanguage::Cxx);
+                       CLanguage language = CLanguage::Cxx, bool replace = true);
 
 /// export_c() of a model file (read and verified by load_model_file()).
 ExportCResult export_c_file(const std::string& model_path, const std::string& name,
-                            const std::string& out_dir, CLanguage language = CLanguage::Cxx);
+                            const std::string& out_dir, CLanguage language = CLanguage::Cxx,
+                            bool replace = true);
 
 }  // namespace sasrnn::conv

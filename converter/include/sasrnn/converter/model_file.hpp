@@ -96,10 +96,28 @@ AlignedBuffer build_model_file(const ModelData& model);
 /// throws ModelError with the runtime's status if invalid.
 ModelData read_model(const uint8_t* data, size_t size);
 
-/// Reads a whole file into an aligned buffer; throws std::runtime_error with a one-line cause.
-AlignedBuffer read_file(const std::string& path);
-/// Writes bytes to a file (via a temporary and rename, so a failure never leaves half a file).
+/// The most bytes read_file() reads: a model of the host tools' largest size (N = NIn = 1024) is
+/// about 100 MB even as .json; anything larger (or endless, such as /dev/zero) is refused.
+constexpr size_t kMaxFileBytes = size_t{128} << 20;
+
+/// Reads a whole file (at most `limit` bytes) into an aligned buffer; throws std::runtime_error
+/// with a one-line cause that names the path (missing, a directory, too large, a read error).
+AlignedBuffer read_file(const std::string& path, size_t limit = kMaxFileBytes);
+/// Writes bytes to a file atomically: a temporary file in the same directory (unique name),
+/// flushed to disk (fsync, so that the rename never exposes a file whose data is not on disk), then
+/// renamed over `path`; on any failure the temporary is removed and `path` is untouched. A process
+/// killed at any moment (or a power loss) leaves the old file or the new one.
 void write_file(const std::string& path, const uint8_t* data, size_t size);
+/// Several files replaced together: every temporary is written first, then all are renamed, so a
+/// failure while writing leaves every old file (and no temporary) behind.
+void write_files(const std::vector<std::pair<std::string, std::string>>& path_and_bytes);
+
+/// Checks, before any work, that `path` can be written as an output: not a directory, its
+/// directory exists and is writable (probed with a temporary file), and it does not exist unless
+/// `replace` (else "PATH exists (pass --force to replace it)"). Throws std::runtime_error.
+void check_output(const std::string& path, bool replace);
+/// Whether two paths name the same file (also when neither exists yet).
+bool same_file(const std::string& a, const std::string& b);
 
 /// `model` with every layer set to `encoding`.
 ModelData with_encoding(ModelData model, const LayerEncoding& encoding);

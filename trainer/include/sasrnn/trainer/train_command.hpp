@@ -17,7 +17,8 @@ struct TrainJob {
   std::string log;              ///< CSV log (empty: OUT with .csv)
   std::string checkpoint;       ///< checkpoint file (empty: OUT with .ckpt)
   int checkpoint_every = 100;   ///< epochs between checkpoints (0: only at the end)
-  bool resume = false;          ///< continue from the checkpoint
+  bool resume = false;          ///< continue from the checkpoint (replaces OUT, the log and it)
+  bool force = false;           ///< start afresh, replacing an existing OUT, log and checkpoint
   int progress_every = 0;       ///< epochs between progress lines when not a terminal (0: auto)
   std::string command;          ///< the command line, for provenance
   /// Measures the trained model (e.g. with the runtime) and returns metrics for its provenance.
@@ -30,7 +31,22 @@ struct TrainJob {
   std::function<double(const conv::ModelData&)> validate;
 };
 
+/// The log and checkpoint paths of a job (its own or derived from OUT).
+std::string log_path(const TrainJob& job);
+std::string checkpoint_path(const TrainJob& job);
+
+/// Checks the job's outputs before any work (docs/cli.md): OUT, the log and the checkpoint are
+/// three different files, none is a directory, their directories take new files; without
+/// --resume or --force none exists; with --resume the checkpoint exists. Returns 0, or prints one
+/// line "sasrnn train: <cause>" on `err` and returns the exit code (1, or 2 for a usage error).
+int check_job_outputs(const TrainJob& job, std::ostream& err);
+
 /// Runs the job; returns the process exit code. Errors are one line on `err`.
+/// Every file is written atomically (a temporary and a rename): a run killed at any moment
+/// leaves the previous checkpoint or the new one. SIGINT and SIGTERM stop the run at the next
+/// epoch boundary (MNIST: the next batch, back to the epoch's start), write the checkpoint and
+/// the log, and return 128 + the signal. A non-finite loss stops the run with exit code 1 and a
+/// checkpoint of the last whole epoch, never of non-finite parameters.
 int run_train_job(const TrainJob& job, std::ostream& out, std::ostream& err);
 
 }  // namespace sasrnn::train

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <ostream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -102,6 +103,18 @@ EpochStats parameter_stats(const Params<double>& p, const Mat<double>& input_mas
 bool stop_reached(StopRule rule, double target_loss, int stop_from,
                   const std::vector<EpochStats>& history);
 
+/// Thrown by Trainer::gradients() (so by train_epoch() and run()) when the loss or a gradient is
+/// not finite. Nothing was updated: the trainer holds the state after its last whole epoch.
+struct NonFiniteLoss : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+/// Thrown by train_epoch() when `Trainer::interrupted` returns true between two updates of an
+/// epoch; the trainer is back at the state of the epoch's start (the last whole epoch).
+struct Interrupted : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
 class Trainer {
  public:
   explicit Trainer(const TrainConfig& cfg);
@@ -122,6 +135,9 @@ class Trainer {
   int updates_per_epoch() const;
   /// Called after every update of an epoch with (updates done, updates_per_epoch()) (progress).
   std::function<void(int, int)> on_update;
+  /// Asked between two updates of an epoch of several updates (MNIST); true abandons the epoch
+  /// (throws Interrupted after restoring the epoch's starting state), e.g. on SIGINT.
+  std::function<bool()> interrupted;
 
   const Params<double>& params() const { return params_; }
   Params<double>& params() { return params_; }

@@ -18,6 +18,7 @@ void add_train(CLI::App& app, int& status);           // train.cpp
 void add_bench(CLI::App& app, int& status);  // bench.cpp
 void add_convert(CLI::App& app, int& status);  // convert.cpp
 void add_export_c(CLI::App& app, int& status);  // export_c.cpp
+void add_analyze(CLI::App& app, int& status);   // analyze.cpp
 
 /// The full command line of this invocation (for provenance), set by main().
 std::string& command_line();

@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
   sasrnn::cli::add_bench(app, status);
   sasrnn::cli::add_convert(app, status);
   sasrnn::cli::add_export_c(app, status);
+  sasrnn::cli::add_analyze(app, status);
   // An unknown command: one line naming the commands (CLI11 would print two about extra arguments).
   if (argc > 1 && argv[1][0] != '-') {
     const std::string word = argv[1];

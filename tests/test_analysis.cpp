@@ -227,6 +227,9 @@ TEST(Probit, SeparatedDataHaveNoFiniteSigma) {
   EXPECT_TRUE(f.separated);
   EXPECT_EQ(f.sigma, 0.0);
   EXPECT_DOUBLE_EQ(f.mu, 12.5);
+  // the 95 % upper bound: with mu = 12.5 the nearest rates are 0.5 away, 100 trials each on both
+  // sides: 2 * 100 * ln Phi(0.5 / s) = -1.92 gives Phi(0.5 / s) = exp(-0.0096), 0.5 / s = 2.34
+  EXPECT_NEAR(f.sigma_upper, 0.5 / 2.3413, 0.002);
 }
 
 TEST(Probit, OptimalIntegrationPrediction) {

@@ -232,6 +232,30 @@ ProbitFit fit_probit(const std::vector<double>& x, const std::vector<double>& k,
     f.sigma = 0;
     f.se_mu = f.se_sigma = kNaN;
     f.log_likelihood = 0;
+    if (std::isfinite(f.mu)) {
+      // profile likelihood: best mu in the gap (golden section), then bisection on ln sigma
+      const auto profile = [&](double sigma) {
+        double lo = lo_max, hi = hi_min;
+        const double g = 0.5 * (std::sqrt(5.0) - 1);
+        for (int it = 0; it < 60; ++it) {
+          const double m1 = hi - g * (hi - lo), m2 = lo + g * (hi - lo);
+          if (log_lik(-m1 / sigma, 1 / sigma) > log_lik(-m2 / sigma, 1 / sigma))
+            hi = m2;
+          else
+            lo = m1;
+        }
+        const double mu = 0.5 * (lo + hi);
+        return log_lik(-mu / sigma, 1 / sigma);
+      };
+      double lo = std::log(1e-6), hi = std::log(1e3);
+      for (int it = 0; it < 80; ++it) {
+        const double mid = 0.5 * (lo + hi);
+        (profile(std::exp(mid)) > -1.920729 ? lo : hi) = mid;
+      }
+      f.sigma_upper = std::exp(0.5 * (lo + hi));
+    } else {
+      f.sigma_upper = kNaN;
+    }
     return f;
   }
   // Fisher scoring (IRLS) with step halving; start from mu = mean rate, sigma = 1.

@@ -107,9 +107,12 @@ double asymmetry_eta(const std::vector<float>& w, int n);
 /// mu = -b0 / b1, sigma = 1 / b1, with standard errors from the inverse Fisher information
 /// (delta method). When the choices are completely separated by f (every choice below some rate
 /// low, every one above high) the likelihood has no maximum (sigma -> 0): then `separated` is
-/// set, mu is the midpoint of the gap, sigma = 0 and the errors are NaN.
+/// set, mu is the midpoint of the gap, sigma = 0, the errors are NaN and sigma_upper is the 95 %
+/// upper bound of sigma from the profile likelihood (the largest sigma whose best log likelihood is
+/// within chi2_1(0.95) / 2 = 1.92 of the supremum 0).
 struct ProbitFit {
   double mu = 0, sigma = 0;
+  double sigma_upper = 0;
   double se_mu = 0, se_sigma = 0;
   double log_likelihood = 0;
   int iterations = 0;

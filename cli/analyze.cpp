@@ -555,6 +555,19 @@ int analyze(const AnalyzeArgs& a) {
       const auto& e = at_end[{mode_name(m), kind}];
       return e.second ? e.first / e.second : 0.0;
     };
+    // the same at the smallest fraction removed, where the two removed sets are small
+    const double f1 = 1.0 / (sweep.points - 1);
+    double vip_f1 = 0, rnd_f1 = 0;
+    int n_f1 = 0;
+    size_t removed_f1 = 0;
+    for (const SweepPoint& p : pts)
+      if (p.mode == Mode::MeanField && std::fabs(p.fraction - f1) < 1e-12) {
+        (p.kind == "vip" ? vip_f1 : rnd_f1) += p.accuracy;
+        n_f1 += p.kind == "vip" ? 1 : 0;
+        removed_f1 = p.removed;
+      }
+    vip_f1 /= std::max(1, n_f1);
+    rnd_f1 /= std::max(1, n_f1);
     const double vip_mf = mean_end(Mode::MeanField, "vip"), rnd_mf = mean_end(Mode::MeanField, "random");
     const double vip_sps = mean_end(Mode::SampledPerStep, "vip"), rnd_sps = mean_end(Mode::SampledPerStep, "random");
     char time_line[256];
@@ -581,7 +594,13 @@ int analyze(const AnalyzeArgs& a) {
                         collapse && robust ? "**shows**" : collapse || robust ? "**partly**" : "**does not show**",
                         "all " + std::to_string(vips) + " VIPs removed: mean-field " + pct(vip_mf) + ", sampled-per-step " +
                             pct(vip_sps) + "; as many random: " + pct(rnd_mf) + ", " + pct(rnd_sps) + " (intact " +
-                            pct(intact) + ", chance " + pct(chance) + ")"});
+                            pct(intact) + ", chance " + pct(chance) + "); the first step, " + fmt(f1, 3) + " of the VIPs (" +
+                            std::to_string(removed_f1) + " connections): VIP " + pct(vip_f1) + ", random " + pct(rnd_f1) +
+                            " (mean-field)" +
+                            (static_cast<double>(vips) > 0.2 * static_cast<double>(rec.size())
+                                 ? "; the rule marks " + pct(static_cast<double>(vips) / rec.size()) +
+                                       " of the connections VIP, so removing them all removes most of the network"
+                                 : std::string())});
   }
 
   // 4. selectivity -------------------------------------------------------------------------------------
@@ -866,16 +885,23 @@ int analyze(const AnalyzeArgs& a) {
                         "recurrent I: epoch 0 " + fmt(v(first, "sparsity_rec_I")) + ", last tenth " +
                             fmt(v(late, "sparsity_rec_I")) + " → " + fmt(v(lastrow, "sparsity_rec_I")) +
                             "; output " + fmt(v(first, "sparsity_out")) + " → " + fmt(v(lastrow, "sparsity_out"))});
+    // trends: the mean over the first tenth of the epochs against the mean over the last tenth
+    const auto tenth = [&](const char* c, bool last) {
+      double sum = 0;
+      for (size_t q = 0; q < tail; ++q) sum += v(log.rows[last ? log.rows.size() - 1 - q : q], c);
+      return sum / static_cast<double>(tail);
+    };
+    const std::string tenths = " (means over the first and the last tenth of the epochs)";
     findings.push_back({"The π-entropy of the recurrent layer increases with training (Figs. 4, 13)",
-                        verdict(v(lastrow, "pi_entropy_rec") > v(first, "pi_entropy_rec")),
-                        fmt(v(first, "pi_entropy_rec")) + " → " + fmt(v(lastrow, "pi_entropy_rec"))});
+                        verdict(tenth("pi_entropy_rec", true) > tenth("pi_entropy_rec", false)),
+                        fmt(tenth("pi_entropy_rec", false)) + " → " + fmt(tenth("pi_entropy_rec", true)) + tenths});
     if (msi)
       findings.push_back({"The π-entropy of the output layer decreases with training (Fig. 13)",
-                          verdict(v(lastrow, "pi_entropy_out") < v(first, "pi_entropy_out")),
-                          fmt(v(first, "pi_entropy_out")) + " → " + fmt(v(lastrow, "pi_entropy_out"))});
+                          verdict(tenth("pi_entropy_out", true) < tenth("pi_entropy_out", false)),
+                          fmt(tenth("pi_entropy_out", false)) + " → " + fmt(tenth("pi_entropy_out", true)) + tenths});
     findings.push_back({"The fraction of VIP connections slowly decreases during training (Figs. 7b, 17b)",
-                        verdict(v(lastrow, "vip_rec") < v(first, "vip_rec")),
-                        pct(v(first, "vip_rec")) + " → " + pct(v(lastrow, "vip_rec"))});
+                        verdict(tenth("vip_rec", true) < tenth("vip_rec", false)),
+                        pct(tenth("vip_rec", false)) + " → " + pct(tenth("vip_rec", true)) + tenths});
     summary["training"] = {{"epochs", log.rows.size()}};
   } else {
     findings.push_back({"The course of sparsity, entropy and VIP fraction over training (Figs. 3b, 4, 7b, 12, 13, 17b)",

@@ -946,8 +946,14 @@ int analyze(const AnalyzeArgs& a) {
   }
   // DIR replaced at once: the old one moved aside, the new one renamed into place
   const fs::path old = final_dir.parent_path() / (dir_name.string() + ".old-" + std::to_string(getpid()));
-  if (fs::exists(final_dir)) fs::rename(final_dir, old);
-  fs::rename(tmp, final_dir);
+  const bool had = fs::exists(final_dir);
+  if (had) fs::rename(final_dir, old);
+  try {
+    fs::rename(tmp, final_dir);
+  } catch (...) {
+    if (had) fs::rename(old, final_dir);  // the old DIR back
+    throw;
+  }
   cleanup.keep = true;
   std::error_code ec;
   fs::remove_all(old, ec);

@@ -19,6 +19,7 @@ void add_train(CLI::App& app, int& status);           // train.cpp
 void add_bench(CLI::App& app, int& status);  // bench.cpp
 void add_convert(CLI::App& app, int& status);  // convert.cpp
 void add_export_c(CLI::App& app, int& status);  // export_c.cpp
+void add_analyze(CLI::App& app, int& status);   // analyze.cpp
 
 /// Expands `--config FILE` among a subcommand's arguments into the options the file gives
 /// (TOML/INI `name = value`; the command line wins); throws std::runtime_error with a one-line

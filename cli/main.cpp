@@ -86,6 +86,7 @@ int main(int argc, char** argv) {
   sasrnn::cli::add_bench(app, status);
   sasrnn::cli::add_convert(app, status);
   sasrnn::cli::add_export_c(app, status);
+  sasrnn::cli::add_analyze(app, status);
   sasrnn::cli::check_numbers(app);
   std::string names;
   std::vector<std::string> known;

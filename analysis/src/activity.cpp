@@ -1,0 +1,117 @@
+// Rates along trials, SLI and selectivity, the concrete networks of SampledPerStep (activity.hpp).
+#include "sasrnn/analysis/activity.hpp"
+
+#include <cmath>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+#include "sasrnn/analysis/host_network.hpp"
+#include "sasrnn/analysis/parallel.hpp"
+#include "sasrnn/rng.hpp"
+
+namespace sasrnn::analysis {
+
+Traces record_traces(const ModelView& model, const Options& opt, int trials, int steps, int stride,
+                     const std::function<uint32_t(int)>& trial_index, const TrialInput& input,
+                     int threads) {
+  check_host_sizes(model);
+  if (trials < 1 || steps < 1 || stride < 1 || stride > steps)
+    throw std::invalid_argument("record_traces: bad trials, steps or stride");
+  {
+    HostNetwork probe;
+    const Status s = probe.bind(model, opt);
+    if (s != Status::Ok)
+      throw std::invalid_argument(std::string("cannot run the model: ") + status_message(s));
+  }
+  Traces tr;
+  tr.trials = trials;
+  tr.steps = steps / stride;
+  tr.n = static_cast<int>(model.n);
+  tr.rates.assign(static_cast<size_t>(tr.trials) * tr.steps * tr.n, 0.0f);
+  tr.decision.assign(static_cast<size_t>(trials), 0);
+  for_each_trial(trials, threads, [&](int) {
+    auto worker = std::make_shared<WorkerNetwork>(model, opt);
+    return [&, worker](int k) {
+      HostNetwork& net = worker->net;
+      std::vector<float> x(model.n_in);
+      net.reset(trial_index(k));
+      for (int t = 0, rec = 0; t < steps; ++t) {
+        input(k, t, x.data());
+        net.step(x.data());
+        if ((t + 1) % stride == 0 && rec < tr.steps) {
+          float* dst = &tr.rates[(static_cast<size_t>(k) * tr.steps + rec) * tr.n];
+          for (int i = 0; i < tr.n; ++i) dst[i] = net.rates()[i];
+          ++rec;
+        }
+      }
+      tr.decision[static_cast<size_t>(k)] = net.decide();
+    };
+  });
+  return tr;
+}
+
+std::vector<double> group_means(const Traces& tr, const std::vector<int>& group, int groups) {
+  const size_t per = static_cast<size_t>(tr.steps) * tr.n;
+  std::vector<double> sum(static_cast<size_t>(groups) * per, 0.0);
+  std::vector<int> count(static_cast<size_t>(groups), 0);
+  for (int k = 0; k < tr.trials; ++k) {  // in trial order: independent of the thread count
+    const int g = group[static_cast<size_t>(k)];
+    if (g < 0) continue;
+    ++count[static_cast<size_t>(g)];
+    double* dst = &sum[static_cast<size_t>(g) * per];
+    const float* src = &tr.rates[static_cast<size_t>(k) * per];
+    for (size_t q = 0; q < per; ++q) dst[q] += src[q];
+  }
+  for (int g = 0; g < groups; ++g)
+    if (count[static_cast<size_t>(g)] > 0)
+      for (size_t q = 0; q < per; ++q) sum[static_cast<size_t>(g) * per + q] /= count[static_cast<size_t>(g)];
+  return sum;
+}
+
+std::vector<double> sli_at(const std::vector<double>& means, const Traces& tr, int groups, int t) {
+  std::vector<double> out(static_cast<size_t>(tr.n));
+  std::vector<double> r(static_cast<size_t>(groups));
+  const size_t per = static_cast<size_t>(tr.steps) * tr.n;
+  for (int i = 0; i < tr.n; ++i) {
+    for (int g = 0; g < groups; ++g)
+      r[static_cast<size_t>(g)] = means[static_cast<size_t>(g) * per + static_cast<size_t>(t) * tr.n + i];
+    out[static_cast<size_t>(i)] = sli(r);
+  }
+  return out;
+}
+
+double preference(double a, double b) { return a + b > 0 ? (a - b) / (a + b) : 0.0; }
+
+std::vector<ConcreteStep> concrete_networks(const HostLayer& rec, uint64_t seed, uint32_t trial,
+                                            int steps) {
+  const int n = static_cast<int>(rec.rows);
+  if (rec.rows != rec.cols) throw std::invalid_argument("concrete_networks: not a square layer");
+  std::vector<ConcreteStep> out;
+  std::vector<float> w(rec.size());
+  for (int t = 0; t < steps; ++t) {
+    const uint32_t step = static_cast<uint32_t>(t);
+    for (int i = 0; i < n; ++i)
+      for (int j = 0; j < n; ++j) {
+        const size_t k = static_cast<size_t>(i) * n + j;
+        // the spike as kernel::spike_moment_rows decides it (rng.hpp, SampledPerStep)
+        const Block b = random_block(seed, spike_counter(static_cast<uint32_t>(i), static_cast<uint32_t>(j),
+                                                         static_cast<uint32_t>(n), step, trial,
+                                                         Stream::RecurrentSpike));
+        if (uniform01(b.w[i & 3]) < rec.pi[k]) {
+          w[k] = 0.0f;
+          continue;
+        }
+        float v = rec.m[k];
+        if (rec.xi[k] != 0.0f)
+          v += std::sqrt(rec.xi[k]) *
+               normal(seed, Counter{static_cast<uint32_t>(k), step, trial,
+                                    static_cast<uint32_t>(Stream::RecurrentWeight)});
+        w[k] = v;
+      }
+    out.push_back({t, zero_fraction(w, n), asymmetry_eta(w, n)});
+  }
+  return out;
+}
+
+}  // namespace sasrnn::analysis

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "sasrnn/analysis/msi_eval.hpp"
 #include "sasrnn/converter/model_file.hpp"
 #include "sasrnn/converter/npz.hpp"
 #include "sasrnn/crc32c.hpp"
@@ -348,5 +349,28 @@ TEST(Run, ARunThatGoesNonFiniteSaysSoUntilReset) {
     net.reset(0);
     EXPECT_EQ(net.step(x), Status::Ok);
     EXPECT_TRUE(net.state().allFinite());
+  }
+}
+
+TEST(Run, AnEvaluationWhoseRunsGoNonFiniteFailsWithOneLine) {
+  // the host tools' MSI evaluation (sasrnn run, train's validation, convert's accuracy gate) stops
+  // with an error on the calling thread instead of scoring NaN outputs
+  conv::ModelData d = msi_model(6, 5);
+  std::fill(d.recurrent.pi.begin(), d.recurrent.pi.end(), 0.0f);
+  std::fill(d.recurrent.xi.begin(), d.recurrent.xi.end(), 0.0f);
+  std::fill(d.recurrent.m.begin(), d.recurrent.m.end(), 5.0e11f);  // 6 x m^2 within kMaxRowVar
+  const conv::AlignedBuffer b = conv::build_model_file(d);
+  ModelView v;
+  ASSERT_EQ(load(b.data(), b.size(), v), Status::Ok);
+  analysis::EvalConfig cfg;
+  cfg.reps = 1;
+  cfg.threads = 2;
+  try {
+    analysis::evaluate_msi(v, cfg);
+    ADD_FAILURE() << "no error";
+  } catch (const std::runtime_error& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find(" of 24 trials stopped: step() returned NonFiniteState"), std::string::npos) << what;
+    EXPECT_EQ(what.find('\n'), std::string::npos);
   }
 }

@@ -26,6 +26,14 @@ int main(int argc, char** argv) {
   bytes[4] = 'Z';
   conv::write_file(dir + "/bad_identifier.sasrnn", bytes.data(), bytes.size());
   conv::write_file(dir + "/empty.sasrnn", bytes.data(), 0);
+  // one flipped bit in a weight: still a finite, in-range value, refused by the checksum alone
+  {
+    ModelView v;
+    if (load(good.data(), good.size(), v) != Status::Ok) return 1;
+    std::vector<uint8_t> damaged(good.data(), good.data() + good.size());
+    damaged[static_cast<size_t>(reinterpret_cast<const uint8_t*>(v.recurrent.m + 5) - good.data())] ^= 1;
+    conv::write_file(dir + "/damaged.sasrnn", damaged.data(), damaged.size());
+  }
   // the same model sparse (q8, pruned) and with precomputed moments, for the dense-only build test
   for (const char* enc : {"compact", "dense-moments"}) {
     const conv::AlignedBuffer b = conv::build_model_file(conv::with_encoding(d, conv::encoding_preset(enc)));

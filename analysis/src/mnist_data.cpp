@@ -80,6 +80,11 @@ MnistSet read_idx_pair(const std::string& images_path, const std::string& labels
   const size_t kLimit = 64u << 20;  // the training images are 47 040 016 bytes
   const std::vector<unsigned char> img = read_file(images_path, kLimit);
   const std::vector<unsigned char> lab = read_file(labels_path, kLimit);
+  return parse_idx_pair(img, images_path, lab, labels_path);
+}
+
+MnistSet parse_idx_pair(const std::vector<uint8_t>& img, const std::string& images_path,
+                        const std::vector<uint8_t>& lab, const std::string& labels_path) {
   const std::vector<uint32_t> di = idx_dims(images_path, img, 3);
   const std::vector<uint32_t> dl = idx_dims(labels_path, lab, 1);
   if (di[1] != 28 || di[2] != 28)

@@ -59,6 +59,7 @@ MnistEvalResult evaluate_mnist(const ModelView& model, const MnistSet& set,
   const int total = cfg.limit > 0 ? cfg.limit : set.count;
   const int steps = sequence_steps(seq);
   std::vector<uint8_t> decision(static_cast<size_t>(total));
+  std::vector<uint8_t> failed(static_cast<size_t>(total), 0);  // a step refused: Status as a byte
   std::vector<double> seconds(static_cast<size_t>(std::max(1, cfg.threads)), 0.0);
   for_each_trial(total, cfg.threads, [&](int w) {
     auto worker = std::make_shared<WorkerNetwork>(model, opt);
@@ -70,13 +71,18 @@ MnistEvalResult evaluate_mnist(const ModelView& model, const MnistSet& set,
       net->reset(static_cast<uint32_t>(k));
       for (int t = 0; t < steps; ++t) {
         sequence_input(seq, img, t, x);
-        net->step(x);
+        const Status st = net->step(x);
+        if (st != Status::Ok) {
+          failed[static_cast<size_t>(k)] = static_cast<uint8_t>(st);
+          break;
+        }
       }
       seconds[static_cast<size_t>(w)] +=
           std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       decision[static_cast<size_t>(k)] = static_cast<uint8_t>(net->decide());
     };
   }, cfg.progress);
+  throw_if_steps_failed(failed, "images");
   MnistEvalResult r;
   r.count = total;
   for (int k = 0; k < total; ++k) {

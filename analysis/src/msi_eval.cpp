@@ -32,6 +32,7 @@ void run_trials(const ModelView& model, const EvalConfig& cfg, EvalResult& r) {
   }
   const uint32_t total = msi::evaluation_size(cfg.reps);
   r.trials.resize(total);
+  std::vector<uint8_t> failed(total, 0);  // a step refused: Status as a byte
   std::vector<double> seconds(static_cast<size_t>(std::max(1, cfg.threads)), 0.0);
   for_each_trial(static_cast<int>(total), cfg.threads, [&](int w) {
     auto worker = std::make_shared<WorkerNetwork>(model, opt);
@@ -44,7 +45,11 @@ void run_trials(const ModelView& model, const EvalConfig& cfg, EvalResult& r) {
       float x[msi::kInputs];
       for (int t = 0; t < stim.steps(); ++t) {
         stim.input(t, x);
-        net->step(x);
+        const Status st = net->step(x);
+        if (st != Status::Ok) {
+          failed[static_cast<size_t>(k)] = static_cast<uint8_t>(st);
+          break;
+        }
       }
       seconds[static_cast<size_t>(w)] +=
           std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -52,6 +57,7 @@ void run_trials(const ModelView& model, const EvalConfig& cfg, EvalResult& r) {
           TrialResult{trial, net->decide(), net->output()[msi::High], net->output()[msi::Low]};
     };
   }, cfg.progress);
+  throw_if_steps_failed(failed, "trials");
   r.protocol = protocol;
   r.steps_per_trial = msi::Stimulus(protocol, msi::Trial{}).steps();
   r.steps = static_cast<uint64_t>(total) * static_cast<uint64_t>(r.steps_per_trial);

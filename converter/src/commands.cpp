@@ -62,6 +62,16 @@ std::string printable(const std::string& text) {
 
 std::string shape(const LayerData& l) { return std::to_string(l.rows) + "x" + std::to_string(l.cols); }
 
+/// "CRC-32C 0x1234abcd, verified", or why there is none to verify.
+std::string checksum_line(const uint8_t* buffer, const ModelView& view) {
+  const size_t at = sasrnn::detail::checksum_offset(buffer, view.root);
+  if (at == 0) return "none (a file written before checksums: damage to its values goes unnoticed)";
+  char line[96];
+  std::snprintf(line, sizeof line, "CRC-32C 0x%08x, %s", flatbuffers::ReadScalar<uint32_t>(buffer + at),
+                view.checksum_verified ? "verified" : "not checked (a runtime built with SASRNN_NO_CHECKSUM)");
+  return line;
+}
+
 }  // namespace
 
 int inspect_command(const std::string& path, std::ostream& out, std::ostream& err) {
@@ -74,6 +84,7 @@ int inspect_command(const std::string& path, std::ostream& out, std::ostream& er
     out << "format:      version " << version << ", " << buf.size() << " bytes, " << std::fixed
         << std::setprecision(2) << static_cast<double>(buf.size()) / static_cast<double>(connections)
         << " bytes per connection (" << connections << " connections)\n";
+    out << "checksum:    " << checksum_line(buf.data(), view) << "\n";
     out << "storage:     input " << storage(view.input) << "; recurrent " << storage(view.recurrent)
         << "; output " << storage(view.output) << "\n";
     out << std::defaultfloat << std::setprecision(6);
@@ -120,7 +131,8 @@ int verify_command(const std::string& path, std::ostream& out, std::ostream& err
   try {
     auto [buf, view] = load_model_file(path);
     out << path << ": OK (format v" << view.root->format_version() << ", N=" << view.n << " NIn=" << view.n_in
-        << " NOut=" << view.n_out << ", " << buf.size() << " bytes)\n";
+        << " NOut=" << view.n_out << ", " << buf.size() << " bytes, "
+        << (view.checksum_verified ? "checksum verified" : "no checksum") << ")\n";
     return 0;
   } catch (const std::exception& e) {
     err << "sasrnn verify: " << e.what() << "\n";

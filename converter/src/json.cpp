@@ -172,10 +172,14 @@ void matrix(std::string& out, const char* name, const std::vector<float>& v, uin
 
 ModelData read_json(const std::string& path) {
   const AlignedBuffer file = read_file(path);
-  return detail::read_with_path(path, [&] {
+  return parse_json(file.data(), file.size(), path);
+}
+
+ModelData parse_json(const uint8_t* data, size_t size, const std::string& label) {
+  return detail::read_with_path(label, [&] {
     json j;
     try {
-      j = json::parse(file.data(), file.data() + file.size());
+      j = json::parse(data, data + size);
     } catch (const json::exception& e) {  // parse_error, out_of_range (number overflow)
       std::string why = e.what();
       const size_t bracket = why.find("] ");

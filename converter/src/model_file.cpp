@@ -184,9 +184,14 @@ AlignedBuffer build_model_file(const ModelData& d) {
   for (const LayerData* l : {&d.input, &d.recurrent, &d.output})
     v2 = v2 || l->encoding.sparse || l->encoding.moments;
   const auto root = fb::CreateModel(fbb, v2 ? kFormatVersion : kFormatVersionDense, d.n, d.n_in, d.n_out, input, recurrent,
-                                    output, dynamics, mask, task, provenance, name);
+                                    output, dynamics, mask, task, provenance, name,
+                                    /*checksum=*/0u);
   fb::FinishModelBuffer(fbb, root);
   AlignedBuffer out(fbb.GetBufferPointer(), fbb.GetSize());
+  // The checksum: CRC-32C of the whole buffer while its own field holds 0 (docs/model-format.md)
+  const size_t at = sasrnn::detail::checksum_offset(out.data(), fb::GetModel(out.data()));
+  if (at == 0) throw std::logic_error("build_model_file: the checksum field was not written");
+  flatbuffers::WriteScalar<uint32_t>(out.data() + at, crc32c::compute(out.data(), out.size()));
   ModelView view;
   const Status s = load(out.data(), out.size(), view);
   if (s != Status::Ok)

@@ -224,6 +224,25 @@ void check_values(const std::string& name, int kind, const std::vector<float>& v
   }
 }
 
+/// The runtime's bounds on each row (detail::RowBound, model.hpp), named: "row 3 of the 'rec'
+/// layer: ...". The values must be checked (finite, in range) first.
+void check_row_bounds(const LayerData& l, const char* suffix) {
+  for (uint32_t i = 0; i < l.rows; ++i) {
+    sasrnn::detail::RowBound bound;
+    for (size_t k = static_cast<size_t>(i) * l.cols; k < static_cast<size_t>(i + 1) * l.cols; ++k)
+      bound.add(l.pi[k], l.m[k], l.xi[k]);
+    const Status s = bound.check();
+    const std::string row = std::string("row ") + std::to_string(i) + " of pi_" + suffix + "/m_" +
+                            suffix + "/xi_" + suffix;
+    if (s == Status::MeanOverflow)
+      fail(row + ": the sum of |m| + sqrt(xi) is " + num(bound.mean) + ", above " + num(kMaxRowMean) +
+           " (its sums would overflow float at activities up to " + num(kMaxActivity) + ") [MeanOverflow]");
+    if (s == Status::VarianceOverflow)
+      fail(row + ": the sum of xi + m^2 is " + num(bound.var) + ", above " + num(kMaxRowVar) +
+           " (its variances would overflow float at activities up to " + num(kMaxActivity) + ") [VarianceOverflow]");
+  }
+}
+
 void check_layer(const LayerData& l, const char* suffix, Problems& problems) {
   const std::string names[3] = {std::string("pi_") + suffix, std::string("m_") + suffix,
                                 std::string("xi_") + suffix};
@@ -303,6 +322,9 @@ void validate(const ModelData& d) {
   });
   problems.check([&] { if (y.sigma_in < 0.0f) fail("sigma_in is " + num(y.sigma_in) + ", expected >= 0"); });
   problems.throw_if_any();
+  check_row_bounds(d.input, "in");
+  check_row_bounds(d.recurrent, "rec");
+  check_row_bounds(d.output, "out");
   const int readout = static_cast<int>(y.readout);
   if (readout < 0 || readout > 2)
     fail("readout is " + std::to_string(readout) + ", expected 0 (identity), 1 (softmax) or 2 (argmax)");

@@ -670,8 +670,12 @@ std::vector<uint8_t> zip_stored(const std::vector<NpyOut>& members, const std::s
 
 ModelData read_npz(const std::string& path) {
   const AlignedBuffer file = read_file(path);
-  return detail::read_with_path(path, [&] {
-    const Bytes z(file.data(), file.size());
+  return parse_npz(file.data(), file.size(), path);
+}
+
+ModelData parse_npz(const uint8_t* data, size_t size, const std::string& label) {
+  return detail::read_with_path(label, [&] {
+    const Bytes z(data, size);
     const std::vector<Member> members = read_directory(z);
     Arrays arrays;
     for (const Member& m : members) {

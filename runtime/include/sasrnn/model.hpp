@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "sasrnn/crc32c.hpp"
 #include "sasrnn/dynamics.hpp"
 #include "sasrnn/sasrnn_generated.h"
 #include "sasrnn/sparse.hpp"
@@ -39,6 +40,28 @@ constexpr bool kTrialCacheBuilt = false;
 #else
 constexpr bool kTrialCacheBuilt = true;
 #endif
+
+/// -DSASRNN_NO_CHECKSUM leaves out load()'s check of the file's CRC-32C (its code and 1 KB table):
+/// a file with a checksum then loads as one without (ModelView::checksum_verified stays false).
+#ifdef SASRNN_NO_CHECKSUM
+constexpr bool kChecksumBuilt = false;
+#else
+constexpr bool kChecksumBuilt = true;
+#endif
+
+/// The largest admissible activity: the bound on every input |x_j| (step() refuses larger ones,
+/// Status::InputOverflow) and on every rate r_j for which load() guarantees that no mode's sums
+/// overflow float. A run whose rates grow beyond it may overflow; step() then says so
+/// (Status::NonFiniteState).
+constexpr float kMaxActivity = 1.0e6f;
+/// What load() admits per layer row, so that every mode's sums at activities up to kMaxActivity
+/// stay below FLT_MAX / 64 (room for the input and recurrent sums, the noise and rounding):
+///   sum_j (|m_ij| + sqrt(xi_ij)) <= kMaxRowMean   (MeanField's and MeanWeights' G = sum mu v,
+///       SampledPerStep's sum z m v, SampledPerTrial's sum (m + sqrt(xi) eps) v with |eps| < 16);
+///   sum_j (xi_ij + m_ij^2)       <= kMaxRowVar    (MeanField's Delta^2 = sum var v^2 and
+///       SampledPerStep's sum z xi v^2), over the connections with pi < 1.
+constexpr float kMaxRowMean = 3.4e38f / 64.0f / 16.0f / kMaxActivity;
+constexpr float kMaxRowVar = 3.4e38f / 64.0f / (kMaxActivity * kMaxActivity);
 
 /// Largest N, NIn or NOut accepted (keeps rows * cols far from overflow).
 constexpr uint32_t kMaxUnits = 65535;
@@ -110,11 +133,33 @@ struct ModelView {
   TaskKind task = TaskKind::None;
   MsiParamsView msi;                    ///< valid when task == MSI
   const fb::Model* root = nullptr;      ///< the FlatBuffer root, for provenance and names
+  bool checksum_verified = false;       ///< the file has a checksum and load() checked it
 };
 
 namespace detail {
 
 inline bool finite(float v) { return std::isfinite(v); }
+
+/// Where the verified model's checksum field is in the buffer, or 0 if the file has none.
+/// (The vtable lookup of flatbuffers::Table::GetAddressOf, which fb::Model does not expose; the
+/// Verifier has checked the vtable and the field's bounds.)
+inline size_t checksum_offset(const uint8_t* buffer, const fb::Model* root) {
+  const uint8_t* table = reinterpret_cast<const uint8_t*>(root);
+  const uint8_t* vtable = table - flatbuffers::ReadScalar<flatbuffers::soffset_t>(table);
+  const flatbuffers::voffset_t slot = fb::Model::VT_CHECKSUM;
+  if (slot >= flatbuffers::ReadScalar<flatbuffers::voffset_t>(vtable)) return 0;
+  const flatbuffers::voffset_t field = flatbuffers::ReadScalar<flatbuffers::voffset_t>(vtable + slot);
+  return field == 0 ? 0 : static_cast<size_t>(table + field - buffer);
+}
+
+/// CRC-32C of the buffer with the 4 bytes at `offset` (the checksum field) read as zero.
+inline uint32_t checksum_with_field_zero(const uint8_t* buffer, size_t size, size_t offset) {
+  const uint8_t zeros[4] = {0, 0, 0, 0};
+  uint32_t state = crc32c::extend(0xFFFFFFFFu, buffer, offset);
+  state = crc32c::extend(state, zeros, 4);
+  state = crc32c::extend(state, buffer + offset + 4, size - offset - 4);
+  return ~state;
+}
 
 inline bool aligned16(const void* p) { return (reinterpret_cast<uintptr_t>(p) & 15u) == 0; }
 
@@ -140,6 +185,23 @@ inline Status sized(const flatbuffers::Vector<T>* v, uint64_t count, const T*& o
   out = v->data();
   return Status::Ok;
 }
+
+/// Adds one connection to its row's bounds (kMaxRowMean, kMaxRowVar); an absent one (pi = 1)
+/// never contributes to any sum.
+struct RowBound {
+  float mean = 0.0f, var = 0.0f;
+  void add(float pi, float m, float xi) {
+    if (pi == 1.0f) return;
+    mean += std::fabs(m) + std::sqrt(xi);
+    var += xi + m * m;
+  }
+  /// Ok, or the first bound the row breaks (a non-finite sum breaks it too).
+  Status check() const {
+    if (!(mean <= kMaxRowMean)) return Status::MeanOverflow;
+    if (!(var <= kMaxRowVar)) return Status::VarianceOverflow;
+    return Status::Ok;
+  }
+};
 
 /// Verifies a sparse layer (sparse.hpp): sizes of every array, the row offsets against the bitmap
 /// and the classes, zero padding bits, scales, and every decoded value.
@@ -193,10 +255,14 @@ inline Status check_sparse(const fb::SparseLayer* l, uint32_t rows, uint32_t col
     return Status::BadSparse;  // scales belong to Q8 only
   }
   Status values = Status::Ok;
-  for (uint32_t i = 0; i < rows && values == Status::Ok; ++i)
+  for (uint32_t i = 0; i < rows && values == Status::Ok; ++i) {
+    RowBound bound;
     sparse::visit_row(s, cols, i, [&](uint32_t, uint32_t, float pi, float m, float xi) {
       if (values == Status::Ok) values = check_values(pi, m, xi);
+      bound.add(pi, m, xi);
     });
+    if (values == Status::Ok) values = bound.check();
+  }
   return values;
 }
 
@@ -250,6 +316,12 @@ inline Status check_layer(const fb::Layer* l, uint32_t rows, uint32_t cols, uint
   if (s != Status::Ok) return s;
   for (uint32_t k = 0; k < count; ++k) {
     s = check_values(out.pi[k], out.m[k], out.xi[k]);
+    if (s != Status::Ok) return s;
+  }
+  for (uint32_t i = 0; i < rows; ++i) {
+    RowBound bound;
+    for (uint32_t k = i * cols; k < (i + 1) * cols; ++k) bound.add(out.pi[k], out.m[k], out.xi[k]);
+    s = bound.check();
     if (s != Status::Ok) return s;
   }
   return check_moments(l, count, version, out);
@@ -337,8 +409,10 @@ inline Status check_mask(const flatbuffers::Vector<uint8_t>* mask, ModelView& ou
 }  // namespace detail
 
 /// Verifies `buffer` as a sasrnn model and fills `view` with in-place pointers.
-/// Checks, in order: null, 16-byte alignment, size, identifier, FlatBuffers structure, version,
-/// dimensions, array sizes and alignment, value ranges (pi in [0,1], xi >= 0, all finite),
+/// Checks, in order: null, 16-byte alignment, size, identifier, FlatBuffers structure, the
+/// checksum if the file has one (CRC-32C, docs/model-format.md; not with SASRNN_NO_CHECKSUM), version,
+/// dimensions, array sizes and alignment, value ranges (pi in [0,1], xi >= 0, all finite), each
+/// row's bounds (kMaxRowMean, kMaxRowVar: no mode's sums overflow at activities up to kMaxActivity),
 /// precomputed moments (equal bit for bit to those of pi, m, xi),
 /// dynamics, task, input mask. Allocates nothing; never reads outside [buffer, buffer + size).
 inline Status load(const uint8_t* buffer, size_t size, ModelView& view) {
@@ -351,10 +425,20 @@ inline Status load(const uint8_t* buffer, size_t size, ModelView& view) {
   flatbuffers::Verifier verifier(buffer, size);
   if (!fb::VerifyModelBuffer(verifier)) return Status::Corrupt;
   const fb::Model* root = fb::GetModel(buffer);
+  bool checksum_verified = false;
+  if constexpr (kChecksumBuilt) {
+    const size_t at = detail::checksum_offset(buffer, root);
+    if (at != 0) {  // the Verifier checked that the field's 4 bytes lie in the buffer
+      if (detail::checksum_with_field_zero(buffer, size, at) != flatbuffers::ReadScalar<uint32_t>(buffer + at))
+        return Status::ChecksumMismatch;
+      checksum_verified = true;
+    }
+  }
   const uint32_t version = root->format_version();
   if (version < kFormatVersionDense || version > kFormatVersion) return Status::UnsupportedVersion;
   ModelView v;
   v.root = root;
+  v.checksum_verified = checksum_verified;
   v.n = root->n();
   v.n_in = root->n_in();
   v.n_out = root->n_out();

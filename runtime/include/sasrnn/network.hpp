@@ -143,10 +143,15 @@ class BasicNetwork {
     y_.setZero(n_outputs());
   }
 
-  /// Starts trial `trial` from a given synaptic current h(0). ShapeMismatch (nothing changed)
-  /// if h0 does not have the bound model's N entries.
+  /// Starts trial `trial` from a given synaptic current h(0). Nothing changes if it is refused:
+  /// ShapeMismatch if h0 does not have the bound model's N entries, NonFiniteInput if one is NaN
+  /// or infinite, InputOverflow if one exceeds kMaxActivity in magnitude.
   Status reset(uint32_t trial, const State& h0) {
     if (h0.size() != n_units()) return Status::ShapeMismatch;
+    for (int i = 0; i < n_units(); ++i) {
+      if (!std::isfinite(h0[i])) return Status::NonFiniteInput;
+      if (std::fabs(h0[i]) > kMaxActivity) return Status::InputOverflow;
+    }
     start_trial(trial);
     h_ = h0;
     r_ = h_.unaryExpr([](float h) { return dyn::relu(h); });
@@ -156,8 +161,10 @@ class BasicNetwork {
   }
 
   /// Advances one step with input x(t+1): updates h, r and the output y(t+1).
-  /// Returns NonFiniteInput (state unchanged) if x holds NaN or infinity, ShapeMismatch if x does
-  /// not have the model's NIn entries.
+  /// Returns NonFiniteInput (state unchanged) if x holds NaN or infinity, InputOverflow (state
+  /// unchanged) if some |x_j| > kMaxActivity, ShapeMismatch if x does not have the model's NIn
+  /// entries, and NonFiniteState if the step left h or y non-finite (rates grown far beyond
+  /// kMaxActivity): the state is then invalid, and every step returns NonFiniteState until a reset.
   Status step(const Input& x) {
     if (x.size() != n_inputs()) return Status::ShapeMismatch;
     return step(x.data());
@@ -166,9 +173,12 @@ class BasicNetwork {
   /// step() with the NIn inputs x(t+1) at `x`.
   Status step(const float* x) {
     if (!bound_) return Status::NotBound;
+    if (diverged_) return Status::NonFiniteState;
     const int n_units_ = n_units();
-    for (int j = 0; j < n_inputs(); ++j)
+    for (int j = 0; j < n_inputs(); ++j) {
       if (!std::isfinite(x[j])) return Status::NonFiniteInput;
+      if (std::fabs(x[j]) > kMaxActivity) return Status::InputOverflow;
+    }
     const uint32_t t = step_;
     float n[N] = {};  // n_i of paper eq. 1a, drawn 8 at a time
     if (noise_scale_ > 0.0f)
@@ -183,6 +193,14 @@ class BasicNetwork {
     r_ = h_.unaryExpr([](float h) { return dyn::relu(h); });  // paper eq. 1c
     compute_output();
     ++step_;
+    // never a non-finite state behind an Ok (a finite h gives finite rates r = relu(h))
+    bool finite = true;
+    for (int i = 0; i < n_units_; ++i) finite = finite && std::isfinite(h_[i]);
+    for (int k = 0; k < n_outputs(); ++k) finite = finite && std::isfinite(y_[k]);
+    if (!finite) {
+      diverged_ = true;
+      return Status::NonFiniteState;
+    }
     return Status::Ok;
   }
 
@@ -219,6 +237,7 @@ class BasicNetwork {
   void start_trial(uint32_t trial) {
     trial_ = trial;
     step_ = 0;
+    diverged_ = false;
     if (cached() && !(cache_.drawn && cache_.trial == trial)) draw_trial_network();
   }
 
@@ -551,6 +570,7 @@ class BasicNetwork {
   uint32_t trial_ = 0;
   uint32_t step_ = 0;
   bool bound_ = false;
+  bool diverged_ = false;  ///< a step went non-finite: steps refuse until the next reset
   /// The caller-owned concrete network of a trial (SampledPerTrial, use_trial_cache()). Copying
   /// a network does not copy it: two networks never share one.
   struct TrialCache {

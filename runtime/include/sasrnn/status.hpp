@@ -33,9 +33,14 @@ enum class Status : uint8_t {
   BadSparse,           ///< a sparse layer's bitmap, classes or row offsets are inconsistent
   BadMoments,          ///< precomputed mu/var differ from (1 - pi) m and (1 - pi)(xi + pi m m), or in a version 1 file
   EncodingNotBuilt,    ///< the model uses sparse layers or moments, left out of this build (SASRNN_NO_SPARSE / SASRNN_NO_MOMENTS)
+  ChecksumMismatch,    ///< the file's CRC-32C differs from its bytes: damaged in storage or in transit
+  MeanOverflow,        ///< a row's summed |m| + sqrt(xi), times the largest admissible activity, overflows float
+  VarianceOverflow,    ///< a connection's var, or a row's summed xi + m^2 times the activity squared, overflows float
+  InputOverflow,       ///< an input given to step() exceeds the largest admissible activity (kMaxActivity)
+  NonFiniteState,      ///< the run went non-finite (h, r or y); reset() before stepping on
 };
 
-constexpr int kStatusCount = static_cast<int>(Status::EncodingNotBuilt) + 1;
+constexpr int kStatusCount = static_cast<int>(Status::NonFiniteState) + 1;
 
 inline const char* status_name(Status s) {
   switch (s) {
@@ -64,6 +69,11 @@ inline const char* status_name(Status s) {
     case Status::BadSparse: return "BadSparse";
     case Status::BadMoments: return "BadMoments";
     case Status::EncodingNotBuilt: return "EncodingNotBuilt";
+    case Status::ChecksumMismatch: return "ChecksumMismatch";
+    case Status::MeanOverflow: return "MeanOverflow";
+    case Status::VarianceOverflow: return "VarianceOverflow";
+    case Status::InputOverflow: return "InputOverflow";
+    case Status::NonFiniteState: return "NonFiniteState";
   }
   return "Unknown";
 }
@@ -99,6 +109,11 @@ inline const char* status_message(Status s) {
     case Status::BadSparse: return "a sparse layer's bitmap, classes or row offsets are inconsistent";
     case Status::BadMoments: return "a layer's precomputed moments mu/var disagree with its pi, m, xi";
     case Status::EncodingNotBuilt: return "the model uses a layer encoding this build leaves out (SASRNN_NO_SPARSE / SASRNN_NO_MOMENTS)";
+    case Status::ChecksumMismatch: return "the model's checksum does not match its bytes (damaged in storage or in transit)";
+    case Status::MeanOverflow: return "a layer's weights are so large that a mean at the largest admissible activity overflows";
+    case Status::VarianceOverflow: return "a layer's variances are so large that they overflow at the largest admissible activity";
+    case Status::InputOverflow: return "an input exceeds the largest admissible activity (1e6)";
+    case Status::NonFiniteState: return "the run went non-finite (state or output NaN or infinite); reset the network";
   }
   return "unknown status";
 #endif

@@ -3,6 +3,7 @@
 // and the analyses run any model up to these sizes, bit for bit as Network<N, NIn, NOut> would.
 #pragma once
 
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -37,6 +38,20 @@ struct WorkerNetwork {
   WorkerNetwork(const WorkerNetwork&) = delete;
   WorkerNetwork& operator=(const WorkerNetwork&) = delete;
 };
+
+/// Throws std::runtime_error (one line, on the calling thread) if some trials or images of an
+/// evaluation stopped because step() refused to go on: `failed[k]` is that Status, 0 if trial k
+/// ran through (e.g. NonFiniteState: a run whose rates overflowed float). Never a silent result.
+inline void throw_if_steps_failed(const std::vector<uint8_t>& failed, const char* what) {
+  size_t count = 0, first = 0;
+  for (size_t k = 0; k < failed.size(); ++k)
+    if (failed[k] != 0 && count++ == 0) first = k;
+  if (count == 0) return;
+  const Status s = static_cast<Status>(failed[first]);
+  throw std::runtime_error(std::to_string(count) + " of " + std::to_string(failed.size()) + " " + what +
+                           " stopped: step() returned " + status_name(s) + " (" + status_message(s) +
+                           "), the first at number " + std::to_string(first));
+}
 
 /// Throws std::invalid_argument (one line) if a model is larger than the host tools run.
 inline void check_host_sizes(const ModelView& m) {

@@ -37,6 +37,9 @@ struct MnistSet {
 /// Reads an idx3 image file and its idx1 label file (magic numbers, dimensions, sizes and labels
 /// checked). Throws DataError.
 MnistSet read_idx_pair(const std::string& images_path, const std::string& labels_path);
+/// read_idx_pair() of the two files' bytes held in memory; errors name the paths given.
+MnistSet parse_idx_pair(const std::vector<uint8_t>& images, const std::string& images_path,
+                        const std::vector<uint8_t>& labels, const std::string& labels_path);
 
 /// Where the MNIST files are: $SASRNN_MNIST_DIR, else $XDG_CACHE_HOME/sasrnn/mnist, else
 /// ~/.cache/sasrnn/mnist (where scripts/fetch-mnist puts them).

@@ -1,0 +1,89 @@
+// Fuzzing support: runs a verified model a few steps in every mode on every Network shape the
+// tools and the firmware use, and stops the process (__builtin_trap, which libFuzzer and the
+// replay test report as a crash) if the runtime breaks a promise: a step that returns Ok with a
+// non-finite state or output, or SampledPerTrial giving other numbers with its trial cache than
+// without it (network.hpp promises bit for bit the same).
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include "sasrnn/analysis/host_network.hpp"
+#include "sasrnn/network.hpp"
+
+namespace sasrnn::fuzz {
+
+inline void require(bool ok) {
+  if (!ok) __builtin_trap();
+}
+
+/// Steps of each run: enough to feed the state back through the recurrent layer twice.
+constexpr int kSteps = 3;
+
+/// The inputs of step t: MSI-like rates and MNIST-like pixels, the same for every model.
+inline float input_value(int t, int j) { return 0.25f * static_cast<float>((t + j) % 5); }
+
+/// Runs `net` (bound) kSteps steps from trial `trial`; returns false once a step reports an
+/// error. Every Ok step must leave a finite state, rates and output. The outputs go to `trace`.
+template <class Net>
+bool run_steps(Net& net, uint32_t trial, std::vector<float>& trace) {
+  net.reset(trial);
+  std::vector<float> x(static_cast<size_t>(net.n_inputs()));
+  for (int t = 0; t < kSteps; ++t) {
+    for (int j = 0; j < net.n_inputs(); ++j) x[static_cast<size_t>(j)] = input_value(t, j);
+    const Status s = net.step(x.data());
+    if (s != Status::Ok) return false;
+    for (int i = 0; i < net.n_units(); ++i) require(std::isfinite(net.state()[i]) && std::isfinite(net.rates()[i]));
+    for (int k = 0; k < net.n_outputs(); ++k) {
+      require(std::isfinite(net.output()[k]) && std::isfinite(net.z()[k]));
+      trace.push_back(net.output()[k]);
+    }
+  }
+  return true;
+}
+
+/// Every mode on `net` (which must fit the model); SampledPerTrial also with a trial cache,
+/// which must give the same outputs bit for bit.
+template <class Net>
+void exercise(Net& net, const ModelView& model, std::vector<float>& cache) {
+  const Mode modes[] = {Mode::MeanField, Mode::SampledPerStep, Mode::SampledPerTrial, Mode::MeanWeights};
+  for (Mode mode : modes) {
+    Options opt;
+    opt.mode = mode;
+    opt.seed = 7;
+    net.use_trial_cache(nullptr, 0);
+    if (net.bind(model, opt) != Status::Ok) continue;  // e.g. a trained alpha the options refuse
+    std::vector<float> plain;
+    const bool ok = run_steps(net, 1, plain);
+    if (mode != Mode::SampledPerTrial) continue;
+    cache.assign(net.trial_cache_floats(), 0.0f);
+    require(net.use_trial_cache(cache.data(), cache.size()) == Status::Ok);
+    require(net.bind(model, opt) == Status::Ok);
+    std::vector<float> cached;
+    const bool ok_cached = run_steps(net, 1, cached);
+    require(ok == ok_cached && plain.size() == cached.size());
+    require(plain.empty() || std::memcmp(plain.data(), cached.data(), plain.size() * sizeof(float)) == 0);
+    net.use_trial_cache(nullptr, 0);
+  }
+}
+
+/// The networks: the host tools' any-size network, and the fixed sizes of the firmware apps
+/// (MSI N = 150, row MNIST N = 100) and of the CLI tests' model (N = 30), when the model has them.
+inline void exercise_all(const ModelView& model) {
+  static analysis::HostNetwork host;  // large (sized by the host limits): not on the stack
+  static Network<150, 5, 2> msi150;
+  static Network<100, 28, 10> mnist100;
+  static Network<30, 5, 2> msi30;
+  static std::vector<float> cache;
+  if (model.n <= static_cast<uint32_t>(analysis::kHostMaxUnits) &&
+      model.n_in <= static_cast<uint32_t>(analysis::kHostMaxInputs) &&
+      model.n_out <= static_cast<uint32_t>(analysis::kHostMaxOutputs))
+    exercise(host, model, cache);
+  if (model.n == 150 && model.n_in == 5 && model.n_out == 2) exercise(msi150, model, cache);
+  if (model.n == 100 && model.n_in == 28 && model.n_out == 10) exercise(mnist100, model, cache);
+  if (model.n == 30 && model.n_in == 5 && model.n_out == 2) exercise(msi30, model, cache);
+}
+
+}  // namespace sasrnn::fuzz

@@ -13,7 +13,7 @@ def test_shipped_msi_model_attributes(msi_model):
     assert (m.n, m.n_in, m.n_out) == (150, 5, 2)
     assert m.task == "msi" and m.name == "msi_n150" and m.format_version == 1
     assert m.encodings == ("dense f32", "dense f32", "dense f32")
-    assert m.size_bytes == 284384  # `sasrnn inspect` prints the same
+    assert m.size_bytes == 284400  # `sasrnn inspect` prints the same
     d = m.dynamics
     assert d.alpha == pytest.approx(0.2) and d.tau_ms == 100 and d.dt_ms == 20
     assert d.sigma_rec == pytest.approx(0.15) and d.readout == "identity"
@@ -117,14 +117,59 @@ def test_model_error_carries_the_runtime_status(msi_path, tmp_path, cut, status)
     assert isinstance(e.value, ValueError) and e.value.code > 0
 
 
+def crc32c(data):
+    """CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), written here from its definition."""
+    table = []
+    for i in range(256):
+        c = i
+        for _ in range(8):
+            c = (c >> 1) ^ 0x82F63B78 if c & 1 else c >> 1
+        table.append(c)
+    crc = 0xFFFFFFFF
+    for b in data:
+        crc = table[(crc ^ b) & 0xFF] ^ (crc >> 8)
+    return crc ^ 0xFFFFFFFF
+
+
+def checksum_offset(data):
+    """Where the checksum field of a .sasrnn buffer lies: Model's 13th field (vtable slot
+    4 + 2 * 12), read from the FlatBuffers layout by hand."""
+    root = int.from_bytes(data[0:4], "little")
+    vtable = root - int.from_bytes(data[root:root + 4], "little", signed=True)
+    field = int.from_bytes(data[vtable + 28:vtable + 30], "little")
+    assert field != 0, "no checksum field"
+    return root + field
+
+
+def reseal(data):
+    """Rewrites the checksum of a .sasrnn buffer in place: CRC-32C of the buffer with the field's
+    own 4 bytes as zero (docs/model-format.md)."""
+    at = checksum_offset(data)
+    data[at:at + 4] = bytes(4)
+    data[at:at + 4] = crc32c(bytes(data)).to_bytes(4, "little")
+
+
+def test_checksum_is_crc32c_of_the_file(msi_path):
+    # an independent check of the runtime's checksum: this file's CRC-32C, computed in Python
+    data = bytearray(msi_path.read_bytes())
+    at = checksum_offset(data)
+    stored = int.from_bytes(data[at:at + 4], "little")
+    assert stored == crc32c(bytes(data[:at]) + bytes(4) + bytes(data[at + 4:]))
+
+
 def test_model_error_of_a_bad_value_in_the_file(msi_path):
-    # the first pi_rec value (a float32 in place) set to 2: the runtime's PiOutOfRange
+    # the first pi_rec value (a float32 in place) set to 2: refused by the checksum as it is, and
+    # with the checksum rewritten, by the runtime's value check (PiOutOfRange)
     data = bytearray(msi_path.read_bytes())
     m = sasrnn.load(bytes(data))
     first = np.float32(m.pi_rec[0, 0]).tobytes() + np.float32(m.pi_rec[0, 1]).tobytes()
     at = bytes(data).find(first + np.float32(m.pi_rec[0, 2]).tobytes())
     assert at > 0
     data[at:at + 4] = np.float32(2.0).tobytes()
+    with pytest.raises(sasrnn.ModelError) as e:
+        sasrnn.load(bytes(data))
+    assert e.value.status == "ChecksumMismatch"
+    reseal(data)
     with pytest.raises(sasrnn.ModelError, match="outside") as e:
         sasrnn.load(bytes(data))
     assert e.value.status == "PiOutOfRange"

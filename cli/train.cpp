@@ -40,14 +40,7 @@ struct TrainArgs {
   int validate_trials = 20;
 };
 
-bool parse_group(const std::string& name, train::Group& g) {
-  for (int k = 0; k < train::kGroups; ++k)
-    if (name == train::group_name(static_cast<train::Group>(k))) {
-      g = static_cast<train::Group>(k);
-      return true;
-    }
-  return false;
-}
+bool parse_group(const std::string& name, train::Group& g) { return train::parse_group(name.c_str(), g); }
 
 /// Noise seed of the validation trials; evaluations (sasrnn run, --eval-trials) use seed 1.
 constexpr uint64_t kValidationSeed = 1000003;

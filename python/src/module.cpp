@@ -686,14 +686,7 @@ py::dict gbptt(const py::dict& params, double alpha, const F64Array& x, const F6
   return d;
 }
 
-bool parse_group(const std::string& name, train::Group& g) {
-  for (int k = 0; k < train::kGroups; ++k)
-    if (name == train::group_name(static_cast<train::Group>(k))) {
-      g = static_cast<train::Group>(k);
-      return true;
-    }
-  return false;
-}
+bool parse_group(const std::string& name, train::Group& g) { return train::parse_group(name.c_str(), g); }
 
 train::Group group_of(const std::string& name, const char* option) {
   train::Group g;

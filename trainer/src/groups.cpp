@@ -1,3 +1,6 @@
+// The names of the nine hyperparameter groups, as the CLI, the logs and the checkpoints spell them.
+#include <cstring>
+
 #include "sasrnn/trainer/mean_field.hpp"
 
 namespace sasrnn::train {
@@ -15,6 +18,15 @@ const char* group_name(Group g) {
     case Group::XiOut: return "xi_out";
   }
   return "unknown";
+}
+
+bool parse_group(const char* name, Group& g) {
+  for (int k = 0; k < kGroups; ++k)
+    if (std::strcmp(name, group_name(static_cast<Group>(k))) == 0) {
+      g = static_cast<Group>(k);
+      return true;
+    }
+  return false;
 }
 
 }  // namespace sasrnn::train

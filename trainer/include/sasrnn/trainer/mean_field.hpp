@@ -24,6 +24,8 @@ using Mat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>;
 enum class Group : int { MIn, PiIn, XiIn, MRec, PiRec, XiRec, MOut, PiOut, XiOut };
 constexpr int kGroups = 9;
 const char* group_name(Group g);
+/// The group of a name as group_name() spells it; false for an unknown name.
+bool parse_group(const char* name, Group& g);
 
 /// One layer's SaS hyperparameters, rows x cols, (i, j) = from j to i (paper eq. 3).
 template <class T>

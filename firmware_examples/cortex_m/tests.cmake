@@ -86,7 +86,7 @@ foreach(board ${SASRNN_BOARDS})
             -DMODEL_SOURCE=${FW_MODEL_SOURCE} -DGENERATED=${CMAKE_BINARY_DIR}/generated
             -DEIGEN=${_fw_eigen} -DFLATBUFFERS=${_fw_fb} -DREPS=${reps}
             "-DCOMPACT_MODEL_SOURCE=${FW_COMPACT_MODEL_SOURCE}" "-DMNIST_MODEL_SOURCE=${FW_MNIST_MODEL_SOURCE}"
-            "-DMNIST_IMAGES_SOURCE=${FW_MNIST_IMAGES_SOURCE}"
+            "-DMNIST_IMAGES_SOURCE=${FW_MNIST_IMAGES_SOURCE}" "-DLAUNCHER=${CMAKE_CXX_COMPILER_LAUNCHER}"
             -P ${_fw_scripts}/build_firmware.cmake)
   set_tests_properties(fw.${board}.build PROPERTIES FIXTURES_SETUP fw_${board} LABELS "${_fw_labels}"
                        TIMEOUT 600 RESOURCE_LOCK fw_cross_build)

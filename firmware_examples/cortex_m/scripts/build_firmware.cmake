@@ -1,7 +1,8 @@
 # cmake -DBOARD=... -DBINARY_DIR=... -DSOURCE_DIR=... -DTOOLCHAIN=... -DMODEL_SOURCE=...
 #       -DGENERATED=... -DEIGEN=... -DFLATBUFFERS=... -DREPS=... [-DCOMPACT_MODEL_SOURCE=...]
-#       [-DMNIST_MODEL_SOURCE=... -DMNIST_IMAGES_SOURCE=...] -P build_firmware.cmake
-# Configures (quick when cached) and builds the Cortex-M examples for one board.
+#       [-DMNIST_MODEL_SOURCE=... -DMNIST_IMAGES_SOURCE=...] [-DLAUNCHER=ccache] -P build_firmware.cmake
+# Configures (quick when cached) and builds the Cortex-M examples for one board; LAUNCHER (the host
+# build's compiler launcher, e.g. ccache) wraps the cross compiler too.
 foreach(var BOARD BINARY_DIR SOURCE_DIR TOOLCHAIN MODEL_SOURCE GENERATED EIGEN FLATBUFFERS REPS)
   if(NOT DEFINED ${var})
     message(FATAL_ERROR "build_firmware.cmake: ${var} not set")
@@ -23,11 +24,15 @@ if(EXISTS ${BINARY_DIR}/CMakeCache.txt AND NOT old_stamp STREQUAL stamp)
 endif()
 file(MAKE_DIRECTORY ${BINARY_DIR})
 file(WRITE ${BINARY_DIR}/toolchain.stamp "${stamp}")
+set(_launcher "")
+if(LAUNCHER)
+  set(_launcher "-DCMAKE_C_COMPILER_LAUNCHER=${LAUNCHER}" "-DCMAKE_CXX_COMPILER_LAUNCHER=${LAUNCHER}")
+endif()
 execute_process(
   COMMAND ${CMAKE_COMMAND} -S ${SOURCE_DIR} -B ${BINARY_DIR} -G Ninja --toolchain ${TOOLCHAIN}
           -DSASRNN_BOARD=${BOARD} -DSASRNN_MODEL_SOURCE=${MODEL_SOURCE}
           -DSASRNN_GENERATED_INCLUDE=${GENERATED} -DSASRNN_EIGEN_INCLUDE=${EIGEN}
-          -DSASRNN_FLATBUFFERS_INCLUDE=${FLATBUFFERS} -DSASRNN_FW_REPS=${REPS}
+          -DSASRNN_FLATBUFFERS_INCLUDE=${FLATBUFFERS} -DSASRNN_FW_REPS=${REPS} ${_launcher}
           "-DSASRNN_COMPACT_MODEL_SOURCE=${COMPACT_MODEL_SOURCE}"
           "-DSASRNN_MNIST_MODEL_SOURCE=${MNIST_MODEL_SOURCE}" "-DSASRNN_MNIST_IMAGES_SOURCE=${MNIST_IMAGES_SOURCE}"
   RESULT_VARIABLE rc)

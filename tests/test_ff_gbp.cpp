@@ -1,0 +1,176 @@
+// gBP of the feedforward spike-and-slab stack (trainer/include/sasrnn/trainer/feedforward.hpp)
+// against finite differences of its mean-field loss, in double, for every layer's pi, m and Xi;
+// in the pi = Xi = 0 limit against plain backpropagation written sample by sample here; the loss
+// against -ln softmax; the shape rule (an empty stack or one whose sizes do not chain).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "sasrnn/trainer/feedforward.hpp"
+
+namespace {
+
+using namespace sasrnn::train;
+using M = Mat<double>;
+
+const std::vector<int> kSizes{7, 5, 4, 3};  // three layers
+constexpr int kB = 4;
+
+M uniform(std::mt19937_64& g, int r, int c, double lo, double hi) {
+  std::uniform_real_distribution<double> u(lo, hi);
+  M a(r, c);
+  for (Eigen::Index k = 0; k < a.size(); ++k) a(k) = u(g);
+  return a;
+}
+M gauss(std::mt19937_64& g, int r, int c, double sd) {
+  std::normal_distribution<double> n(0.0, sd);
+  M a(r, c);
+  for (Eigen::Index k = 0; k < a.size(); ++k) a(k) = n(g);
+  return a;
+}
+
+struct Problem {
+  ff::Stack<double> s;
+  M x, y;
+  ff::Noise<double> nz;
+  double scale = 1.0 / kB;
+};
+
+Problem make_problem(uint64_t seed, bool deterministic) {
+  std::mt19937_64 g(seed);
+  Problem p;
+  for (size_t l = 0; l + 1 < kSizes.size(); ++l) {
+    const int r = kSizes[l + 1], c = kSizes[l];
+    Layer<double> layer{uniform(g, r, c, 0.05, 0.9), gauss(g, r, c, 1.0), uniform(g, r, c, 0.01, 0.3)};
+    if (deterministic) {
+      layer.pi.setZero();
+      layer.xi.setZero();
+    }
+    p.s.layers.push_back(layer);
+    p.nz.eps.push_back(gauss(g, r, kB, 1.0));
+  }
+  p.x = uniform(g, kSizes.front(), kB, 0.1, 1.2);
+  p.y = M::Zero(kSizes.back(), kB);
+  std::uniform_int_distribution<int> label(0, kSizes.back() - 1);
+  for (int b = 0; b < kB; ++b) p.y(label(g), b) = 1.0;
+  return p;
+}
+
+double loss_of(const Problem& p, const ff::Stack<double>& s) {
+  ff::Tape<double> tape;
+  return ff::forward(s, p.x, p.y, p.nz, p.scale, tape);
+}
+
+std::vector<Layer<double>> grads_of(const Problem& p) {
+  ff::Tape<double> tape;
+  ff::forward(p.s, p.x, p.y, p.nz, p.scale, tape);
+  std::vector<Layer<double>> g;
+  ff::backward(p.s, p.y, p.nz, p.scale, tape, g);
+  return g;
+}
+
+M& part(Layer<double>& l, int which) { return which == 0 ? l.pi : (which == 1 ? l.m : l.xi); }
+
+TEST(FfGbp, MatchesFiniteDifferencesForEveryGroupOfEveryLayer) {
+  for (uint64_t seed : {1u, 2u, 3u}) {
+    const Problem p = make_problem(seed, false);
+    std::vector<Layer<double>> g = grads_of(p);
+    int checked = 0;
+    for (size_t l = 0; l < p.s.layers.size(); ++l) {
+      for (int which = 0; which < 3; ++which) {
+        for (Eigen::Index k = 0; k < part(g[l], which).size(); ++k) {
+          const double h = 1e-6;
+          ff::Stack<double> up = p.s, down = p.s;
+          part(up.layers[l], which)(k) += h;
+          part(down.layers[l], which)(k) -= h;
+          const double fd = (loss_of(p, up) - loss_of(p, down)) / (2 * h);
+          const double an = part(g[l], which)(k);
+          // central differences: truncation O(h^2 f''') and rounding O(eps |L| / h) ~ 1e-10
+          EXPECT_NEAR(an, fd, 1e-6 * std::max(1.0, std::abs(fd)))
+              << "seed " << seed << " layer " << l << " group " << "pi m xi"[which * 2] << " entry " << k;
+          ++checked;
+        }
+      }
+    }
+    EXPECT_EQ(checked, 3 * (7 * 5 + 5 * 4 + 4 * 3));
+  }
+}
+
+// Plain backpropagation of the network with weights W_l = m_l / sqrt(n_l), ReLU hidden layers,
+// softmax cross entropy, one sample at a time with explicit loops.
+TEST(FfGbp, DeterministicLimitIsPlainBackpropagation) {
+  const Problem p = make_problem(7, true);
+  const std::vector<Layer<double>> g = grads_of(p);
+  const size_t L = p.s.layers.size();
+  std::vector<M> want(L);
+  for (size_t l = 0; l < L; ++l) want[l] = M::Zero(kSizes[l + 1], kSizes[l]);
+  for (int b = 0; b < kB; ++b) {
+    std::vector<std::vector<double>> act{std::vector<double>(p.x.col(b).data(), p.x.col(b).data() + kSizes[0])};
+    std::vector<std::vector<double>> pre;
+    for (size_t l = 0; l < L; ++l) {
+      const int r = kSizes[l + 1], c = kSizes[l];
+      std::vector<double> z(static_cast<size_t>(r), 0.0), a(static_cast<size_t>(r));
+      for (int i = 0; i < r; ++i) {
+        for (int j = 0; j < c; ++j) z[i] += p.s.layers[l].m(i, j) / std::sqrt(double(c)) * act[l][j];
+        a[i] = z[i] > 0 ? z[i] : 0.0;
+      }
+      pre.push_back(z);
+      act.push_back(a);
+    }
+    // softmax of the last pre-activation
+    const std::vector<double>& zl = pre.back();
+    double zmax = zl[0], sum = 0;
+    for (double v : zl) zmax = std::max(zmax, v);
+    for (double v : zl) sum += std::exp(v - zmax);
+    std::vector<double> delta(zl.size());
+    for (size_t k = 0; k < zl.size(); ++k) delta[k] = (std::exp(zl[k] - zmax) / sum - p.y(k, b)) / kB;
+    for (size_t l = L; l-- > 0;) {
+      const int r = kSizes[l + 1], c = kSizes[l];
+      const double w = 1.0 / std::sqrt(double(c));
+      std::vector<double> prev(static_cast<size_t>(c), 0.0);
+      for (int i = 0; i < r; ++i)
+        for (int j = 0; j < c; ++j) {
+          want[l](i, j) += delta[i] * w * act[l][j];
+          prev[j] += delta[i] * p.s.layers[l].m(i, j) * w;
+        }
+      if (l == 0) break;
+      for (int j = 0; j < c; ++j) prev[j] *= pre[l - 1][j] > 0 ? 1.0 : 0.0;
+      delta = prev;
+    }
+  }
+  for (size_t l = 0; l < L; ++l)
+    for (Eigen::Index k = 0; k < want[l].size(); ++k)
+      EXPECT_NEAR(g[l].m(k), want[l](k), 1e-12) << "layer " << l << " entry " << k;
+}
+
+TEST(FfGbp, LossIsMeanCrossEntropyOfTheSoftmax) {
+  const Problem p = make_problem(11, false);
+  ff::Tape<double> tape;
+  const double loss = ff::forward(p.s, p.x, p.y, p.nz, p.scale, tape);
+  double want = 0;
+  for (int b = 0; b < kB; ++b) {
+    Eigen::Index k;
+    p.y.col(b).maxCoeff(&k);
+    want -= std::log(tape.a.back()(k, b));
+  }
+  EXPECT_NEAR(loss, want / kB, 1e-12);
+  for (int b = 0; b < kB; ++b) EXPECT_NEAR(tape.a.back().col(b).sum(), 1.0, 1e-12);
+}
+
+TEST(FfGbp, ShapeRule) {
+  ff::Stack<double> s;
+  EXPECT_FALSE(ff::chains(s));  // empty
+  Layer<double> a, b;
+  a.resize(5, 7);
+  b.resize(3, 4);  // 4 inputs after 5 outputs
+  s.layers = {a, b};
+  EXPECT_FALSE(ff::chains(s));
+  b.resize(3, 5);
+  s.layers = {a, b};
+  EXPECT_TRUE(ff::chains(s));
+  EXPECT_EQ(s.sizes(), (std::vector<int>{7, 5, 3}));
+}
+
+}  // namespace

@@ -24,40 +24,42 @@ double Optimizer::lr(Group grp, int epoch) const {
   return lr;
 }
 
+void update_array(const OptimizerConfig& cfg, long t, double lr, Mat<double>& w, Mat<double>& a,
+                  Mat<double>& v, const Mat<double>& d, const Mat<double>* fix) {
+  const double c1 = 1.0 - std::pow(cfg.beta1, static_cast<double>(t));
+  const double c2 = 1.0 - std::pow(cfg.beta2, static_cast<double>(t));
+  for (Eigen::Index e = 0; e < w.size(); ++e) {
+    if (fix && fix->size() == w.size() && (*fix)(e) != 0.0) continue;
+    if (cfg.kind == OptimizerKind::Adam) {
+      a(e) = cfg.beta1 * a(e) + (1 - cfg.beta1) * d(e);
+      v(e) = cfg.beta2 * v(e) + (1 - cfg.beta2) * d(e) * d(e);
+      w(e) -= lr * (a(e) / c1) / (std::sqrt(v(e) / c2) + cfg.eps);
+    } else {
+      v(e) = cfg.rho * v(e) + (1 - cfg.rho) * d(e) * d(e);
+      w(e) -= lr * d(e) / std::sqrt(v(e) + cfg.eps);
+    }
+  }
+}
+
 void Optimizer::step(Params<double>& p, const Grads<double>& g, int epoch,
                      const Params<double>* fixed) {
   ++t_;
-  const double c1 = 1.0 - std::pow(cfg_.beta1, static_cast<double>(t_));
-  const double c2 = 1.0 - std::pow(cfg_.beta2, static_cast<double>(t_));
   for (int k = 0; k < kGroups; ++k) {
     const Group grp = static_cast<Group>(k);
     if (!cfg_.train[static_cast<size_t>(k)]) continue;
-    const double lr = this->lr(grp, epoch);
-    Mat<double>& w = p.group(grp);
-    const Mat<double>& d = g.group(grp);
-    Mat<double>& a = m1_.group(grp);
-    Mat<double>& v = m2_.group(grp);
-    const Mat<double>* fix = fixed ? &fixed->group(grp) : nullptr;
-    for (Eigen::Index e = 0; e < w.size(); ++e) {
-      if (fix && fix->size() == w.size() && (*fix)(e) != 0.0) continue;
-      if (cfg_.kind == OptimizerKind::Adam) {
-        a(e) = cfg_.beta1 * a(e) + (1 - cfg_.beta1) * d(e);
-        v(e) = cfg_.beta2 * v(e) + (1 - cfg_.beta2) * d(e) * d(e);
-        w(e) -= lr * (a(e) / c1) / (std::sqrt(v(e) / c2) + cfg_.eps);
-      } else {
-        v(e) = cfg_.rho * v(e) + (1 - cfg_.rho) * d(e) * d(e);
-        w(e) -= lr * d(e) / std::sqrt(v(e) + cfg_.eps);
-      }
-    }
+    update_array(cfg_, t_, lr(grp, epoch), p.group(grp), m1_.group(grp), m2_.group(grp), g.group(grp),
+                 fixed ? &fixed->group(grp) : nullptr);
   }
   project(p);
 }
 
+void project(Layer<double>& l) {
+  l.pi = l.pi.cwiseMax(0.0).cwiseMin(1.0);
+  l.xi = l.xi.cwiseMax(0.0);
+}
+
 void project(Params<double>& p) {
-  for (Layer<double>* l : {&p.in, &p.rec, &p.out}) {
-    l->pi = l->pi.cwiseMax(0.0).cwiseMin(1.0);
-    l->xi = l->xi.cwiseMax(0.0);
-  }
+  for (Layer<double>* l : {&p.in, &p.rec, &p.out}) project(*l);
 }
 
 }  // namespace sasrnn::train

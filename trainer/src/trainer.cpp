@@ -18,13 +18,13 @@
 
 #include "sasrnn/converter/commands.hpp"
 #include "sasrnn/rng.hpp"
+#include "sasrnn/trainer/init.hpp"
 #include "sasrnn/version.hpp"
 
 namespace sasrnn::train {
 
 namespace {
 
-constexpr uint64_t kInitSalt = 0x696E69745F706172ull;  // "init_par"
 constexpr double kXiEntropyFloor = 1e-4;               // paper Fig. 4: Xi < a relaxed to a
 constexpr const char* kTrainerVersion = "sasrnn-trainer " SASRNN_VERSION;  // sasrnn/version.hpp
 
@@ -103,25 +103,6 @@ void add_to(Grads<double>& acc, const Grads<double>& g) {
   for (int k = 0; k < kGroups; ++k) acc.group(static_cast<Group>(k)) += g.group(static_cast<Group>(k));
 }
 
-Mat<double> init_normal(uint64_t seed, uint32_t layer, int rows, int cols, double sd) {
-  Mat<double> a(rows, cols);
-  for (int i = 0; i < rows; ++i)
-    for (int j = 0; j < cols; ++j)
-      a(i, j) = sd * normal(seed ^ kInitSalt, Counter{static_cast<uint32_t>(i * cols + j), layer, 0,
-                                                      static_cast<uint32_t>(Stream::TaskDraw)});
-  return a;
-}
-
-Mat<double> init_uniform(uint64_t seed, uint32_t layer, int rows, int cols, double scale) {
-  Mat<double> a(rows, cols);
-  for (int i = 0; i < rows; ++i)
-    for (int j = 0; j < cols; ++j)
-      a(i, j) = scale * uniform01(random_block(seed ^ kInitSalt,
-                                               Counter{static_cast<uint32_t>(i * cols + j), layer, 1,
-                                                       static_cast<uint32_t>(Stream::TaskDraw)}).w[0]);
-  return a;
-}
-
 std::vector<float> row_major(const Mat<double>& a) {
   std::vector<float> v(static_cast<size_t>(a.size()));
   for (int i = 0; i < a.rows(); ++i)
@@ -130,6 +111,7 @@ std::vector<float> row_major(const Mat<double>& a) {
 }
 
 }  // namespace
+
 
 TrainConfig msi_paper_config() {
   // As the authors' reference implementation trains the MSI network: RMSprop; lr 1e-3 for m and

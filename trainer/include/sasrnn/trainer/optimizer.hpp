@@ -51,7 +51,14 @@ class Optimizer {
   long t_ = 0;
 };
 
+/// One update of one parameter array w by the optimiser of `cfg` with gradient g at update count
+/// t (1-based) and rate lr: Adam (bias-corrected moments m1, m2) or RMSprop (m2). Entries where
+/// `fixed` is non-zero stay as they are. The element-wise rule of every trainer (no projection).
+void update_array(const OptimizerConfig& cfg, long t, double lr, Mat<double>& w, Mat<double>& m1,
+                  Mat<double>& m2, const Mat<double>& g, const Mat<double>* fixed = nullptr);
+
 /// Projection after an update: pi into [0, 1], Xi to >= 0 (docs/training.md).
 void project(Params<double>& p);
+void project(Layer<double>& l);
 
 }  // namespace sasrnn::train

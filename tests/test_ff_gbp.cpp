@@ -261,6 +261,9 @@ TEST(FfTrainer, RefusesWhatItCannotRun) {
   c = ff::TrainerConfig{};
   c.chunks = 0;
   refused(c, "no chunks");
+  c = ff::TrainerConfig{};
+  c.decay = 0;
+  refused(c, "a decay factor of 0");
 }
 
 }  // namespace

@@ -122,6 +122,7 @@ void check(const TrainerConfig& c) {
   if (c.epochs < 1) fail("need at least one epoch");
   for (double v : {c.lr_m, c.lr_pi, c.lr_xi, c.weight_decay, c.init_m_sd, c.init_xi})
     if (!std::isfinite(v) || v < 0) fail("rates, decay and initial scales must be finite and >= 0");
+  if (!(c.decay > 0 && c.decay <= 1) || c.decay_every < 0) fail("need 0 < decay <= 1 and decay_every >= 0");
 }
 
 double accuracy(const Stack<double>& s, const analysis::MnistSet& set, uint64_t eval_seed, int limit,
@@ -166,6 +167,10 @@ Trainer::Trainer(const TrainerConfig& cfg) : cfg_(cfg) {
   opt_.kind = OptimizerKind::Adam;
 }
 
+double Trainer::rate_factor(int epoch) const {
+  return cfg_.decay_every > 0 ? std::pow(cfg_.decay, epoch / cfg_.decay_every) : 1.0;
+}
+
 EpochStats Trainer::train_epoch() {
   const auto t0 = std::chrono::steady_clock::now();
   const int B = cfg_.batch, per_epoch = updates_per_epoch();
@@ -202,6 +207,7 @@ EpochStats Trainer::train_epoch() {
       throw std::runtime_error("the loss or its gradient became non-finite at epoch " + std::to_string(epoch_ + 1) +
                                ", batch " + std::to_string(u + 1));
     ++t_;
+    const double f = rate_factor(epoch_);
     for (size_t l = 0; l < g.size(); ++l) {
       Layer<double>& p = params_.layers[l];
       const auto update = [&](Mat<double>& w, Mat<double>& a, Mat<double>& v, const Mat<double>& d, double lr) {
@@ -209,9 +215,9 @@ EpochStats Trainer::train_epoch() {
         update_array(opt_, t_, lr, w, a, v, d);
         w -= (lr * cfg_.weight_decay) * before;  // decoupled weight decay (the authors' Adam)
       };
-      update(p.pi, m1_[l].pi, m2_[l].pi, g[l].pi, cfg_.lr_pi);
-      update(p.m, m1_[l].m, m2_[l].m, g[l].m, cfg_.lr_m);
-      update(p.xi, m1_[l].xi, m2_[l].xi, g[l].xi, cfg_.lr_xi);
+      update(p.pi, m1_[l].pi, m2_[l].pi, g[l].pi, f * cfg_.lr_pi);
+      update(p.m, m1_[l].m, m2_[l].m, g[l].m, f * cfg_.lr_m);
+      update(p.xi, m1_[l].xi, m2_[l].xi, g[l].xi, f * cfg_.lr_xi);
       project(p);
     }
     st.loss += loss;

@@ -30,6 +30,8 @@ struct TrainerConfig {
   int threads = 2;
   double lr_m = 0.1, lr_pi = 0.1, lr_xi = 0.1;
   double weight_decay = 1e-4;  ///< decoupled, on all three groups (the authors' Adam)
+  double decay = 0.5;          ///< the rates are multiplied by this every decay_every epochs ...
+  int decay_every = 0;         ///< ... (0: constant rates, as the authors' code)
   double init_m_sd = 0.050507627227610534;  ///< sqrt(2 / 784)
   double init_xi = 0.01;                    ///< Xi ~ init_xi U(0, 1)
   uint64_t seed = 1;
@@ -69,6 +71,8 @@ class Trainer {
   Stack<double>& params() { return params_; }
   const TrainerConfig& config() const { return cfg_; }
   int updates_per_epoch() const { return train_.count / cfg_.batch; }
+  /// The factor of the rates in epoch `epoch` (0-based): decay^(epoch / decay_every).
+  double rate_factor(int epoch) const;
 
  private:
   TrainerConfig cfg_;

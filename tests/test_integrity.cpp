@@ -84,9 +84,10 @@ int flipped_files_that_load(const conv::AlignedBuffer& file, int& mismatches) {
 
 TEST(Integrity, StatusNamesAndMessages) {
   // appended to the enum (codes are never renumbered), each with its name and sentence
-  EXPECT_EQ(static_cast<int>(Status::NonFiniteState) + 1, kStatusCount);
+  EXPECT_EQ(static_cast<int>(Status::AlphaMismatch) + 1, kStatusCount);
+  EXPECT_EQ(static_cast<int>(Status::AlphaMismatch), static_cast<int>(Status::NonFiniteState) + 1);
   for (Status s : {Status::ChecksumMismatch, Status::MeanOverflow, Status::VarianceOverflow,
-                   Status::InputOverflow, Status::NonFiniteState}) {
+                   Status::InputOverflow, Status::NonFiniteState, Status::AlphaMismatch}) {
     EXPECT_STRNE(status_name(s), "Unknown");
     EXPECT_STRNE(status_message(s), "unknown status");
   }
@@ -182,12 +183,12 @@ TEST(Bounds, HugeWeightsThatOverflowTheModesAreRefusedAtLoad) {
   d.recurrent.pi[7] = 0.5f;
   d.recurrent.m[7] = 1.0e19f;
   EXPECT_EQ(write_status(d), Status::VarianceOverflow);
-  // the converter names the row (its import and export checks end with the runtime's bounds)
+  // the converter names the row (the runtime's load() judges, its LoadDetail says where)
   try {
     conv::export_model(d, testing::TempDir() + "/never.json");
     ADD_FAILURE() << "an overflowing model was exported";
   } catch (const std::exception& e) {
-    EXPECT_NE(std::string(e.what()).find("row 1 of pi_rec/m_rec/xi_rec: the sum of xi + m^2 is"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("row 1 of pi_rec/m_rec/xi_rec has 9.99999968e+37, expected a sum of xi + m^2 (over pi < 1) of at most"), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("[VarianceOverflow]"), std::string::npos) << e.what();
   }
   // as a dense-moments file: its var would be +inf

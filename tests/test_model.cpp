@@ -6,6 +6,7 @@
 #include <cstring>
 #include <limits>
 #include <set>
+#include <tuple>
 
 #include "sasrnn/converter/model_file.hpp"
 #include "sasrnn/network.hpp"
@@ -213,7 +214,8 @@ TEST(Load, BuilderChecksAndStatusesForInconsistentData) {
 // Files made with the raw FlatBuffers builder: missing tables, wrong sizes, misaligned arrays.
 namespace {
 conv::AlignedBuffer raw_model(bool with_recurrent, uint32_t n, uint32_t rec_len, bool misalign,
-                              uint32_t layer_rows, uint32_t version = kFormatVersion) {
+                              uint32_t layer_rows, uint32_t version = kFormatVersion, float alpha = 0.2f,
+                              float tau_ms = 100.0f, float dt_ms = 20.0f) {
   flatbuffers::FlatBufferBuilder fbb;
   std::vector<float> zeros_in(n * 5, 0.0f), zeros_out(2 * n, 0.0f), rec(rec_len, 0.0f);
   auto in = fb::CreateLayerDirect(fbb, n, 5, &zeros_in, &zeros_in, &zeros_in);
@@ -239,7 +241,7 @@ conv::AlignedBuffer raw_model(bool with_recurrent, uint32_t n, uint32_t rec_len,
     recurrent = fb::CreateLayer(fbb, layer_rows, n, pi, m, xi);
   }
   auto out = fb::CreateLayerDirect(fbb, 2, n, &zeros_out, &zeros_out, &zeros_out);
-  auto dyn = fb::CreateDynamics(fbb, 0.2f, 100.0f, 20.0f, 0.15f, 0.01f, 0.2f);
+  auto dyn = fb::CreateDynamics(fbb, alpha, tau_ms, dt_ms, 0.15f, 0.01f, 0.2f);
   auto root = fb::CreateModel(fbb, version, n, 5, 2, in, recurrent, out, dyn);
   fb::FinishModelBuffer(fbb, root);
   return conv::AlignedBuffer(fbb.GetBufferPointer(), fbb.GetSize());
@@ -281,6 +283,172 @@ TEST(Load, RawFilesWithStructuralProblems) {
     const auto b = raw_model(true, 0, 0, false, 0);
     EXPECT_EQ(load(b.data(), b.size(), v), Status::BadDimensions);
   }
+}
+
+// load()'s LoadDetail says where each class of failure lies: the array (named as in the array
+// layout), the position, the value and the rule; the converter's one line words exactly that.
+namespace {
+struct Verdict {
+  Status status;
+  LoadDetail where;
+};
+Verdict load_patched(const conv::AlignedBuffer& buf, const float* at, float value) {
+  std::vector<uint8_t> bytes = bytes_of(buf);
+  std::memcpy(&bytes[offset_of(buf, at)], &value, sizeof value);
+  test::reseal(bytes.data(), bytes.size());  // the value check, not the checksum
+  conv::AlignedBuffer copy(bytes.data(), bytes.size());
+  ModelView v;
+  Verdict r{Status::Ok, LoadDetail{}};
+  r.status = load(copy.data(), copy.size(), v, &r.where);
+  return r;
+}
+void expect_element(const Verdict& r, Status s, const char* field, uint32_t row, uint32_t col) {
+  EXPECT_EQ(r.status, s) << status_name(r.status);
+  EXPECT_EQ(r.where.kind, LoadDetail::Kind::Element);
+  ASSERT_NE(r.where.field, nullptr);
+  EXPECT_STREQ(r.where.field, field);
+  EXPECT_EQ(r.where.row, row);
+  EXPECT_EQ(r.where.col, col);
+}
+std::string cause_of(const conv::ModelData& d) {
+  try {
+    conv::build_model_file(d);
+  } catch (const conv::ModelError& e) {
+    return e.cause;
+  }
+  return "accepted";
+}
+}  // namespace
+
+TEST(LoadDetail, ValuesNameTheirArrayAndPosition) {
+  const conv::AlignedBuffer buf = conv::build_model_file(small_msi_model());  // N 6, NIn 5, NOut 2
+  ModelView v;
+  LoadDetail where;
+  where.field = "stale";
+  ASSERT_EQ(load(buf.data(), buf.size(), v, &where), Status::Ok);
+  EXPECT_EQ(where.field, nullptr);  // cleared
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  Verdict r = load_patched(buf, v.recurrent.pi + 15, 1.5f);  // row 2, column 3 of the 6 x 6 layer
+  expect_element(r, Status::PiOutOfRange, "pi_rec", 2, 3);
+  EXPECT_EQ(r.where.value, 1.5f);
+  EXPECT_EQ(conv::describe_load_failure(r.status, r.where),
+            "array 'pi_rec' has 1.5 at (2, 3), expected in [0, 1] [PiOutOfRange]");
+  expect_element(load_patched(buf, v.output.pi + 7, -0.1f), Status::PiOutOfRange, "pi_out", 1, 1);
+  expect_element(load_patched(buf, v.recurrent.xi + 2, -1.0f), Status::XiNegative, "xi_rec", 0, 2);
+  expect_element(load_patched(buf, v.recurrent.m + 4, nan), Status::NonFinite, "m_rec", 0, 4);
+  expect_element(load_patched(buf, v.input.m + 9, nan), Status::NonFinite, "m_in", 1, 4);
+  expect_element(load_patched(buf, v.output.xi + 11, nan), Status::NonFinite, "xi_out", 1, 5);
+  // a masked input connection (unit 0 does not see visual+, channel 0) must have pi = 1
+  r = load_patched(buf, v.input.pi + 0, 0.5f);
+  expect_element(r, Status::BadMask, "pi_in", 0, 0);
+  EXPECT_EQ(conv::describe_load_failure(r.status, r.where),
+            "array 'pi_in' has 0.5 at (0, 0), expected 1 where input_mask is 0 [BadMask]");
+  // a row whose |m| sum breaks kMaxRowMean: the layer and the row, the sum and the bound
+  uint32_t k = 6 * 4;  // the first present (pi < 1) connection from row 4 on: absent ones never count
+  while (v.recurrent.pi[k] == 1.0f) ++k;
+  r = load_patched(buf, v.recurrent.m + k, 1e30f);
+  EXPECT_EQ(r.status, Status::MeanOverflow);
+  EXPECT_EQ(r.where.kind, LoadDetail::Kind::Row);
+  EXPECT_STREQ(r.where.field, "pi_rec/m_rec/xi_rec");
+  EXPECT_EQ(r.where.row, k / 6);
+  EXPECT_TRUE(r.where.has_limit);
+  EXPECT_EQ(r.where.limit, kMaxRowMean);
+  EXPECT_GT(r.where.value, kMaxRowMean);
+}
+
+TEST(LoadDetail, StructureDynamicsTaskAndMaskNameTheirField) {
+  ModelView v;
+  LoadDetail w;
+  {
+    const auto b = raw_model(false, 8, 64, false, 8);
+    EXPECT_EQ(load(b.data(), b.size(), v, &w), Status::MissingField);
+    EXPECT_EQ(w.kind, LoadDetail::Kind::Field);
+    EXPECT_STREQ(w.field, "pi_rec/m_rec/xi_rec");
+  }
+  {
+    const auto b = raw_model(true, 8, 63, false, 8);
+    EXPECT_EQ(load(b.data(), b.size(), v, &w), Status::ArraySizeMismatch);
+    EXPECT_STREQ(w.field, "pi_rec");
+    EXPECT_EQ(conv::describe_load_failure(Status::ArraySizeMismatch, w),
+              "pi_rec: a weight array's length is not rows*cols [ArraySizeMismatch]");
+  }
+  {
+    const auto b = raw_model(true, 0, 0, false, 0);
+    EXPECT_EQ(load(b.data(), b.size(), v, &w), Status::BadDimensions);
+    EXPECT_EQ(w.kind, LoadDetail::Kind::Scalar);
+    EXPECT_STREQ(w.field, "N");
+    EXPECT_EQ(w.value, 0.0f);
+  }
+  {
+    const std::vector<uint8_t> junk(64, 0x5a);
+    conv::AlignedBuffer b(junk.data(), junk.size());
+    EXPECT_EQ(load(b.data(), b.size(), v, &w), Status::BadIdentifier);
+    EXPECT_EQ(w.kind, LoadDetail::Kind::File);  // the file as a whole: no field
+    EXPECT_EQ(w.field, nullptr);
+  }
+  const conv::ModelData good = small_msi_model();
+  conv::ModelData d = good;
+  d.dynamics.sigma_in = -0.5f;
+  EXPECT_EQ(cause_of(d), "sigma_in is -0.5, expected >= 0 [BadDynamics]");
+  d = good;
+  d.dynamics.baseline = std::numeric_limits<float>::infinity();
+  EXPECT_EQ(cause_of(d), "baseline is inf, expected a finite number [NonFinite]");
+  d = good;
+  d.dynamics.readout = static_cast<Readout>(7);
+  EXPECT_EQ(cause_of(d), "readout is 7, expected 0 (identity), 1 (softmax) or 2 (argmax) [BadEnum]");
+  d = good;
+  d.msi.boundary = 20.0f;
+  EXPECT_EQ(cause_of(d), "msi_boundary is 20, expected a value between msi_rate_min and msi_rate_max [BadTask]");
+  d = good;
+  d.msi.decision_ms = 0.0f;
+  EXPECT_EQ(cause_of(d), "msi_decision_ms is 0, expected > 0 [BadTask]");
+  d = good;
+  d.input_mask[3] = 2;
+  EXPECT_EQ(cause_of(d), "array 'input_mask' has 2 at (0, 3), expected 0 or 1 [BadMask]");
+  d = good;
+  d.recurrent.xi[13] = 1e30f;  // row 2: xi + m^2 breaks kMaxRowVar, |m| + sqrt(xi) does not
+  EXPECT_EQ(cause_of(d).rfind("row 2 of pi_rec/m_rec/xi_rec has 1.00000002e+30, expected a sum of xi + m^2 "
+                              "(over pi < 1) of at most ", 0),
+            0u)
+      << cause_of(d);
+  // and with a sparse encoding, the same names and positions (the values decoded from the file)
+  d = conv::with_encoding(good, conv::encoding_preset("sparse-f32"));
+  d.output.pi[9] = 0.5f;
+  d.output.m[9] = std::numeric_limits<float>::quiet_NaN();
+  EXPECT_EQ(cause_of(d), "array 'm_out' has nan at (1, 3), expected a finite number [NonFinite]");
+}
+
+// alpha is stored and judged against dt_ms / tau_ms (kAlphaTolerance): every writer's rounding
+// passes, a different alpha is refused (Status::AlphaMismatch), and the stored value is what runs.
+TEST(LoadDetail, AlphaMustAgreeWithDtOverTau) {
+  ModelView v;
+  LoadDetail w;
+  // within the tolerance: alpha a few ulps from dt / tau, and tau stored as 1 / alpha (MNIST)
+  const float near = std::nextafter(std::nextafter(0.2f, 1.0f), 1.0f);
+  for (const auto& [alpha, tau, dt] : {std::tuple<float, float, float>{0.2f, 100.0f, 20.0f},
+                                       {near, 100.0f, 20.0f},
+                                       {0.07f, static_cast<float>(1.0 / 0.07), 1.0f},
+                                       {static_cast<float>(0.5 / 300.0), 300.0f, 0.5f}}) {
+    const auto b = raw_model(true, 8, 64, false, 8, kFormatVersion, alpha, tau, dt);
+    EXPECT_EQ(load(b.data(), b.size(), v, &w), Status::Ok) << alpha << " " << tau << " " << dt;
+    EXPECT_EQ(v.dynamics.alpha, alpha);
+  }
+  // outside: alpha off by a relative 1e-5, tau edited alone, dt / tau > 1, dt / tau overflowing
+  for (const auto& [alpha, tau, dt] : {std::tuple<float, float, float>{0.2f * (1 + 1e-5f), 100.0f, 20.0f},
+                                       {0.2f, 200.0f, 20.0f},
+                                       {1.0f, 10.0f, 20.0f},
+                                       {0.5f, 1e-38f, 1e38f}}) {
+    const auto b = raw_model(true, 8, 64, false, 8, kFormatVersion, alpha, tau, dt);
+    EXPECT_EQ(load(b.data(), b.size(), v, &w), Status::AlphaMismatch) << alpha << " " << tau << " " << dt;
+    EXPECT_EQ(w.kind, LoadDetail::Kind::Scalar);
+    EXPECT_STREQ(w.field, "alpha");
+    EXPECT_EQ(w.value, alpha);
+    EXPECT_TRUE(w.has_limit);
+  }
+  conv::ModelData d = small_msi_model();
+  d.dynamics.tau_ms = 200.0f;
+  EXPECT_EQ(cause_of(d), "alpha is 0.200000003, expected dt_ms / tau_ms (to a relative 4.8e-07) = 0.100000001 "
+                         "[AlphaMismatch]");
 }
 
 TEST(Load, EveryStatusHasANameAndMessage) {

@@ -6,11 +6,11 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <fstream>
 #include <functional>
 #include <iomanip>
 #include <memory>
 #include <random>
+#include <sstream>
 #include <stdexcept>
 #include <vector>
 
@@ -416,11 +416,13 @@ void write_json(std::ostream& out, const std::vector<SizeResult>& results, const
 }
 
 void dump_model(const conv::ModelData& d, const std::string& dir) {
+  // All files of one size are replaced together and atomically (conv::write_files, like every
+  // other output of the tools): a failure or a kill leaves the old set, never a half-written file.
   const std::string base = dir + "/n" + std::to_string(d.n);
+  std::vector<std::pair<std::string, std::string>> files;
   auto put = [&](const std::string& name, const std::vector<float>& v) {
-    std::ofstream f(base + "_" + name + ".f32", std::ios::binary);
-    f.write(reinterpret_cast<const char*>(v.data()), static_cast<std::streamsize>(v.size() * sizeof(float)));
-    if (!f) throw std::runtime_error("cannot write " + base + "_" + name + ".f32");
+    files.emplace_back(base + "_" + name + ".f32",
+                       std::string(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(float)));
   };
   const std::pair<const char*, const conv::LayerData*> layers[] = {
       {"input", &d.input}, {"recurrent", &d.recurrent}, {"output", &d.output}};
@@ -429,10 +431,11 @@ void dump_model(const conv::ModelData& d, const std::string& dir) {
     put(std::string(name) + "_m", l->m);
     put(std::string(name) + "_xi", l->xi);
   }
-  std::ofstream j(base + ".json");
+  std::ostringstream j;
   j << "{\"n\": " << d.n << ", \"n_in\": " << d.n_in << ", \"n_out\": " << d.n_out
     << ", \"alpha\": " << d.dynamics.alpha << ", \"sigma_rec\": " << d.dynamics.sigma_rec << "}\n";
-  if (!j) throw std::runtime_error("cannot write " + base + ".json");
+  files.emplace_back(base + ".json", j.str());
+  conv::write_files(files);
 }
 
 }  // namespace sasrnn::bench

@@ -193,16 +193,45 @@ AlignedBuffer build_model_file(const ModelData& d) {
   if (at == 0) throw std::logic_error("build_model_file: the checksum field was not written");
   flatbuffers::WriteScalar<uint32_t>(out.data() + at, crc32c::compute(out.data(), out.size()));
   ModelView view;
-  const Status s = load(out.data(), out.size(), view);
-  if (s != Status::Ok)
-    throw ModelError(s, std::string("refusing to write an invalid model: ") + status_message(s));
+  LoadDetail where;
+  const Status s = load(out.data(), out.size(), view, &where);
+  if (s != Status::Ok) {
+    const std::string cause = describe_load_failure(s, where);
+    throw ModelError(s, "refusing to write an invalid model: " + cause, cause);
+  }
   return out;
+}
+
+std::string describe_load_failure(Status s, const LoadDetail& w) {
+  const auto num = [](float v) {
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%.9g", static_cast<double>(v));
+    return std::string(buf);
+  };
+  std::string rule = std::string(", expected ") + w.expected;
+  if (w.has_limit) rule += " " + num(w.limit);
+  std::string text;
+  const std::string field = w.field != nullptr ? w.field : "";
+  switch (w.kind) {
+    case LoadDetail::Kind::File: text = status_message(s); break;
+    case LoadDetail::Kind::Field: text = field + ": " + status_message(s); break;
+    case LoadDetail::Kind::Scalar: text = field + " is " + num(w.value) + rule; break;
+    case LoadDetail::Kind::Element:
+      text = "array '" + field + "' has " + num(w.value) + " at (" + std::to_string(w.row) + ", " +
+             std::to_string(w.col) + ")" + rule;
+      break;
+    case LoadDetail::Kind::Row:
+      text = "row " + std::to_string(w.row) + " of " + field + " has " + num(w.value) + rule;
+      break;
+  }
+  return text + " [" + status_name(s) + "]";
 }
 
 ModelData read_model(const uint8_t* data, size_t size) {
   ModelView v;
-  const Status s = load(data, size, v);
-  if (s != Status::Ok) throw ModelError(s, status_message(s));
+  LoadDetail where;
+  const Status s = load(data, size, v, &where);
+  if (s != Status::Ok) throw ModelError(s, describe_load_failure(s, where));
   ModelData d;
   d.n = v.n;
   d.n_in = v.n_in;
@@ -357,9 +386,12 @@ ModelData with_encoding(ModelData model, const LayerEncoding& encoding) {
 std::pair<AlignedBuffer, ModelView> load_model_file(const std::string& path) {
   AlignedBuffer buf = read_file(path);
   ModelView view;
-  const Status s = load(buf.data(), buf.size(), view);
-  if (s != Status::Ok)
-    throw ModelError(s, path + ": " + status_message(s) + " [" + status_name(s) + "]");
+  LoadDetail where;
+  const Status s = load(buf.data(), buf.size(), view, &where);
+  if (s != Status::Ok) {
+    const std::string cause = describe_load_failure(s, where);
+    throw ModelError(s, path + ": " + cause, cause);
+  }
   return {std::move(buf), view};
 }
 

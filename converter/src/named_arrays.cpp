@@ -209,52 +209,6 @@ uint32_t dimension(const char* what, uint64_t v, const std::string& from) {
   return static_cast<uint32_t>(v);
 }
 
-/// The values of one layer array (kind 0 pi, 1 m, 2 xi): throws naming the first bad one.
-void check_values(const std::string& name, int kind, const std::vector<float>& values,
-                  const std::vector<uint64_t>& shape) {
-  const size_t count = static_cast<size_t>(shape[0] * shape[1]);
-  if (values.size() != count)
-    fail(quoted(name) + " has " + std::to_string(values.size()) + " values, expected " + shape_string(shape));
-  for (size_t k = 0; k < count; ++k) {
-    const float v = values[k];
-    if (!std::isfinite(v)) fail(quoted(name) + " has a non-finite value (" + num(v) + ")" + position(shape, k));
-    if (kind == 0 && (v < 0.0f || v > 1.0f))
-      fail(quoted(name) + " has " + num(v) + position(shape, k) + ", outside [0, 1]");
-    if (kind == 2 && v < 0.0f) fail(quoted(name) + " has " + num(v) + position(shape, k) + ", expected >= 0");
-  }
-}
-
-/// The runtime's bounds on each row (detail::RowBound, model.hpp), named: "row 3 of the 'rec'
-/// layer: ...". The values must be checked (finite, in range) first.
-void check_row_bounds(const LayerData& l, const char* suffix) {
-  for (uint32_t i = 0; i < l.rows; ++i) {
-    sasrnn::detail::RowBound bound;
-    for (size_t k = static_cast<size_t>(i) * l.cols; k < static_cast<size_t>(i + 1) * l.cols; ++k)
-      bound.add(l.pi[k], l.m[k], l.xi[k]);
-    const Status s = bound.check();
-    const std::string row = std::string("row ") + std::to_string(i) + " of pi_" + suffix + "/m_" +
-                            suffix + "/xi_" + suffix;
-    if (s == Status::MeanOverflow)
-      fail(row + ": the sum of |m| + sqrt(xi) is " + num(bound.mean) + ", above " + num(kMaxRowMean) +
-           " (its sums would overflow float at activities up to " + num(kMaxActivity) + ") [MeanOverflow]");
-    if (s == Status::VarianceOverflow)
-      fail(row + ": the sum of xi + m^2 is " + num(bound.var) + ", above " + num(kMaxRowVar) +
-           " (its variances would overflow float at activities up to " + num(kMaxActivity) + ") [VarianceOverflow]");
-  }
-}
-
-void check_layer(const LayerData& l, const char* suffix, Problems& problems) {
-  const std::string names[3] = {std::string("pi_") + suffix, std::string("m_") + suffix,
-                                std::string("xi_") + suffix};
-  const std::vector<float>* arrays[3] = {&l.pi, &l.m, &l.xi};
-  for (int a = 0; a < 3; ++a)
-    problems.check([&] { check_values(names[a], a, *arrays[a], {l.rows, l.cols}); });
-}
-
-void check_finite(const char* name, float v) {
-  if (!std::isfinite(v)) fail(std::string(name) + " is " + num(v) + ", expected a finite number");
-}
-
 }  // namespace
 
 std::string shape_string(const std::vector<uint64_t>& shape) {
@@ -298,77 +252,22 @@ MsiParamsView msi_defaults() {
 }
 
 void validate(const ModelData& d) {
-  if (d.n == 0 || d.n_in == 0 || d.n_out == 0 || d.n > kMaxUnits || d.n_in > kMaxUnits || d.n_out > kMaxUnits)
-    fail("sizes N=" + std::to_string(d.n) + " NIn=" + std::to_string(d.n_in) + " NOut=" +
-         std::to_string(d.n_out) + " outside 1 to " + std::to_string(kMaxUnits));
-  if (d.input.rows != d.n || d.input.cols != d.n_in || d.recurrent.rows != d.n || d.recurrent.cols != d.n ||
-      d.output.rows != d.n_out || d.output.cols != d.n)
-    fail("layer shapes disagree with N=" + std::to_string(d.n) + " NIn=" + std::to_string(d.n_in) +
-         " NOut=" + std::to_string(d.n_out));
-  Problems problems;
-  check_layer(d.input, "in", problems);
-  check_layer(d.recurrent, "rec", problems);
-  check_layer(d.output, "out", problems);
-
-  const DynamicsView& y = d.dynamics;
-  for (const auto& [name, v] : dynamics_fields(y)) problems.check([&, n = name, p = v] { check_finite(n, *p); });
-  problems.check([&] {
-    if (!(y.alpha > 0.0f && y.alpha <= 1.0f)) fail("alpha is " + num(y.alpha) + ", expected 0 < alpha <= 1");
-  });
-  problems.check([&] { if (!(y.tau_ms > 0.0f)) fail("tau_ms is " + num(y.tau_ms) + ", expected > 0"); });
-  problems.check([&] { if (!(y.dt_ms > 0.0f)) fail("dt_ms is " + num(y.dt_ms) + ", expected > 0"); });
-  problems.check([&] {
-    if (y.sigma_rec < 0.0f) fail("sigma_rec is " + num(y.sigma_rec) + ", expected >= 0");
-  });
-  problems.check([&] { if (y.sigma_in < 0.0f) fail("sigma_in is " + num(y.sigma_in) + ", expected >= 0"); });
-  problems.throw_if_any();
-  check_row_bounds(d.input, "in");
-  check_row_bounds(d.recurrent, "rec");
-  check_row_bounds(d.output, "out");
-  const int readout = static_cast<int>(y.readout);
-  if (readout < 0 || readout > 2)
-    fail("readout is " + std::to_string(readout) + ", expected 0 (identity), 1 (softmax) or 2 (argmax)");
-  const int task = static_cast<int>(d.task);
-  if (task < 0 || task > 3)
-    fail("task is " + std::to_string(task) +
-         ", expected 0 (none), 1 (MSI), 2 (sequential MNIST, pixels) or 3 (sequential MNIST, rows)");
-
-  if (d.task == TaskKind::MSI) {
-    if (d.n_in != 5 || d.n_out != 2)
-      fail("task 1 (MSI) needs NIn = 5 and NOut = 2, the model has NIn = " + std::to_string(d.n_in) +
-           " and NOut = " + std::to_string(d.n_out));
-    const MsiParamsView& p = d.msi;
-    for (const auto& [name, v] : msi_fields(p)) check_finite(name, *v);
-    if (p.fixation_ms < 0.0f) fail("msi_fixation_ms is " + num(p.fixation_ms) + ", expected >= 0");
-    if (!(p.stimulus_ms > 0.0f)) fail("msi_stimulus_ms is " + num(p.stimulus_ms) + ", expected > 0");
-    if (!(p.decision_ms > 0.0f)) fail("msi_decision_ms is " + num(p.decision_ms) + ", expected > 0");
-    if (!(p.rate_min < p.boundary && p.boundary < p.rate_max))
-      fail("msi_boundary " + num(p.boundary) + " must lie between msi_rate_min " + num(p.rate_min) +
-           " and msi_rate_max " + num(p.rate_max));
-  }
-
-  if (!d.input_mask.empty()) {
-    const std::vector<uint64_t> shape = {d.n, d.n_in};
-    if (d.input_mask.size() != static_cast<size_t>(d.n) * d.n_in)
-      fail("array 'input_mask' has " + std::to_string(d.input_mask.size()) + " values, expected " +
-           shape_string(shape));
-    for (size_t k = 0; k < d.input_mask.size(); ++k) {
-      if (d.input_mask[k] > 1)
-        fail("array 'input_mask' has " + std::to_string(d.input_mask[k]) + position(shape, k) +
-             ", expected 0 or 1");
-      if (d.input_mask[k] == 0 && d.input.pi[k] != 1.0f)
-        fail("array 'input_mask' marks" + position(shape, k).substr(3) + " absent but pi_in there is " +
-             num(d.input.pi[k]) + ", expected 1");
-    }
-  }
-
-  // Whatever else the runtime's verification checks.
+  // The runtime's load() is the one judge of a model (model.hpp); this only words its verdict
+  // (describe_load_failure). The model is built dense first, so that no encoding computes with
+  // values not yet judged, then, if it has another encoding, with that one too.
   try {
-    build_model_file(d);
+    ModelData dense = d;
+    bool encoded = false;
+    for (LayerData* l : {&dense.input, &dense.recurrent, &dense.output}) {
+      encoded = encoded || !(l->encoding == LayerEncoding{});
+      l->encoding = LayerEncoding{};
+    }
+    build_model_file(dense);
+    if (encoded) build_model_file(d);
   } catch (const ModelError& e) {
-    fail(std::string("not a valid model: ") + e.what());
+    fail(e.cause);
   } catch (const std::invalid_argument& e) {
-    fail(std::string("not a valid model: ") + e.what());
+    fail(e.what());
   }
 }
 
@@ -426,10 +325,7 @@ ModelData assemble(const Arrays& arrays) {
     for (int a = 0; a < 3; ++a) {
       const std::string name = kLayerNames[3 * l + a];
       if (!r.find(name)) continue;  // reported as missing
-      problems.check([&] {
-        *values[a] = r.floats(name, rows[l], cols[l]);
-        check_values(name, a, *values[a], {rows[l], cols[l]});
-      });
+      problems.check([&] { *values[a] = r.floats(name, rows[l], cols[l]); });
     }
   }
 

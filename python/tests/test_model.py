@@ -237,26 +237,31 @@ def test_wrong_shape(msi_model):
 def test_nan(msi_model):
     m = msi_model.m_rec.copy()
     m[3, 4] = np.nan
-    assert "array 'm_rec' has a non-finite value (nan) at (3, 4)" in bad(msi_model, m_rec=m)
+    assert "array 'm_rec' has nan at (3, 4), expected a finite number [NonFinite]" in bad(msi_model, m_rec=m)
 
 
 def test_pi_outside_unit_interval(msi_model):
     pi = msi_model.pi_out.copy()
     pi[1, 7] = 1.5
-    assert "array 'pi_out' has 1.5 at (1, 7), outside [0, 1]" in bad(msi_model, pi_out=pi)
+    assert "array 'pi_out' has 1.5 at (1, 7), expected in [0, 1] [PiOutOfRange]" in bad(msi_model, pi_out=pi)
     xi = msi_model.xi_rec.copy()
     xi[0, 0] = -1
     assert "array 'xi_rec' has -1 at (0, 0), expected >= 0" in bad(msi_model, xi_rec=xi)
 
 
-def test_bad_dynamics_and_several_problems_in_one_error(msi_model):
-    assert "alpha is 2, expected 0 < alpha <= 1" in bad(msi_model, alpha=2.0)
+def test_bad_dynamics_and_the_first_bad_value(msi_model):
+    assert "alpha is 2, expected 0 < alpha <= 1 [BadDynamics]" in bad(msi_model, alpha=2.0)
+    # alpha is judged against dt / tau (load(), kAlphaTolerance): a tau edited alone is refused
+    assert "alpha is 0.200000003, expected dt_ms / tau_ms (to a relative 4.8e-07) = 0.100000001 [AlphaMismatch]" in bad(
+        msi_model, tau_ms=200.0)
+    # values are judged by the runtime's load(), which names the first bad one in its order
+    # (input, recurrent, output layer; row by row)
     pi = msi_model.pi_out.copy()
     pi[0, 0] = -1
     xi = msi_model.xi_rec.copy()
     xi[2, 1] = -0.5
     msg = bad(msi_model, pi_out=pi, xi_rec=xi)
-    assert msg.startswith("2 problems:") and "'xi_rec' has -0.5 at (2, 1)" in msg and "pi_out" in msg
+    assert msg.endswith("array 'xi_rec' has -0.5 at (2, 1), expected >= 0 [XiNegative]"), msg
 
 
 def test_unknown_and_missing_arrays(msi_model):

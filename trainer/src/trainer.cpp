@@ -670,12 +670,17 @@ void for_each_group(Params<double>& p, const std::function<void(Mat<double>&)>& 
 }  // namespace
 
 void Trainer::save_checkpoint(const std::string& path) const {
+  const std::string bytes = checkpoint_bytes(path);
+  conv::write_file(path, reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+}
+
+std::string Trainer::checkpoint_bytes(const std::string& name) const {
   // never a checkpoint that cannot be resumed: a non-finite value would poison every rerun
   Trainer& me = const_cast<Trainer&>(*this);
   for (Params<double>* p : {&me.params_, &me.opt_.first(), &me.opt_.second()})
     for (int k = 0; k < kGroups; ++k)
       if (!p->group(static_cast<Group>(k)).allFinite())
-        throw std::runtime_error(path + ": not written: the training state holds non-finite values");
+        throw std::runtime_error(name + ": not written: the training state holds non-finite values");
   nlohmann::json head = {{"identity", identity(cfg_)}, {"epoch", epoch_}, {"optimizer_steps", opt_.steps()}};
   nlohmann::json hist = nlohmann::json::array();
   for (EpochStats s : history_) {
@@ -698,8 +703,7 @@ void Trainer::save_checkpoint(const std::string& path) const {
   for_each_group(self.opt_.first(), [&](Mat<double>& a) { write_mat(o, a); });
   for_each_group(self.opt_.second(), [&](Mat<double>& a) { write_mat(o, a); });
   if (has_best()) for_each_group(self.best_, [&](Mat<double>& a) { write_mat(o, a); });
-  const std::string bytes = o.str();
-  conv::write_file(path, reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+  return o.str();
 }
 
 void Trainer::load_checkpoint(const std::string& path) {
@@ -709,19 +713,23 @@ void Trainer::load_checkpoint(const std::string& path) {
   if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
     throw std::runtime_error(path + ": not a regular file, so not a checkpoint");
   const conv::AlignedBuffer file = conv::read_file(path, size_t{1} << 31);
-  CheckpointReader r{path, file.data(), file.size()};
+  load_checkpoint_bytes(file.data(), file.size(), path);
+}
+
+void Trainer::load_checkpoint_bytes(const uint8_t* data, size_t size, const std::string& path) {
+  CheckpointReader r{path, data, size};
   char magic[8];
   uint32_t version = 0;
   uint64_t len = 0;
-  if (file.size() < sizeof magic + sizeof version + sizeof len) r.fail("too short");
+  if (size < sizeof magic + sizeof version + sizeof len) r.fail("too short");
   r.bytes(magic, sizeof magic, "magic");
   if (!std::equal(magic, magic + 8, kCkptMagic)) throw std::runtime_error(path + ": not a sasrnn checkpoint");
   r.bytes(&version, sizeof version, "version");
   if (version < 1 || version > kCkptVersion)
     throw std::runtime_error(path + ": checkpoint version " + std::to_string(version) + " is not supported");
   r.bytes(&len, sizeof len, "header length");
-  if (len > file.size() - r.at) r.fail("header length " + std::to_string(len) + " beyond the file's end");
-  const std::string h(reinterpret_cast<const char*>(file.data() + r.at), static_cast<size_t>(len));
+  if (len > size - r.at) r.fail("header length " + std::to_string(len) + " beyond the file's end");
+  const std::string h(reinterpret_cast<const char*>(data + r.at), static_cast<size_t>(len));
   r.at += static_cast<size_t>(len);
   const nlohmann::json head = nlohmann::json::parse(h, nullptr, false);
   if (head.is_discarded() || !head.is_object()) r.fail("header corrupt (not a JSON object)");
@@ -805,8 +813,8 @@ void Trainer::load_checkpoint(const std::string& path) {
     read_all(best, "best parameters");
     check_projected(best, r, "best parameters");
   }
-  if (r.at != file.size())
-    r.fail(std::to_string(file.size() - r.at) + " bytes after the end of the checkpoint");
+  if (r.at != size)
+    r.fail(std::to_string(size - r.at) + " bytes after the end of the checkpoint");
 
   best_ = best;
   best_score_ = best_score;

@@ -62,8 +62,15 @@ struct Protocol {
   float target_hi = 1.0f;
   float target_lo = 0.2f;
   uint64_t seed = 0;
+  float model_dt_ms = 0.0f;  ///< the model's step, set by with_model() (0: no model)
+  float model_alpha = 0.0f;  ///< the model's stored alpha, set by with_model() (0: no model)
 
-  float alpha() const { return dt_ms / tau_ms; }
+  /// The leak factor dt / tau of this protocol's runs: a model's stored alpha when the run's step
+  /// is the model's (load() has checked it against dt_ms / tau_ms, kAlphaTolerance; the stored
+  /// value is the one that runs), else dt_ms / tau_ms (a test at another step, e.g. 0.5 ms).
+  float alpha() const {
+    return model_alpha > 0.0f && dt_ms == model_dt_ms ? model_alpha : dt_ms / tau_ms;
+  }
 
   /// The paper's training protocol (Fig. 10): 300/900/400 ms at dt = 20 ms.
   static Protocol training() {
@@ -94,11 +101,14 @@ struct Protocol {
   }
 };
 
-/// `timing` (e.g. Protocol::test(dt)) run on `model`: its tau, baseline x0 and input noise
+/// `timing` (e.g. Protocol::test(dt)) run on `model`: its tau (and stored alpha, for runs at its
+/// step: Protocol::alpha()), baseline x0 and input noise
 /// sigma_in (paper eq. 2) and, for an MSI model, its decision boundary and targets. The one place
 /// where a protocol meets a model (every app and tool calls this); seed and input_noise are kept.
 inline Protocol with_model(Protocol timing, const ModelView& model) {
   timing.tau_ms = model.dynamics.tau_ms;
+  timing.model_dt_ms = model.dynamics.dt_ms;
+  timing.model_alpha = model.dynamics.alpha;
   timing.baseline = model.dynamics.baseline;
   timing.sigma_in = model.dynamics.sigma_in;
   if (model.task == TaskKind::MSI) {

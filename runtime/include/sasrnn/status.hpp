@@ -38,9 +38,10 @@ enum class Status : uint8_t {
   VarianceOverflow,    ///< a connection's var, or a row's summed xi + m^2 times the activity squared, overflows float
   InputOverflow,       ///< an input given to step() exceeds the largest admissible activity (kMaxActivity)
   NonFiniteState,      ///< the run went non-finite (h, r or y); reset() before stepping on
+  AlphaMismatch,       ///< the stored alpha differs from dt_ms / tau_ms by more than kAlphaTolerance
 };
 
-constexpr int kStatusCount = static_cast<int>(Status::NonFiniteState) + 1;
+constexpr int kStatusCount = static_cast<int>(Status::AlphaMismatch) + 1;
 
 inline const char* status_name(Status s) {
   switch (s) {
@@ -74,6 +75,7 @@ inline const char* status_name(Status s) {
     case Status::VarianceOverflow: return "VarianceOverflow";
     case Status::InputOverflow: return "InputOverflow";
     case Status::NonFiniteState: return "NonFiniteState";
+    case Status::AlphaMismatch: return "AlphaMismatch";
   }
   return "Unknown";
 }
@@ -114,6 +116,7 @@ inline const char* status_message(Status s) {
     case Status::VarianceOverflow: return "a layer's variances are so large that they overflow at the largest admissible activity";
     case Status::InputOverflow: return "an input exceeds the largest admissible activity (1e6)";
     case Status::NonFiniteState: return "the run went non-finite (state or output NaN or infinite); reset the network";
+    case Status::AlphaMismatch: return "the stored alpha differs from dt_ms / tau_ms";
   }
   return "unknown status";
 #endif

@@ -64,9 +64,18 @@ void apply_msi_task(ModelData& model);
 /// An error with the runtime's status, for host tools.
 class ModelError : public std::runtime_error {
  public:
-  ModelError(Status s, const std::string& what) : std::runtime_error(what), status(s) {}
+  ModelError(Status s, const std::string& what) : std::runtime_error(what), status(s), cause(what) {}
+  ModelError(Status s, const std::string& what, const std::string& why)
+      : std::runtime_error(what), status(s), cause(why) {}
   Status status;
+  std::string cause;  ///< what the runtime found (describe_load_failure()), without a path or prefix
 };
+
+/// One line naming what load() found invalid, from its Status and LoadDetail: "array 'pi_rec'
+/// has 1.5 at (2, 5), expected in [0, 1] [PiOutOfRange]", "alpha is 0.3, expected dt_ms / tau_ms
+/// ... = 0.2 [AlphaMismatch]", or the status's message for the file as a whole. The rules
+/// themselves are the runtime's (model.hpp); this only words them.
+std::string describe_load_failure(Status s, const LoadDetail& where);
 
 /// 16-byte aligned bytes (what load() requires).
 class AlignedBuffer {

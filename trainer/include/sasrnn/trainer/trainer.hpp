@@ -164,8 +164,14 @@ class Trainer {
   /// Checkpoint: parameters, optimiser state, epoch, history and the model selection's best
   /// parameters, bit-exact.
   void save_checkpoint(const std::string& path) const;
-  /// Restores a checkpoint written with the same configuration (throws on mismatch).
+  /// The bytes save_checkpoint() writes (`name` names it in errors).
+  std::string checkpoint_bytes(const std::string& name) const;
+  /// Restores a checkpoint written with the same configuration (throws std::runtime_error, naming
+  /// the file and the cause, on a mismatch or a damaged file; the trainer is then unchanged).
   void load_checkpoint(const std::string& path);
+  /// load_checkpoint() of a checkpoint's bytes (`path` names them in errors); the fuzz target
+  /// tests/fuzz/checkpoint reads through it.
+  void load_checkpoint_bytes(const uint8_t* data, size_t size, const std::string& path);
 
  private:
   TrainConfig cfg_;

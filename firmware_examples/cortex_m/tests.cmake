@@ -7,6 +7,7 @@
 #   fw.<board>.no_allocator   nm: no malloc/free/operator new/_sbrk in any image
 #   fw.<board>.footprint      runtime .text/.data/.bss against a baseline image; Network RAM
 #   fw.<board>.insn_count     exact instructions per step per mode (QEMU plugin) + icount check
+#   fw.<board>.stack          every app's stack high-water mark (every mode) + 1 KiB fits the stack
 # With models/msi_n150_compact.sasrnn (sparse layers), also per board:
 #   fw.<board>.msi_compact_vs_host   msi_fw_compact on the board == msi_fw_compact_host
 #   fw.<board>.insn_count_compact    instructions per step of msi_count_compact(_o3)
@@ -150,7 +151,10 @@ foreach(board ${SASRNN_BOARDS})
             -DNM=${SASRNN_ARM_NM} -DPLUGIN=$<TARGET_FILE:sasrnn_insn_plugin> -DCOMPARE=$<TARGET_FILE:fw_compare>
             -DOUT_DIR=${dir} -DTIMEOUT=240 -DTICK_NS=${tick_ns} -P ${_fw_scripts}/run_count.cmake)
   set_tests_properties(fw.${board}.insn_count PROPERTIES FIXTURES_REQUIRED fw_${board}
-                       LABELS "${_fw_labels}" TIMEOUT 300)
+                       FIXTURES_SETUP fw_${board}_counted LABELS "${_fw_labels}" TIMEOUT 300)
+  # The outputs whose "# stack used" lines fw.${board}.stack checks (the apps that ran).
+  set(stack_files "${dir}/msi_fw.txt;${dir}/msi_count.txt;${dir}/msi_count_o3.txt")
+  set(stack_fixtures "fw_${board}_ran;fw_${board}_counted")
   if(FW_COMPACT_MODEL_SOURCE)
     add_test(NAME fw.${board}.insn_count_compact
       COMMAND ${CMAKE_COMMAND} -DQEMU=${SASRNN_QEMU_ARM} -DMACHINE=${board}
@@ -159,7 +163,13 @@ foreach(board ${SASRNN_BOARDS})
               -DOUT_DIR=${dir} -DOUT_NAME=insn_count_compact.txt -DTIMEOUT=240 -DTICK_NS=${tick_ns}
               -P ${_fw_scripts}/run_count.cmake)
     set_tests_properties(fw.${board}.insn_count_compact PROPERTIES FIXTURES_REQUIRED fw_${board}
-                         LABELS "${_fw_labels}" TIMEOUT 300)
+                         FIXTURES_SETUP fw_${board}_compact_counted LABELS "${_fw_labels}" TIMEOUT 300)
+    list(APPEND stack_files ${dir}/msi_fw_compact.txt ${dir}/msi_count_compact.txt ${dir}/msi_count_compact_o3.txt)
+    list(APPEND stack_fixtures fw_${board}_compact_ran fw_${board}_compact_counted)
+  endif()
+  if(FW_MNIST_IMAGES_SOURCE)
+    list(APPEND stack_files ${dir}/mnist_row_fw.txt)
+    list(APPEND stack_fixtures fw_${board}_mnist_ran)
   endif()
   # Instructions per image of the MNIST row app, on the M4F (reported in the test output).
   if(FW_MNIST_IMAGES_SOURCE AND board STREQUAL "mps2-an386")
@@ -169,6 +179,15 @@ foreach(board ${SASRNN_BOARDS})
               -DOUT_DIR=${dir} -DOUT_NAME=mnist_row_insn_count.txt -DUNIT=image -DTIMEOUT=240
               -DTICK_NS=${tick_ns} -P ${_fw_scripts}/run_count.cmake)
     set_tests_properties(fw.${board}.mnist_row_insn_count PROPERTIES FIXTURES_REQUIRED fw_${board}
-                         LABELS "${_fw_labels}" TIMEOUT 300)
+                         FIXTURES_SETUP fw_${board}_mnist_counted LABELS "${_fw_labels}" TIMEOUT 300)
+    list(APPEND stack_files ${dir}/mnist_row_count.txt)
+    list(APPEND stack_fixtures fw_${board}_mnist_counted)
   endif()
+  # The stack bound: the high-water marks printed by the runs above (every app, every mode; a
+  # painted stack) plus a 1 KiB margin must fit the linker script's stack (cmake/sasrnn_mps2.ld).
+  add_test(NAME fw.${board}.stack
+    COMMAND ${CMAKE_COMMAND} -DBOARD=${board} "-DFILES=${stack_files}" -DMARGIN=1024
+            -P ${_fw_scripts}/check_stack.cmake)
+  set_tests_properties(fw.${board}.stack PROPERTIES FIXTURES_REQUIRED "fw_${board};${stack_fixtures}"
+                       LABELS "${_fw_labels}" TIMEOUT 60)
 endforeach()

@@ -5,10 +5,14 @@
 // the "span" lines printed here. Calibration spans (two marks with nothing between) measure the
 // marks' own cost, which fw_compare subtracts. With -icount, the SysTick ticks of each span give
 // an independent count (the virtual clock advances 2^shift ns per instruction).
+// Stack: the stack is painted before load() and before each mode, and the high-water mark of each
+// ("# stack used <what>: X of Y bytes") is printed after it, with the depth at the call, so that
+// fw.<board>.stack bounds every mode and the per-step scratch is the difference.
 #include <cstddef>
 
 #include "msi_app.hpp"
 #include "platform.hpp"
+#include "sasrnn/crc32c.hpp"
 #include "sasrnn/model.hpp"
 #include "sasrnn/msi.hpp"
 #include "sasrnn_msi_model.h"  // sasrnn export-c: the model as a C array
@@ -25,10 +29,20 @@ float g_trial_cache[sasrnn::kTrialCacheBuilt ? fw::MsiNetwork::kTrialCacheFloats
 int main() {
   namespace msi = sasrnn::msi;
   sasrnn::ModelView view;
-  if (sasrnn::load<fw::kN, fw::kNIn, fw::kNOut>(sasrnn_msi_model, sasrnn_msi_model_size, view) !=
-      sasrnn::Status::Ok)
-    return 1;
+  fw::stack_paint();
   fw::calibrate_spans();
+  // load()'s cost (the checksum included unless SASRNN_NO_CHECKSUM) and the CRC-32C alone over
+  // the model file: spans "load" and "crc32c" (docs/firmware.md, "Checksum cost")
+  sasrnn::Status loaded = sasrnn::Status::Ok;
+  fw::span("load", 0, [&] {
+    loaded = sasrnn::load<fw::kN, fw::kNIn, fw::kNOut>(sasrnn_msi_model, sasrnn_msi_model_size, view);
+  });
+  if (loaded != sasrnn::Status::Ok) return 1;
+  fw::print_stack_used("load");
+  volatile uint32_t crc = 0;
+  fw::span("crc32c", 0, [&] { crc = sasrnn::crc32c::compute(sasrnn_msi_model, sasrnn_msi_model_size); });
+  fw::print("# checksum %s, CRC-32C of the file %08lx\n",
+            view.checksum_verified ? "verified" : "not checked", static_cast<unsigned long>(crc));
   msi::Protocol protocol = msi::with_model(msi::Protocol::test(20.0f), view);
   protocol.seed = 7;
   const msi::Trial trial = msi::evaluation_trial(msi::kConditions - 1, 1);  // both, 16 events/s
@@ -41,6 +55,7 @@ int main() {
     if (cached && !sasrnn::kTrialCacheBuilt) break;
     const sasrnn::Mode mode = cached ? sasrnn::Mode::SampledPerTrial : kModes[run];
     const char* label = cached ? "per-trial-cached" : sasrnn::mode_name(mode);
+    fw::stack_paint();
     sasrnn::Options opt;
     opt.mode = mode;
     opt.seed = 7;
@@ -72,6 +87,7 @@ int main() {
                 static_cast<unsigned long>((t1 - t0) & 0xFFFFFFu));
     }
     fw::print("decision %s %d\n", label, g_net.decide());
+    fw::print_stack_used(label);
     // the cache changes nothing: the same final state, bit for bit (exit code 3 otherwise)
     for (int i = 0; i < fw::kN; ++i) {
       if (mode == sasrnn::Mode::SampledPerTrial && !cached) final_h_uncached[i] = g_net.state()[i];

@@ -6,19 +6,35 @@
 // marks with the "span" lines printed here (the calibration spans give the marks' own cost,
 // subtracted). SampledPerTrial includes the draw of the image's network into the trial cache at
 // reset(), for every image. With -icount, SysTick ticks give an independent count.
+// Stack: painted before load() and before each mode; each high-water mark is printed
+// ("# stack used <what>: X of Y bytes") for fw.<board>.stack.
 #include "fw_mnist_images.h"  // fw_mnist_images: the first test images as a C array
 #include "mnist_app.hpp"
 #include "platform.hpp"
+#include "sasrnn/crc32c.hpp"
 #include "sasrnn/model.hpp"
 #include "sasrnn_mnist_row_model.h"  // sasrnn export-c: the model as a C array
 
 int main() {
   sasrnn::ModelView view;
-  if (sasrnn::load<fw::kMnistN, fw::kMnistNIn, fw::kMnistNOut>(
-          sasrnn_mnist_row_model, sasrnn_mnist_row_model_size, view) != sasrnn::Status::Ok)
-    return 1;
+  fw::stack_paint();
   fw::calibrate_spans();
+  // load()'s cost and the CRC-32C alone over the file (spans "load", "crc32c"; index 0, which
+  // --unit image lists with the images)
+  sasrnn::Status loaded = sasrnn::Status::Ok;
+  fw::span("load", 0, [&] {
+    loaded = sasrnn::load<fw::kMnistN, fw::kMnistNIn, fw::kMnistNOut>(
+        sasrnn_mnist_row_model, sasrnn_mnist_row_model_size, view);
+  });
+  if (loaded != sasrnn::Status::Ok) return 1;
+  fw::print_stack_used("load");
+  volatile uint32_t crc = 0;
+  fw::span("crc32c", 0,
+           [&] { crc = sasrnn::crc32c::compute(sasrnn_mnist_row_model, sasrnn_mnist_row_model_size); });
+  fw::print("# checksum %s, CRC-32C of the file %08lx\n",
+            view.checksum_verified ? "verified" : "not checked", static_cast<unsigned long>(crc));
   for (const sasrnn::Mode mode : fw::kMnistModes) {
+    fw::stack_paint();
     if (fw::mnist_bind(view, mode, 1) != sasrnn::Status::Ok) return 1;
     // bind() starts trial 0 (in SampledPerTrial it draws that trial's network into the cache at
     // once): start another trial, so that every image, image 0 included, draws its own network
@@ -36,6 +52,7 @@ int main() {
       fw::print("decision %s %lu label %d d=%d\n", sasrnn::mode_name(mode),
                 static_cast<unsigned long>(k), static_cast<int>(fw_mnist_labels[k]), d);
     }
+    fw::print_stack_used(sasrnn::mode_name(mode));
   }
   return 0;
 }

@@ -28,10 +28,27 @@ void ticks_start();
 /// plugin) the instructions of an empty span between two marks, which the count tools subtract.
 void calibrate_spans();
 
+/// One span: f() between two marks, then its line "span <label> <index> ticks <T>", which the
+/// count tools pair with the plugin's marks (as the apps' own step spans).
+template <class F>
+void span(const char* label, unsigned long index, F&& f) {
+  const uint32_t t0 = ticks();
+  mark();
+  f();
+  mark();
+  const uint32_t t1 = ticks();
+  print("span %s %lu ticks %lu\n", label, index, static_cast<unsigned long>((t1 - t0) & 0xFFFFFFu));
+}
+
 /// Stack use: stack_paint() fills the unused stack with a pattern, stack_used() returns the
 /// deepest use since then in bytes (0 on the host) and stack_size() the reserved stack.
+/// stack_depth() is the stack in use at its call (the caller's frames; 0 on the host).
+/// fw.<board>.stack (scripts/check_stack.cmake) checks every printed "# stack used" line.
 void stack_paint();
 size_t stack_used();
 size_t stack_size();
+size_t stack_depth();
+/// Prints "# stack used <what>: <stack_used()> of <stack_size()> bytes (depth at the call <stack_depth()>)".
+void print_stack_used(const char* what);
 
 }  // namespace fw

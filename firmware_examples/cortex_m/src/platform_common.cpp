@@ -40,4 +40,10 @@ void calibrate_spans() {
   }
 }
 
+void print_stack_used(const char* what) {
+  const size_t used = stack_used();  // before print()'s own frame touches the stack
+  print("# stack used %s: %lu of %lu bytes (depth at the call %lu)\n", what, static_cast<unsigned long>(used),
+        static_cast<unsigned long>(stack_size()), static_cast<unsigned long>(stack_depth()));
+}
+
 }  // namespace fw

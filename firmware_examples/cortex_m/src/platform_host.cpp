@@ -11,5 +11,6 @@ uint32_t ticks() { return 0; }
 void stack_paint() {}
 size_t stack_used() { return 0; }
 size_t stack_size() { return 0; }
+size_t stack_depth() { return 0; }
 
 }  // namespace fw

@@ -5,7 +5,7 @@
 
 #include "platform.hpp"
 
-// picolibc's linker script: the stack is [__heap_end, __stack), 2 KiB by default.
+// The linker script (cmake/sasrnn_mps2.ld): the stack is [__heap_end, __stack), 8 KiB.
 extern "C" char __stack[];
 extern "C" char __heap_end[];
 
@@ -46,5 +46,11 @@ size_t stack_used() {
 }
 
 size_t stack_size() { return static_cast<size_t>(__stack - __heap_end); }
+
+size_t stack_depth() {
+  char* sp;
+  __asm__ volatile("mov %0, sp" : "=r"(sp));
+  return static_cast<size_t>(__stack - sp);
+}
 
 }  // namespace fw

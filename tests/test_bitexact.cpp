@@ -211,7 +211,7 @@ TEST(BitExact, KernelsAreTheOnesExpected) {
 #if defined(SASRNN_NO_SIMD)
   EXPECT_FALSE(kernel::kSimd);
 #else
-  RecordProperty("simd", kernel::kSimd ? "avx2" : "portable");
+  RecordProperty("simd", kernel::kBackendName);
 #endif
 }
 

@@ -483,10 +483,19 @@ TEST(Network, ReadoutsAndDecision) {
   }
 }
 
-TEST(Network, RamIsStateOnly) {
-  // the model stays in the buffer: the object holds h, r, z, y and a few scalars
-  EXPECT_LT((network_ram_bytes<150, 5, 2>()), 4096u);
-  EXPECT_GE((network_ram_bytes<150, 5, 2>()), (2 * 150 + 2 * 2) * sizeof(float));
+TEST(Network, RamIsStateAndStepScratch) {
+  // the model stays in the buffer: the object holds h, r, z, y, a few scalars and the per-step
+  // scratch (StepScratch: u, eps, r^2, x^2 and the active-unit lists; AVX2's spike words), all
+  // counted in network_ram_bytes()
+  using Net = Network<150, 5, 2>;
+  EXPECT_EQ((network_ram_bytes<150, 5, 2>()), sizeof(Net));
+  EXPECT_LT((network_ram_bytes<150, 5, 2>()) - Net::kScratchBytes, 4096u);  // the state
+  EXPECT_GE((network_ram_bytes<150, 5, 2>()) - Net::kScratchBytes, (2 * 150 + 2 * 2) * sizeof(float));
+  const size_t arrays = (3 * 150 + 5) * sizeof(float) + (150 + 8 + 5 + 8) * (sizeof(int32_t) + sizeof(float));
+  EXPECT_GE(Net::kScratchBytes, arrays);
+  // AVX2 adds its spike words: 4 per column of the recurrent and the input layer
+  const size_t words = kernel::kSimd ? 4 * (152 + 8) * sizeof(uint32_t) : 0;
+  EXPECT_LE(Net::kScratchBytes, arrays + words + 64);  // alignment and counts
 }
 
 // NetworkUpTo runs any model up to its sizes and refuses, with a status and nothing changed, a

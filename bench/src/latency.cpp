@@ -398,7 +398,7 @@ void write_json(std::ostream& out, const std::vector<SizeResult>& results, const
       << "  \"protocol\": \"MSI test trials 500/1000/300 ms at dt 20 ms, recurrent and input noise on\",\n"
       << "  \"timer_overhead_ns\": " << timer_ns << ",\n  \"steps\": " << cfg.steps
       << ",\n  \"naive_steps\": " << cfg.naive_steps << ",\n  \"rounds\": " << cfg.rounds
-      << ",\n  \"seed\": " << cfg.seed << ",\n  \"simd\": \"" << (kernel::kSimd ? "avx2" : "portable")
+      << ",\n  \"seed\": " << cfg.seed << ",\n  \"simd\": \"" << kernel::kBackendName
       << "\",\n  \"sizes\": [\n";
   for (size_t i = 0; i < results.size(); ++i) {
     const SizeResult& r = results[i];

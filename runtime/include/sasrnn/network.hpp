@@ -24,6 +24,7 @@
 #include <type_traits>
 
 #include "sasrnn/dynamics.hpp"
+#include "sasrnn/encoding.hpp"
 #include "sasrnn/kernels.hpp"
 #include "sasrnn/model.hpp"
 #include "sasrnn/rng.hpp"
@@ -50,6 +51,23 @@ struct Options {
   float alpha = 0.0f;           ///< dt / tau for this run; 0 = the model's trained alpha
 };
 
+/// The scratch of one step of a network of (at most) N units and NIn inputs: every per-step array,
+/// a member of the network (so in its RAM figure, network_ram_bytes(), and not on the stack), of
+/// a size fixed at compile time: 20 B per unit and 12 B per input with the portable kernels
+/// (3200 B at N = 150, NIn = 5), 16 B per unit and input more with AVX2 (its spike words). Holds
+/// no state between steps: results never depend on what it held.
+template <int N, int NIn>
+struct StepScratch {
+  float u[N] = {};    ///< the pre-activations u(t+1)
+  float eps[N] = {};  ///< eps of paper eq. 4b (one per unit), then the noise n of paper eq. 1a
+  float r2[N] = {};   ///< r_j^2
+  float x2[NIn] = {};  ///< x_j^2
+  kernel::Active<N> ar;    ///< the active units of r (sampled modes)
+  kernel::Active<NIn> ax;  ///< the active inputs of x (sampled modes)
+  kernel::SpikeWords<N> w_rec;   ///< the backend's spike words (SampledPerStep)
+  kernel::SpikeWords<NIn> w_in;
+};
+
 /// N, NIn, NOut: the sizes (AnySize = false) or the largest sizes (AnySize = true) of the models
 /// it runs. Use the aliases Network and NetworkUpTo.
 template <int N, int NIn, int NOut, bool AnySize>
@@ -62,6 +80,9 @@ class BasicNetwork {
   using State = Eigen::Matrix<float, dim(N), 1, 0, N, 1>;
   using Input = Eigen::Matrix<float, dim(NIn), 1, 0, NIn, 1>;
   using Output = Eigen::Matrix<float, dim(NOut), 1, 0, NOut, 1>;
+  /// The per-step scratch (inside the network; kScratchBytes of its RAM).
+  using Scratch = StepScratch<N, NIn>;
+  static constexpr size_t kScratchBytes = sizeof(Scratch);
 
   /// Binds a verified model (from load()) and run options. The model buffer must outlive this.
   /// ShapeMismatch if the model's sizes are not N, NIn, NOut (NetworkUpTo: larger than those);
@@ -180,18 +201,17 @@ class BasicNetwork {
       if (std::fabs(x[j]) > kMaxActivity) return Status::InputOverflow;
     }
     const uint32_t t = step_;
-    float n[N] = {};  // n_i of paper eq. 1a, drawn 8 at a time
-    if (noise_scale_ > 0.0f)
+    Scratch& s = scratch_;
+    preactivations(x, s.u, s);
+    if (noise_scale_ > 0.0f)  // n_i of paper eq. 1a, drawn 8 at a time (after u: eps is free)
       kernel::normals(options_.seed, t, trial_, static_cast<uint32_t>(Stream::RecurrentNoise),
-                      n_units_, n);
-    float u[N];
-    preactivations(x, u);
+                      n_units_, s.eps);
     for (int i = 0; i < n_units_; ++i) {
-      const float noise = noise_scale_ > 0.0f ? noise_scale_ * n[i] : 0.0f;
-      h_[i] = dyn::leak(h_[i], u[i], alpha_, noise);  // paper eq. 1a / 4a
+      const float noise = noise_scale_ > 0.0f ? noise_scale_ * s.eps[i] : 0.0f;
+      h_[i] = dyn::leak(h_[i], s.u[i], alpha_, noise);  // paper eq. 1a / 4a
     }
     r_ = h_.unaryExpr([](float h) { return dyn::relu(h); });  // paper eq. 1c
-    compute_output();
+    compute_output(s);
     ++step_;
     // never a non-finite state behind an Ok (a finite h gives finite rates r = relu(h))
     bool finite = true;
@@ -205,12 +225,14 @@ class BasicNetwork {
   }
 
   /// The pre-activation u(t+1) (paper eq. 1b, or eq. 4b in MeanField) that the next step would
-  /// use, from the current rates r(t) and the given x(t+1). Does not change the state.
+  /// use, from the current rates r(t) and the given x(t+1). Does not change the state (its
+  /// scratch is on the stack: kScratchBytes).
   Status preactivation(const Input& x, State& u) const {
     if (!bound_) return Status::NotBound;
     if (x.size() != n_inputs()) return Status::ShapeMismatch;
     u.resize(n_units());
-    preactivations(x.data(), u.data());
+    Scratch s;
+    preactivations(x.data(), u.data(), s);
     return Status::Ok;
   }
 
@@ -266,29 +288,23 @@ class BasicNetwork {
 
   void draw_layer(const LayerView& l, int rows, int cols, Stream s, float* w) const {
     const uint32_t stream = static_cast<uint32_t>(s);
-    for (int i = 0; i < rows; ++i) {
-      float* row = w + static_cast<ptrdiff_t>(i) * cols;
-      if constexpr (kSparseBuilt) {
-        if (l.is_sparse) {
-          sparse::draw_row(l.sparse, static_cast<uint32_t>(cols), i, kTrialStep, trial_, stream,
-                           options_.seed, row);
-          continue;
-        }
-      }
-      const ptrdiff_t off = static_cast<ptrdiff_t>(i) * cols;
-      kernel::draw_row(cols, l.pi + off, l.m + off, l.xi + off, static_cast<uint32_t>(off),
-                       kTrialStep, trial_, stream, options_.seed, row);
-    }
+    encoding::visit_sampled(l, cols, [&](const auto& layer) {
+      for (int i = 0; i < rows; ++i)
+        layer.draw_row(i, kTrialStep, trial_, stream, options_.seed,
+                       w + static_cast<ptrdiff_t>(i) * cols);
+    });
   }
 
   Counter counter(uint32_t index, Stream s) const {
     return Counter{index, draw_step(), trial_, static_cast<uint32_t>(s)};
   }
 
-  /// u_i for every unit i (paper eq. 1b, or eq. 4b in MeanField) from r_ and x.
-  void preactivations(const float* x, float* u) const {
+  /// u_i for every unit i (paper eq. 1b, or eq. 4b in MeanField) from r_ and x, into u (which
+  /// may be s.u); the other arrays of `s` are its scratch.
+  void preactivations(const float* x, float* u, Scratch& s) const {
     const float* r = r_.data();
     const int n = n_units(), n_in = n_inputs();
+    const uint64_t seed = options_.seed;
     switch (options_.mode) {
       case Mode::MeanField:
       case Mode::SampledPerStep: {
@@ -296,13 +312,12 @@ class BasicNetwork {
         // (paper eq. 1b, 3): the same form, with the sums over the slabs of the drawn spikes
         // (rng.hpp): G = sum z m v, Delta^2 = sum z xi v^2.
         const bool spikes = options_.mode == Mode::SampledPerStep;
-        float eps[N];  // one normal per unit, drawn 8 at a time
-        kernel::normals(options_.seed, draw_step(), trial_,
+        // one normal per unit, drawn 8 at a time
+        kernel::normals(seed, draw_step(), trial_,
                         static_cast<uint32_t>(spikes ? Stream::SampledU : Stream::MeanFieldU), n,
-                        eps);
-        float r2[N], x2[NIn];
-        for (int j = 0; j < n; ++j) r2[j] = r[j] * r[j];
-        for (int j = 0; j < n_in; ++j) x2[j] = x[j] * x[j];
+                        s.eps);
+        for (int j = 0; j < n; ++j) s.r2[j] = r[j] * r[j];
+        for (int j = 0; j < n_in; ++j) s.x2[j] = x[j] * x[j];
         // sums(i, R, g, d2, g_in, d2_in) gives G and Delta^2 of rows [i, i + R)
         auto finish = [&](auto sums) {
           for_each_group<N>(n, [&](int i, auto rows) {
@@ -312,26 +327,36 @@ class BasicNetwork {
             for (int k = 0; k < R; ++k) {
               const float d2k = d2_in[k] + d2[k];
               float ui = g[k] + g_in[k];
-              if (d2k > 0.0f) ui += eps[i + k] * std::sqrt(d2k);  // paper eq. 4b
+              if (d2k > 0.0f) ui += s.eps[i + k] * std::sqrt(d2k);  // paper eq. 4b
               u[i + k] = ui;
             }
           });
         };
         if (spikes) {
-          const kernel::Active<N> ar(r, n);
-          const kernel::Active<NIn> ax(x, n_in);
-          kernel::SpikeWords<N> w_rec;
-          kernel::SpikeWords<NIn> w_in;
+          s.ar.fill(r, n);
+          s.ax.fill(x, n_in);
           finish([&](int i, auto rows, float* g, float* d2, float* g_in, float* d2_in) {
             constexpr int R = decltype(rows)::value;
-            spike_moments<R>(rec_, n, i, ar, r, r2, Stream::RecurrentSpike, w_rec, g, d2);
-            spike_moments<R>(in_, n_in, i, ax, x, x2, Stream::InputSpike, w_in, g_in, d2_in);
+            encoding::visit_sampled(rec_, n, [&](const auto& l) {
+              l.template spike_moments<R>(i, s.ar, r, s.r2, step_, trial_,
+                                          static_cast<uint32_t>(Stream::RecurrentSpike), seed,
+                                          s.w_rec, g, d2);
+            });
+            encoding::visit_sampled(in_, n_in, [&](const auto& l) {
+              l.template spike_moments<R>(i, s.ax, x, s.x2, step_, trial_,
+                                          static_cast<uint32_t>(Stream::InputSpike), seed, s.w_in,
+                                          g_in, d2_in);
+            });
           });
         } else {
           finish([&](int i, auto rows, float* g, float* d2, float* g_in, float* d2_in) {
             constexpr int R = decltype(rows)::value;
-            moments<R>(rec_, n, i, r, r2, g, d2);          // paper eq. 5b, 5e
-            moments<R>(in_, n_in, i, x, x2, g_in, d2_in);  // paper eq. 5a, 5d
+            encoding::visit_moments(rec_, n, [&](const auto& l) {  // paper eq. 5b, 5e
+              l.template moments<R>(i, r, s.r2, g, d2);
+            });
+            encoding::visit_moments(in_, n_in, [&](const auto& l) {  // paper eq. 5a, 5d
+              l.template moments<R>(i, x, s.x2, g_in, d2_in);
+            });
           });
         }
         return;
@@ -339,10 +364,10 @@ class BasicNetwork {
       case Mode::MeanWeights: {  // paper eq. 1b with w = mu
         for_each_group<N>(n, [&](int i, auto rows) {
           constexpr int R = decltype(rows)::value;
-          float s[R], s_in[R];
-          means<R>(rec_, n, i, r, s);
-          means<R>(in_, n_in, i, x, s_in);
-          for (int k = 0; k < R; ++k) u[i + k] = s[k] + s_in[k];
+          float sr[R], s_in[R];
+          encoding::visit_moments(rec_, n, [&](const auto& l) { l.template means<R>(i, r, sr); });
+          encoding::visit_moments(in_, n_in, [&](const auto& l) { l.template means<R>(i, x, s_in); });
+          for (int k = 0; k < R; ++k) u[i + k] = sr[k] + s_in[k];
         });
         return;
       }
@@ -350,67 +375,34 @@ class BasicNetwork {
         if (cached()) {  // the trial's weights, drawn by reset()
           for_each_group<N>(n, [&](int i, auto rows) {
             constexpr int R = decltype(rows)::value;
-            float s[R];
+            float sr[R];
             const ptrdiff_t o = static_cast<ptrdiff_t>(i) * n;
-            kernel::mean_rows_precomputed<R>(n, cached_recurrent() + o, r, s);
+            kernel::mean_rows_precomputed<R>(n, cached_recurrent() + o, r, sr);
             for (int k = 0; k < R; ++k) {
               float s_in;
               kernel::mean_rows_precomputed<1>(
                   n_in, cached_input() + static_cast<ptrdiff_t>(i + k) * n_in, x, &s_in);
-              u[i + k] = s[k] + s_in;
+              u[i + k] = sr[k] + s_in;
             }
           });
           return;
         }
-        const kernel::Active<N> ar(r, n);
-        const kernel::Active<NIn> ax(x, n_in);
-        for (int i = 0; i < n; ++i)
-          u[i] = sampled_row(rec_, n, i, ar, r, Stream::RecurrentWeight) +
-                 sampled_row(in_, n_in, i, ax, x, Stream::InputWeight);
+        s.ar.fill(r, n);
+        s.ax.fill(x, n_in);
+        const uint32_t t = draw_step();
+        encoding::visit_sampled(rec_, n, [&](const auto& l) {
+          for (int i = 0; i < n; ++i)
+            u[i] = l.sampled_row(i, s.ar, r, t, trial_,
+                                 static_cast<uint32_t>(Stream::RecurrentWeight), seed);
+        });
+        encoding::visit_sampled(in_, n_in, [&](const auto& l) {
+          for (int i = 0; i < n; ++i)
+            u[i] += l.sampled_row(i, s.ax, x, t, trial_,
+                                  static_cast<uint32_t>(Stream::InputWeight), seed);
+        });
         return;
       }
     }
-  }
-
-  /// Mean-field sums (paper eq. 5) of rows [i, i + R) of layer `l` (`cols` columns), dense or sparse.
-  template <int R>
-  static void moments(const LayerView& l, int cols, int i, const float* v, const float* v2,
-                      float* g, float* d2) {
-    if constexpr (kSparseBuilt) {
-      if (l.is_sparse) {
-        for (int k = 0; k < R; ++k)
-          sparse::moment_row(l.sparse, static_cast<uint32_t>(cols), i + k, v, v2, g[k], d2[k]);
-        return;
-      }
-    }
-    const ptrdiff_t o = static_cast<ptrdiff_t>(i) * cols;
-    if constexpr (kMomentsBuilt) {
-      if (l.has_moments()) {  // the same sums from the stored mu and var (bit for bit)
-        kernel::moment_rows_precomputed<R>(cols, l.mu + o, l.var + o, v, v2, g, d2);
-        return;
-      }
-    }
-    kernel::moment_rows<R>(cols, l.pi + o, l.m + o, l.xi + o, v, v2, g, d2);
-  }
-
-  /// sum_j mu_j v_j of rows [i, i + R) of layer `l` (MeanWeights), dense or sparse.
-  template <int R>
-  static void means(const LayerView& l, int cols, int i, const float* v, float* out) {
-    if constexpr (kSparseBuilt) {
-      if (l.is_sparse) {
-        for (int k = 0; k < R; ++k)
-          out[k] = sparse::mean_row(l.sparse, static_cast<uint32_t>(cols), i + k, v);
-        return;
-      }
-    }
-    const ptrdiff_t o = static_cast<ptrdiff_t>(i) * cols;
-    if constexpr (kMomentsBuilt) {
-      if (l.has_moments()) {
-        kernel::mean_rows_precomputed<R>(cols, l.mu + o, v, out);
-        return;
-      }
-    }
-    kernel::mean_rows<R>(cols, l.pi + o, l.m + o, v, out);
   }
 
   /// Calls f(i, std::integral_constant<int, R>) for the groups of rows [i, i + R) of a layer with
@@ -434,48 +426,16 @@ class BasicNetwork {
     }
   }
 
-  /// SampledPerStep sums (kernel::spike_moment_rows) of rows [i, i + R) of layer `l`, one group.
-  template <int R, int Cap>
-  void spike_moments(const LayerView& l, int cols, int i, const kernel::Active<Cap>& a,
-                     const float* v, const float* v2, Stream s, kernel::SpikeWords<Cap>& words,
-                     float* g, float* d2) const {
-    if constexpr (kSparseBuilt) {
-      if (l.is_sparse) {
-        sparse::spike_moment_rows(l.sparse, static_cast<uint32_t>(cols), i, R, v, v2, step_,
-                                  trial_, static_cast<uint32_t>(s), options_.seed, g, d2);
-        return;
-      }
-    }
-    const ptrdiff_t o = static_cast<ptrdiff_t>(i) * cols;
-    kernel::spike_moment_rows<Cap, R>(cols, l.pi + o, l.m + o, l.xi + o, static_cast<uint32_t>(i),
-                                      a, v, v2, step_, trial_, static_cast<uint32_t>(s),
-                                      options_.seed, words, g, d2);
-  }
-
-  /// Row `row` of layer `l` (`cols` columns) with weights drawn from paper eq. 3; `a` lists the
-  /// active entries of the presynaptic values `v`.
-  template <int Cap>
-  float sampled_row(const LayerView& l, int cols, int row, const kernel::Active<Cap>& a,
-                    const float* v, Stream s) const {
-    if constexpr (kSparseBuilt) {
-      if (l.is_sparse)
-        return sparse::sampled_row(l.sparse, static_cast<uint32_t>(cols), row, v, draw_step(),
-                                   trial_, static_cast<uint32_t>(s), options_.seed);
-    }
-    const ptrdiff_t off = static_cast<ptrdiff_t>(row) * cols;
-    return kernel::sampled_row(l.pi + off, l.m + off, l.xi + off, a, static_cast<uint32_t>(off),
-                               draw_step(), trial_, static_cast<uint32_t>(s), options_.seed);
-  }
-
-  void compute_output() {
+  /// z (paper eq. 1d, or eq. 4d in MeanField) from the new rates r_, then y (eq. 1e).
+  void compute_output(Scratch& s) {
     const float* r = r_.data();
     const int n = n_units(), n_out = n_outputs();
+    const uint64_t seed = options_.seed;
     switch (options_.mode) {
       case Mode::MeanField:
       case Mode::SampledPerStep: {  // paper eq. 4d; SampledPerStep: eq. 1d, 3 (as above)
         const bool spikes = options_.mode == Mode::SampledPerStep;
-        float r2[N];
-        for (int j = 0; j < n; ++j) r2[j] = r[j] * r[j];
+        for (int j = 0; j < n; ++j) s.r2[j] = r[j] * r[j];
         auto finish = [&](auto sums) {
           for_each_group<NOut>(n_out, [&](int k0, auto rows) {
             constexpr int R = decltype(rows)::value;
@@ -484,24 +444,27 @@ class BasicNetwork {
             for (int k = 0; k < R; ++k) {
               float z = g[k];
               if (d2[k] > 0.0f)
-                z += normal(options_.seed,
-                            counter(static_cast<uint32_t>(k0 + k),
-                                    spikes ? Stream::SampledOut : Stream::MeanFieldOut)) *
+                z += normal(seed, counter(static_cast<uint32_t>(k0 + k),
+                                          spikes ? Stream::SampledOut : Stream::MeanFieldOut)) *
                      std::sqrt(d2[k]);
               z_[k0 + k] = z;
             }
           });
         };
         if (spikes) {
-          const kernel::Active<N> a(r, n);
-          kernel::SpikeWords<N> words;
+          s.ar.fill(r, n);
           finish([&](int k0, auto rows, float* g, float* d2) {
-            spike_moments<decltype(rows)::value>(out_, n, k0, a, r, r2, Stream::OutputSpike, words,
-                                                 g, d2);
+            encoding::visit_sampled(out_, n, [&](const auto& l) {
+              l.template spike_moments<decltype(rows)::value>(
+                  k0, s.ar, r, s.r2, step_, trial_, static_cast<uint32_t>(Stream::OutputSpike),
+                  seed, s.w_rec, g, d2);
+            });
           });
         } else {
           finish([&](int k0, auto rows, float* g, float* d2) {
-            moments<decltype(rows)::value>(out_, n, k0, r, r2, g, d2);  // paper eq. 5c, 5f
+            encoding::visit_moments(out_, n, [&](const auto& l) {  // paper eq. 5c, 5f
+              l.template moments<decltype(rows)::value>(k0, r, s.r2, g, d2);
+            });
           });
         }
         break;
@@ -510,7 +473,9 @@ class BasicNetwork {
         for_each_group<NOut>(n_out, [&](int k0, auto rows) {
           constexpr int R = decltype(rows)::value;
           float z[R];
-          means<R>(out_, n, k0, r, z);  // paper eq. 1d with w = mu
+          encoding::visit_moments(out_, n, [&](const auto& l) {  // paper eq. 1d with w = mu
+            l.template means<R>(k0, r, z);
+          });
           for (int k = 0; k < R; ++k) z_[k0 + k] = z[k];
         });
         break;
@@ -526,9 +491,12 @@ class BasicNetwork {
           });
           break;
         }
-        const kernel::Active<N> a(r, n);
-        for (int k = 0; k < n_out; ++k)
-          z_[k] = sampled_row(out_, n, k, a, r, Stream::OutputWeight);  // paper eq. 1d
+        s.ar.fill(r, n);
+        encoding::visit_sampled(out_, n, [&](const auto& l) {
+          for (int k = 0; k < n_out; ++k)  // paper eq. 1d
+            z_[k] = l.sampled_row(k, s.ar, r, draw_step(), trial_,
+                                  static_cast<uint32_t>(Stream::OutputWeight), seed);
+        });
         break;
       }
     }
@@ -588,6 +556,8 @@ class BasicNetwork {
     }
   };
   TrialCache cache_;
+  /// Every per-step array (StepScratch): in the network's RAM, not on the stack.
+  Scratch scratch_;
   /// NetworkUpTo: the bound model's sizes (unused in Network, whose sizes are N, NIn, NOut).
   int n_ = 0, n_in_ = 0, n_out_ = 0;
   // Zero-filled in Network; empty (resized by reset()) in NetworkUpTo until bound.
@@ -616,7 +586,9 @@ using Network = BasicNetwork<N, NIn, NOut, false>;
 template <int MaxN, int MaxNIn, int MaxNOut>
 using NetworkUpTo = BasicNetwork<MaxN, MaxNIn, MaxNOut, true>;
 
-/// RAM a Network<N, NIn, NOut> object needs (all of its state; the model stays in flash).
+/// RAM a Network<N, NIn, NOut> object needs: all of its state and its per-step scratch
+/// (Network::kScratchBytes of it), so a step needs little stack beyond it; the model stays in
+/// flash.
 template <int N, int NIn, int NOut>
 constexpr size_t network_ram_bytes() {
   return sizeof(Network<N, NIn, NOut>);

@@ -1,0 +1,150 @@
+// sasrnn_batch_throughput MODEL MODE TRIALS: trial-steps per second of the MSI test protocol
+// (Delta t = 20 ms, 90 steps a trial, input noise on) at the model's sizes, N = 150, 5 inputs,
+// 2 outputs, one thread: Network<150, 5, 2> one trial after the other against BatchNetwork
+// (batch.hpp) with B = 8 and B = 16 trials at once. MODE is mean-field or mean-weights. Under
+// valgrind --tool=callgrind --collect-atstart=no it also gives the instructions per trial-step
+// of each (collection is switched on only around the steps; run it with one variant at a time:
+// a fourth argument single, batch8 or batch16). Checks that every trial's final state is the
+// same in all variants (exit 3 otherwise).
+#include <valgrind/callgrind.h>
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sasrnn/batch.hpp"
+#include "sasrnn/converter/model_file.hpp"
+#include "sasrnn/msi.hpp"
+#include "sasrnn/network.hpp"
+
+namespace {
+
+using namespace sasrnn;
+constexpr int kN = 150, kIn = 5, kOut = 2;
+
+/// The inputs of every step of every trial: x[(trial * steps + t) * kIn + j].
+struct Inputs {
+  int trials = 0, steps = 0;
+  std::vector<float> x;
+  Inputs(const ModelView& view, int count) : trials(count) {
+    const msi::Protocol p = msi::with_model(msi::Protocol::test(20.0f), view);
+    for (int k = 0; k < count; ++k) {
+      msi::Trial t = msi::evaluation_trial(static_cast<uint32_t>(k % 24), 1);
+      t.index = static_cast<uint32_t>(k);
+      const msi::Stimulus s(p, t);
+      steps = s.steps();
+      for (int i = 0; i < steps; ++i) {
+        float xi[kIn];
+        s.input(i, xi);
+        x.insert(x.end(), xi, xi + kIn);
+      }
+    }
+  }
+  const float* at(int trial, int t) const {
+    return x.data() + (static_cast<size_t>(trial) * static_cast<size_t>(steps) + static_cast<size_t>(t)) * kIn;
+  }
+};
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+/// Runs every trial in Network, one after the other; returns the seconds; h_out[trial * kN + i].
+double run_single(const ModelView& view, const Options& opt, const Inputs& in, std::vector<float>& h_out) {
+  auto net = std::make_unique<Network<kN, kIn, kOut>>();
+  net->bind(view, opt);
+  const auto t0 = std::chrono::steady_clock::now();
+  CALLGRIND_ZERO_STATS;
+  CALLGRIND_TOGGLE_COLLECT;
+  for (int k = 0; k < in.trials; ++k) {
+    net->reset(static_cast<uint32_t>(k));
+    for (int t = 0; t < in.steps; ++t) net->step(in.at(k, t));
+    for (int i = 0; i < kN; ++i) h_out[static_cast<size_t>(k) * kN + static_cast<size_t>(i)] = net->state()[i];
+  }
+  CALLGRIND_TOGGLE_COLLECT;
+  return seconds_since(t0);
+}
+
+template <int B>
+double run_batch(const ModelView& view, const Options& opt, const Inputs& in, std::vector<float>& h_out) {
+  auto net = std::make_unique<BatchNetwork<kN, kIn, kOut, B>>();
+  if (net->bind(view, opt) != Status::Ok) return -1.0;
+  std::vector<float> x(static_cast<size_t>(B) * kIn);
+  const auto t0 = std::chrono::steady_clock::now();
+  CALLGRIND_ZERO_STATS;
+  CALLGRIND_TOGGLE_COLLECT;
+  for (int k0 = 0; k0 + B <= in.trials; k0 += B) {
+    uint32_t trials[B];
+    for (int b = 0; b < B; ++b) trials[b] = static_cast<uint32_t>(k0 + b);
+    net->reset(trials);
+    for (int t = 0; t < in.steps; ++t) {
+      for (int b = 0; b < B; ++b) std::memcpy(&x[static_cast<size_t>(b) * kIn], in.at(k0 + b, t), sizeof(float) * kIn);
+      net->step(x.data());
+    }
+    for (int b = 0; b < B; ++b)
+      for (int i = 0; i < kN; ++i)
+        h_out[static_cast<size_t>(k0 + b) * kN + static_cast<size_t>(i)] = net->state(b, i);
+  }
+  CALLGRIND_TOGGLE_COLLECT;
+  return seconds_since(t0);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 4 && argc != 5) {
+    std::fprintf(stderr, "usage: sasrnn_batch_throughput MODEL mean-field|mean-weights TRIALS [single|batch8|batch16]\n");
+    return 2;
+  }
+  try {
+    const conv::AlignedBuffer buf = conv::read_file(argv[1]);
+    ModelView view;
+    const Status st = load<kN, kIn, kOut>(buf.data(), buf.size(), view);
+    if (st != Status::Ok) {
+      std::fprintf(stderr, "sasrnn_batch_throughput: %s\n", status_message(st));
+      return 1;
+    }
+    Options opt;
+    const std::string mode = argv[2];
+    if (mode == "mean-field") opt.mode = Mode::MeanField;
+    else if (mode == "mean-weights") opt.mode = Mode::MeanWeights;
+    else {
+      std::fprintf(stderr, "sasrnn_batch_throughput: unknown mode '%s'\n", argv[2]);
+      return 2;
+    }
+    opt.seed = 7;
+    const int trials = std::stoi(argv[3]) / 16 * 16;
+    if (trials < 16) {
+      std::fprintf(stderr, "sasrnn_batch_throughput: TRIALS must be at least 16\n");
+      return 2;
+    }
+    const std::string only = argc == 5 ? argv[4] : "";
+    const Inputs in(view, trials);
+    const double trial_steps = static_cast<double>(trials) * in.steps;
+    std::vector<float> h1(static_cast<size_t>(trials) * kN), h8(h1.size()), h16(h1.size());
+    std::printf("%s, %d trials of %d steps, N = %d, %s kernels\n", mode.c_str(), trials, in.steps, kN,
+                kernel::kBackendName);
+    double s1 = 0, s8 = 0, s16 = 0;
+    if (only.empty() || only == "single") s1 = run_single(view, opt, in, h1);
+    if (only.empty() || only == "batch8") s8 = run_batch<8>(view, opt, in, h8);
+    if (only.empty() || only == "batch16") s16 = run_batch<16>(view, opt, in, h16);
+    if (!only.empty()) return 0;
+    std::printf("single    %10.0f trial-steps/s\n", trial_steps / s1);
+    std::printf("batch 8   %10.0f trial-steps/s  %.2fx\n", trial_steps / s8, s1 / s8);
+    std::printf("batch 16  %10.0f trial-steps/s  %.2fx\n", trial_steps / s16, s1 / s16);
+    if (std::memcmp(h1.data(), h8.data(), h1.size() * sizeof(float)) != 0 ||
+        std::memcmp(h1.data(), h16.data(), h1.size() * sizeof(float)) != 0) {
+      std::fprintf(stderr, "sasrnn_batch_throughput: a batched trial differs from its single run\n");
+      return 3;
+    }
+    std::printf("every trial's final h bit for bit equal in all three\n");
+    return 0;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "sasrnn_batch_throughput: %s\n", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,112 @@
+// Row kernels of the batched network (batch.hpp): B trials at once, each weight read once for all
+// of them. Values are trial-minor: v[j * B + b] is column j of trial b, out[r * B + b] row r of
+// trial b. Each trial's sum is the one of kernels/order.hpp (lane j mod kLanes in increasing j,
+// then the fixed tree), so it equals the single-trial kernels of every backend bit for bit. The
+// loop over b has no dependence between trials, and the compiler runs it in vector registers
+// (trials in SIMD lanes; plain loops, so every target builds them). A silent unit's term is +-0
+// and is added, not skipped.
+#pragma once
+
+#include <cstddef>
+
+#include "sasrnn/dynamics.hpp"
+#include "sasrnn/kernels/order.hpp"
+
+namespace sasrnn::kernel::batch {
+
+/// The B sums of a row from its 8 lanes of B partial sums each (Lanes::total() per trial).
+template <int B>
+inline void lane_totals(const float (&acc)[kLanes][B], float* out) {
+  for (int b = 0; b < B; ++b)
+    out[b] = ((acc[0][b] + acc[4][b]) + (acc[2][b] + acc[6][b])) +
+             ((acc[1][b] + acc[5][b]) + (acc[3][b] + acc[7][b]));
+}
+
+/// Lane l of a row for B trials: acc_g[b] = the sum over j = l, l + kLanes, ... < cols, in
+/// increasing j, of mu[j] v[j*B+b] (and acc_d of var[j] v2[j*B+b] when Var). One lane at a time,
+/// so that its B partial sums stay in registers.
+template <int B, bool Var>
+inline void lane_of_row(int cols, int l, const float* mu, const float* var, const float* v,
+                        const float* v2, float (&acc_g)[B], float (&acc_d)[B]) {
+#if defined(__GNUC__)
+  if constexpr (B % 8 == 0) {  // GCC/Clang vector types: the same element-wise IEEE operations
+    typedef float V8 __attribute__((vector_size(32), aligned(4)));
+    constexpr int kV = B / 8;
+    V8 ag[kV] = {}, ad[kV] = {};
+    for (int j = l; j < cols; j += kLanes) {
+      const float u = mu[j];
+      const V8* vj = reinterpret_cast<const V8*>(v + static_cast<ptrdiff_t>(j) * B);
+      for (int k = 0; k < kV; ++k) ag[k] += u * vj[k];
+      if constexpr (Var) {
+        const float w = var[j];
+        const V8* v2j = reinterpret_cast<const V8*>(v2 + static_cast<ptrdiff_t>(j) * B);
+        for (int k = 0; k < kV; ++k) ad[k] += w * v2j[k];
+      }
+    }
+    for (int b = 0; b < B; ++b) {
+      acc_g[b] = ag[b / 8][b % 8];
+      acc_d[b] = ad[b / 8][b % 8];
+    }
+    return;
+  }
+#endif
+  float ag[B] = {}, ad[B] = {};
+  for (int j = l; j < cols; j += kLanes) {
+    const float u = mu[j];
+    const float* vj = v + static_cast<ptrdiff_t>(j) * B;
+    for (int b = 0; b < B; ++b) ag[b] += u * vj[b];
+    if constexpr (Var) {
+      const float w = var[j];
+      const float* v2j = v2 + static_cast<ptrdiff_t>(j) * B;
+      for (int b = 0; b < B; ++b) ad[b] += w * v2j[b];
+    }
+  }
+  for (int b = 0; b < B; ++b) {
+    acc_g[b] = ag[b];
+    acc_d[b] = ad[b];
+  }
+}
+
+/// The rows' sums for B trials. The moments of a row are the stored ones (mu not null) or are
+/// computed once per row into row_mu, row_var (room for cols floats each; an element-wise loop,
+/// the same IEEE operations in any vector width).
+template <int B, bool Var>
+inline void rows_batch(int cols, int rows, const float* pi, const float* m, const float* xi,
+                       const float* mu, const float* var, const float* v, const float* v2,
+                       float* row_mu, float* row_var, float* g, float* d2) {
+  for (int r = 0; r < rows; ++r) {
+    const ptrdiff_t o = static_cast<ptrdiff_t>(r) * cols;
+    const float* u = mu != nullptr ? mu + o : row_mu;
+    const float* w = mu != nullptr && Var ? var + o : row_var;
+    if (mu == nullptr) {
+      for (int j = 0; j < cols; ++j) row_mu[j] = dyn::sas_mean(pi[o + j], m[o + j]);
+      if constexpr (Var)
+        for (int j = 0; j < cols; ++j) row_var[j] = dyn::sas_var(pi[o + j], m[o + j], xi[o + j]);
+    }
+    float ag[kLanes][B], ad[kLanes][B];
+    for (int l = 0; l < kLanes; ++l) lane_of_row<B, Var>(cols, l, u, w, v, v2, ag[l], ad[l]);
+    lane_totals<B>(ag, g + static_cast<ptrdiff_t>(r) * B);
+    if constexpr (Var) lane_totals<B>(ad, d2 + static_cast<ptrdiff_t>(r) * B);
+  }
+}
+
+/// Mean-field sums (paper eq. 5) of `rows` rows for B trials: g[r*B+b] = sum_j mu_j v[j*B+b],
+/// d2[r*B+b] = sum_j var_j v2[j*B+b]. mu and var are the stored moments when `mu` is not null,
+/// else computed from pi, m, xi into row_mu, row_var (dyn::sas_mean, dyn::sas_var: the same bits,
+/// load() checks it).
+template <int B>
+inline void moment_rows_batch(int cols, int rows, const float* pi, const float* m, const float* xi,
+                              const float* mu, const float* var, const float* v, const float* v2,
+                              float* row_mu, float* row_var, float* g, float* d2) {
+  rows_batch<B, true>(cols, rows, pi, m, xi, mu, var, v, v2, row_mu, row_var, g, d2);
+}
+
+/// sum_j mu_j v[j*B+b] of `rows` rows for B trials (MeanWeights); mu stored or from pi, m.
+template <int B>
+inline void mean_rows_batch(int cols, int rows, const float* pi, const float* m, const float* mu,
+                            const float* v, float* row_mu, float* out) {
+  rows_batch<B, false>(cols, rows, pi, m, nullptr, mu, nullptr, v, nullptr, row_mu, nullptr, out,
+                       nullptr);
+}
+
+}  // namespace sasrnn::kernel::batch

@@ -1,0 +1,133 @@
+// BatchNetwork (batch.hpp) advances B trials together, each bit for bit the Network run of the
+// same options and trial index: MeanField and MeanWeights, noise on and off, every readout, dense
+// layers with and without stored moments, sizes with and without a remainder of 8 columns, trials
+// in any order of lanes, inputs with exact zeros. Built twice, like test_bitexact: with the AVX2
+// kernels of the single-trial network (test_batch) and with the portable loops (test_batch_portable).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "sasrnn/batch.hpp"
+#include "sasrnn/converter/model_file.hpp"
+#include "sasrnn/network.hpp"
+#include "support.hpp"
+
+using namespace sasrnn;
+using test::bits;
+
+namespace {
+
+/// Runs B trials in a BatchNetwork and each alone in a Network, with random inputs (a quarter of
+/// them exactly 0), and compares h, r, z and y bitwise after every step. Returns compared steps.
+template <int N, int NIn, int NOut, int B>
+int compare(const conv::ModelData& d, Mode mode, uint64_t seed, bool noise, int steps) {
+  const conv::AlignedBuffer buf = conv::build_model_file(d);
+  ModelView view;
+  EXPECT_EQ((load<N, NIn, NOut>(buf.data(), buf.size(), view)), Status::Ok);
+  Options opt;
+  opt.mode = mode;
+  opt.seed = seed;
+  opt.recurrent_noise = noise;
+  static BatchNetwork<N, NIn, NOut, B> batch;  // large: not on the stack
+  EXPECT_EQ(batch.bind(view, opt), Status::Ok);
+  uint32_t trials[B];  // lanes in decreasing trial order
+  for (int b = 0; b < B; ++b) trials[b] = static_cast<uint32_t>((B - b) * 977 + 5);
+  batch.reset(trials);
+  std::mt19937 gen(static_cast<uint32_t>(seed));
+  std::uniform_real_distribution<float> u(-1.0f, 1.5f);
+  std::vector<std::vector<float>> xs(static_cast<size_t>(steps), std::vector<float>(NIn * B));
+  for (auto& x : xs)
+    for (float& v : x) v = gen() % 4 == 0 ? 0.0f : u(gen);
+  int compared = 0;
+  std::vector<Network<N, NIn, NOut>> single(B);
+  for (int b = 0; b < B; ++b) {
+    EXPECT_EQ(single[static_cast<size_t>(b)].bind(view, opt), Status::Ok);
+    single[static_cast<size_t>(b)].reset(trials[b]);
+  }
+  for (int t = 0; t < steps; ++t) {
+    const std::vector<float>& x = xs[static_cast<size_t>(t)];
+    EXPECT_EQ(batch.step(x.data()), Status::Ok);
+    for (int b = 0; b < B; ++b) {
+      Network<N, NIn, NOut>& net = single[static_cast<size_t>(b)];
+      EXPECT_EQ(net.step(x.data() + b * NIn), Status::Ok);
+      for (int i = 0; i < N; ++i)
+        if (bits(net.state()[i]) != bits(batch.state(b, i)) ||
+            bits(net.rates()[i]) != bits(batch.rate(b, i))) {
+          ADD_FAILURE() << mode_name(mode) << " seed " << seed << " lane " << b << " trial "
+                        << trials[b] << " step " << t << ": h[" << i << "] " << batch.state(b, i)
+                        << " != " << net.state()[i];
+          return compared;
+        }
+      for (int k = 0; k < NOut; ++k) {
+        EXPECT_EQ(bits(net.z()[k]), bits(batch.z(b, k))) << "lane " << b << " step " << t;
+        EXPECT_EQ(bits(net.output()[k]), bits(batch.output(b, k))) << "lane " << b << " step " << t;
+      }
+      EXPECT_EQ(net.decide(), batch.decide(b));
+    }
+    ++compared;
+  }
+  return compared;
+}
+
+template <int N, int NIn, int NOut, int B>
+void every_mode(conv::ModelData d, const std::string& what) {
+  int compared = 0;
+  for (Mode mode : {Mode::MeanField, Mode::MeanWeights})
+    for (bool noise : {true, false})
+      for (uint64_t seed : {uint64_t{1}, uint64_t{77}}) compared += compare<N, NIn, NOut, B>(d, mode, seed, noise, 12);
+  EXPECT_EQ(compared, 2 * 2 * 2 * 12) << what;
+}
+
+}  // namespace
+
+TEST(Batch, EveryTrialIsItsSingleRun) {
+  every_mode<37, 5, 2, 8>(test::mixed_model(37, 5, 2, 11), "dense 37");
+}
+
+TEST(Batch, StoredMomentsAndReadouts) {
+  conv::ModelData d = test::mixed_model(24, 7, 3, 5);
+  d.recurrent.encoding.moments = true;
+  d.input.encoding.moments = true;
+  d.output.encoding.moments = true;
+  d.dynamics.readout = Readout::Softmax;
+  every_mode<24, 7, 3, 4>(d, "moments, softmax");
+  d.dynamics.readout = Readout::Argmax;
+  every_mode<24, 7, 3, 5>(d, "moments, argmax");
+}
+
+TEST(Batch, OneTrialAndSixteen) {
+  every_mode<16, 3, 2, 1>(test::mixed_model(16, 3, 2, 3), "B = 1");
+  every_mode<16, 3, 2, 16>(test::mixed_model(16, 3, 2, 3), "B = 16");
+}
+
+TEST(Batch, RefusesWhatItDoesNotRun) {
+  const conv::ModelData d = test::mixed_model(16, 3, 2, 3);
+  const conv::AlignedBuffer buf = conv::build_model_file(d);
+  ModelView view;
+  ASSERT_EQ((load<16, 3, 2>(buf.data(), buf.size(), view)), Status::Ok);
+  BatchNetwork<16, 3, 2, 4> batch;
+  Options opt;
+  for (Mode mode : {Mode::SampledPerStep, Mode::SampledPerTrial}) {
+    opt.mode = mode;
+    EXPECT_EQ(batch.bind(view, opt), Status::BadOption) << mode_name(mode);
+    EXPECT_FALSE(batch.bound());
+  }
+  opt.mode = Mode::MeanField;
+  BatchNetwork<17, 3, 2, 4> other;
+  EXPECT_EQ(other.bind(view, opt), Status::ShapeMismatch);
+  const float x[3 * 4] = {};
+  EXPECT_EQ(other.step(x), Status::NotBound);
+  ASSERT_EQ(batch.bind(view, opt), Status::Ok);
+  float bad[3 * 4] = {};
+  bad[7] = std::nanf("");
+  EXPECT_EQ(batch.step(bad), Status::NonFiniteInput);
+  EXPECT_EQ(batch.step_index(), 0u);
+  bad[7] = 2.0e6f;
+  EXPECT_EQ(batch.step(bad), Status::InputOverflow);
+  EXPECT_EQ(batch.step(x), Status::Ok);
+  EXPECT_EQ(batch.step_index(), 1u);
+}

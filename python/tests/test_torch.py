@@ -137,7 +137,7 @@ def test_to_model_and_from_model(msi_model, tmp_path):
     with torch.no_grad():
         net.m_out.mul_(2)
         net.pi_rec[0, 0] = 1.2
-    with pytest.raises(ValueError, match="pi_rec.*outside"):
+    with pytest.raises(ValueError, match=r"pi_rec.*expected in \[0, 1\]"):
         net.to_model()
     net.project_()
     changed = net.to_model()

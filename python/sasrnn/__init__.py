@@ -110,8 +110,9 @@ class Model:
         (docs/model-format.md): pi_in m_in xi_in (N, NIn), pi_rec m_rec xi_rec (N, N),
         pi_out m_out xi_out (NOut, N), alpha tau_ms dt_ms sigma_rec sigma_in baseline, and optional
         readout, task, msi_*, input_mask, name, provenance_*. Checked by the converter as
-        `sasrnn convert` checks an .npz: every problem (dtype, shape, NaN, pi outside [0, 1],
-        xi < 0, ...) is listed in one ValueError."""
+        `sasrnn convert` checks an .npz: every problem of reading the arrays (dtype, shape, unknown
+        or missing names) is listed in one ValueError; then the runtime's load() judges the values
+        (NaN, pi outside [0, 1], xi < 0, alpha against dt / tau, ...) and the first bad one is named."""
         named = dict(arrays or {})
         named.update(kwargs)
         return cls(_sasrnn._Model.from_arrays({str(k): _describe(k, v) for k, v in named.items()}))

@@ -70,12 +70,12 @@ constexpr double kEpochRate = 1e-2;   // MSI: mean rate in an epoch below which 
 std::string fmt(double v, int digits = 4) {
   if (std::isnan(v)) return "n/a";
   char b[64];
-  std::snprintf(b, sizeof b, "%.*g", digits, v);
+  (void)std::snprintf(b, sizeof b, "%.*g", digits, v);  // (void): b holds any %g; length unused
   return b;
 }
 std::string pct(double v) {
   char b[64];
-  std::snprintf(b, sizeof b, "%.2f %%", 100 * v);
+  (void)std::snprintf(b, sizeof b, "%.2f %%", 100 * v);
   return b;
 }
 
@@ -290,6 +290,11 @@ int analyze(const AnalyzeArgs& a) {
       std::error_code ec;
       if (!keep) fs::remove_all(p, ec);
     }
+    Cleanup() = default;
+    Cleanup(const Cleanup&) = delete;
+    Cleanup& operator=(const Cleanup&) = delete;
+    Cleanup(Cleanup&&) = delete;
+    Cleanup& operator=(Cleanup&&) = delete;
   } cleanup{tmp};
 
   json summary;
@@ -574,11 +579,11 @@ int analyze(const AnalyzeArgs& a) {
     const double vip_mf = mean_end(Mode::MeanField, "vip"), rnd_mf = mean_end(Mode::MeanField, "random");
     const double vip_sps = mean_end(Mode::SampledPerStep, "vip"), rnd_sps = mean_end(Mode::SampledPerStep, "random");
     char time_line[256];
-    std::snprintf(time_line, sizeof time_line,
+    (void)std::snprintf(time_line, sizeof time_line,
                   "%.1f s of wall time and %.1f s of CPU time (the machine's load average over the last minute "
                   "was %.1f at the end)", seconds, cpu_seconds, load[0]);
     md << "## Targeted perturbation (Figs. 7, 17)\n\n"
-       << "The recurrent layer has " << vips << " VIP connections (" << pct(static_cast<double>(vips) / rec.size())
+       << "The recurrent layer has " << vips << " VIP connections (" << pct(static_cast<double>(vips) / static_cast<double>(rec.size()))
        << "). A fraction of them is removed (π = 1), against the same number of connections drawn from all "
        << rec.size() << " recurrent ones; " << sweep.draws << " draws of each, "
        << (msi ? std::to_string(a.sweep_trials) + " trials per condition (" +
@@ -601,7 +606,7 @@ int analyze(const AnalyzeArgs& a) {
                             std::to_string(removed_f1) + " connections): VIP " + pct(vip_f1) + ", random " + pct(rnd_f1) +
                             " (mean-field)" +
                             (static_cast<double>(vips) > 0.2 * static_cast<double>(rec.size())
-                                 ? "; the rule marks " + pct(static_cast<double>(vips) / rec.size()) +
+                                 ? "; the rule marks " + pct(static_cast<double>(vips) / static_cast<double>(rec.size())) +
                                        " of the connections VIP, so removing them all removes most of the network"
                                  : std::string())});
   }
@@ -762,6 +767,7 @@ int analyze(const AnalyzeArgs& a) {
           // groups: high / low choice, visual / auditory / both trials
           const std::vector<double> mc = group_means(tr, by_choice, 2);
           std::vector<int> by_mod3;
+          by_mod3.reserve(static_cast<size_t>(tr.trials));
           for (int q = 0; q < tr.trials; ++q) by_mod3.push_back(condition[static_cast<size_t>(q)] / msi::kRates);
           const std::vector<double> m3 = group_means(tr, by_mod3, 3);
           for (int t = 0; t < tr.steps; ++t) {
@@ -839,7 +845,8 @@ int analyze(const AnalyzeArgs& a) {
       zsum += s.zero_fraction;
       esum += s.eta;
     }
-    const double zmean = zsum / cs.size(), emean = esum / cs.size();
+    const double count = static_cast<double>(cs.size());
+    const double zmean = zsum / count, emean = esum / count;
     // independent draws of every spike: the zero fraction has sd sqrt(sum pi (1 - pi)) / N^2
     double var = 0;
     for (float p : rec.pi) var += static_cast<double>(p) * (1 - p);
@@ -849,8 +856,8 @@ int analyze(const AnalyzeArgs& a) {
       zsd += (s.zero_fraction - zmean) * (s.zero_fraction - zmean);
       esd += (s.eta - emean) * (s.eta - emean);
     }
-    zsd = std::sqrt(zsd / cs.size());
-    esd = std::sqrt(esd / cs.size());
+    zsd = std::sqrt(zsd / count);
+    esd = std::sqrt(esd / count);
     summary["concrete"] = {{"steps", steps}, {"zero_fraction_mean", zmean}, {"zero_fraction_min", zmin},
                            {"zero_fraction_max", zmax}, {"eta_mean", emean}, {"eta_min", emin}, {"eta_max", emax},
                            {"zero_fraction_sd", zsd}, {"zero_fraction_sd_independent_draws", expected_sd},
@@ -934,9 +941,14 @@ int analyze(const AnalyzeArgs& a) {
   }
   if (!a.no_plots) {
     const fs::path plot_log = tmp / "plot.log";
+    // The shell sees each word in double quotes, where only " $ ` \ keep a meaning: a name with one
+    // of them is refused, so no file name can become a command (cert-env33-c).
+    for (const std::string& word : {a.python, a.plot_script, tmp.string()})
+      if (word.find_first_of("\"$`\\") != std::string::npos)
+        throw std::runtime_error("cannot run the figure script with a path containing \" $ ` or \\: " + word);
     const std::string cmd = "\"" + a.python + "\" \"" + a.plot_script + "\" \"" + tmp.string() + "\" > \"" +
                             plot_log.string() + "\" 2>&1";
-    const int rc = std::system(cmd.c_str());
+    const int rc = std::system(cmd.c_str());  // NOLINT(cert-env33-c): every word is quoted and checked above
     if (rc != 0) {
       std::ifstream l(plot_log);
       std::string line, last;

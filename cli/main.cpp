@@ -16,10 +16,11 @@
 std::function<void(int, int)> sasrnn::cli::progress_line(const std::string& what,
                                                          const std::string& unit) {
   if (isatty(fileno(stderr)) == 0) return {};
+  // a progress line on a terminal: a failed write changes nothing, hence the (void)
   return [what, unit](int done, int total) {
-    std::fprintf(stderr, "\r%s: %d/%d %s", what.c_str(), done, total, unit.c_str());
-    if (done == total) std::fprintf(stderr, "\r%*s\r", static_cast<int>(what.size() + unit.size() + 24), "");
-    std::fflush(stderr);
+    (void)std::fprintf(stderr, "\r%s: %d/%d %s", what.c_str(), done, total, unit.c_str());
+    if (done == total) (void)std::fprintf(stderr, "\r%*s\r", static_cast<int>(what.size() + unit.size() + 24), "");
+    (void)std::fflush(stderr);
   };
 }
 
@@ -66,7 +67,9 @@ std::string sasrnn::cli::one_line(std::string text) {
   return text;
 }
 
-int main(int argc, char** argv) {
+namespace {
+
+int run_cli(int argc, char** argv) {
   using sasrnn::cli::kExitUsage;
   for (int i = 0; i < argc; ++i)
     sasrnn::cli::command_line() += (i ? " " : "") + std::string(i ? argv[i] : "sasrnn");
@@ -138,4 +141,19 @@ int main(int argc, char** argv) {
     return sasrnn::cli::kExitFailure;
   }
   return status;
+}
+
+}  // namespace
+
+// Nothing escapes main(): what the set-up before a command's own error handling throws
+// (std::bad_alloc, CLI11's construction errors) is one line and exit code 1 too.
+int main(int argc, char** argv) {
+  try {
+    return run_cli(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "sasrnn: " << sasrnn::cli::one_line(e.what()) << "\n";
+  } catch (...) {
+    std::cerr << "sasrnn: unknown error\n";
+  }
+  return sasrnn::cli::kExitFailure;
 }

@@ -251,7 +251,8 @@ void add_train(CLI::App& app, int& status) {
   // For an option bound to the configuration: its MNIST default comes from the MNIST recipe.
   auto recipe = [&a](CLI::Option* o, auto field) {
     a->recipe.emplace_back(o, [field](TrainArgs& args, const train::TrainConfig& base) {
-      field(args.job.cfg) = field(const_cast<train::TrainConfig&>(base));
+      train::TrainConfig recipe_cfg = base;  // field() takes a mutable configuration
+      field(args.job.cfg) = field(recipe_cfg);
     });
     return o;
   };
@@ -415,7 +416,7 @@ void add_train(CLI::App& app, int& status) {
 
   // options of the job (not of the configuration) with an MNIST default of their own
   auto job_recipe = [&a](CLI::Option* o, std::function<void(TrainArgs&)> set) {
-    a->recipe.emplace_back(o, [set](TrainArgs& args, const train::TrainConfig&) { set(args); });
+    a->recipe.emplace_back(o, [set = std::move(set)](TrainArgs& args, const train::TrainConfig&) { set(args); });
   };
   job_recipe(t->add_option("--eval-trials", a->eval_trials,
                            "After training, evaluate with the runtime: MSI, this many trials per "

@@ -18,7 +18,7 @@ const char* readout_name(Readout r) {
 
 void print_stats(std::ostream& out, const char* name, const std::string& shape, const LayerStats& s) {
   char line[256];
-  std::snprintf(line, sizeof line, "  %-14s %-9s %8zu %9.4f %8zu %8zu %10.3g\n", name, shape.c_str(),
+  (void)std::snprintf(line, sizeof line, "  %-14s %-9s %8zu %9.4f %8zu %8zu %10.3g\n", name, shape.c_str(),
                 s.count, s.mean_pi, s.vip, s.uip, s.mean_xi);
   out << line;
 }
@@ -47,10 +47,10 @@ std::string printable(const std::string& text) {
     } else if (c == '\r') {
       o += "\\r";
     } else if (c < 0x20 || c == 0x7f) {
-      std::snprintf(hex, sizeof hex, "\\x%02x", c);
+      (void)std::snprintf(hex, sizeof hex, "\\x%02x", c);
       o += hex;
     } else if (c == 0xc2 && next >= 0x80 && next <= 0x9f) {  // U+0080..U+009F
-      std::snprintf(hex, sizeof hex, "\\x%02x", next);
+      (void)std::snprintf(hex, sizeof hex, "\\x%02x", next);
       o += hex;
       ++k;
     } else {
@@ -67,7 +67,7 @@ std::string checksum_line(const uint8_t* buffer, const ModelView& view) {
   const size_t at = sasrnn::detail::checksum_offset(buffer, view.root);
   if (at == 0) return "none (a file written before checksums: damage to its values goes unnoticed)";
   char line[96];
-  std::snprintf(line, sizeof line, "CRC-32C 0x%08x, %s", flatbuffers::ReadScalar<uint32_t>(buffer + at),
+  (void)std::snprintf(line, sizeof line, "CRC-32C 0x%08x, %s", flatbuffers::ReadScalar<uint32_t>(buffer + at),
                 view.checksum_verified ? "verified" : "not checked (a runtime built with SASRNN_NO_CHECKSUM)");
   return line;
 }

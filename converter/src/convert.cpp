@@ -93,7 +93,7 @@ size_t connections(const ModelData& d) {
 
 std::string percent(double fraction) {
   char b[32];
-  std::snprintf(b, sizeof b, "%.2f %%", 100.0 * fraction);
+  (void)std::snprintf(b, sizeof b, "%.2f %%", 100.0 * fraction);  // (void): b fits; length unused
   return b;
 }
 
@@ -138,12 +138,12 @@ void check_accuracy(const ConvertOptions& o, const ModelData& source, const Mode
       }
       const double drop = 100.0 * (a0 - a1);
       char line[160];
-      std::snprintf(line, sizeof line, "  %-18s %s -> %s  (%+.2f pp)\n", mode_name(mode),
+      (void)std::snprintf(line, sizeof line, "  %-18s %s -> %s  (%+.2f pp)\n", mode_name(mode),
                     percent(a0).c_str(), percent(a1).c_str(), drop == 0.0 ? 0.0 : -drop);
       out << line << std::flush;
       if (o.max_accuracy_drop && drop > *o.max_accuracy_drop + 1e-9 && refused.empty()) {
         char r[200];
-        std::snprintf(r, sizeof r, "%s accuracy drops by %.2f pp (%s -> %s), more than --max-accuracy-drop %g",
+        (void)std::snprintf(r, sizeof r, "%s accuracy drops by %.2f pp (%s -> %s), more than --max-accuracy-drop %g",
                       mode_name(mode), drop, percent(a0).c_str(), percent(a1).c_str(), *o.max_accuracy_drop);
         refused = r;
       }
@@ -193,7 +193,7 @@ int convert_command(const ConvertOptions& o, std::ostream& out, std::ostream& er
     const AlignedBuffer before = build_model_file(source);
     const size_t conns = connections(source);
     char ratio[160];
-    std::snprintf(ratio, sizeof ratio, "%zu -> %zu bytes (%.2fx smaller; %.2f bytes per connection)",
+    (void)std::snprintf(ratio, sizeof ratio, "%zu -> %zu bytes (%.2fx smaller; %.2f bytes per connection)",
                   before.size(), after.size(),
                   static_cast<double>(before.size()) / static_cast<double>(after.size()),
                   static_cast<double>(after.size()) / static_cast<double>(conns));

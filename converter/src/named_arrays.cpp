@@ -40,7 +40,7 @@ class Problems {
 
 std::string num(double v) {
   char buf[40];
-  std::snprintf(buf, sizeof buf, "%.9g", v);
+  (void)std::snprintf(buf, sizeof buf, "%.9g", v);
   return buf;
 }
 

@@ -2,6 +2,8 @@
 // .npy reader/writer. Every offset and length read from a file is bounds-checked before use.
 #include "sasrnn/converter/npz.hpp"
 
+// ZLIB_CONST: z_stream::next_in is a pointer to const, so the input needs no const_cast.
+#define ZLIB_CONST
 #include <zlib.h>
 
 #include <algorithm>
@@ -183,7 +185,7 @@ std::vector<uint8_t> extract(const Bytes& z, const Member& m) {
         }
       }
       const uint64_t in_left = m.compressed - in_done, out_left = out.size() - out_done;
-      s.next_in = const_cast<Bytef*>(src + in_done);
+      s.next_in = src + in_done;
       s.avail_in = static_cast<uInt>(std::min<uint64_t>(in_left, UINT_MAX));
       s.next_out = out.data() + out_done;
       s.avail_out = static_cast<uInt>(std::min<uint64_t>(out_left, UINT_MAX));

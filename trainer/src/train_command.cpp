@@ -26,7 +26,7 @@ bool file_exists(const std::string& path) {
 }
 
 /// The signal that asked the run to stop (0: none). Set by the handler, read between epochs.
-volatile std::sig_atomic_t g_signal = 0;
+volatile std::sig_atomic_t g_signal = 0;  // NOLINT(cppcoreguidelines-avoid-non-const-global-variables): a signal handler can only reach a global
 
 extern "C" void on_stop_signal(int sig) { g_signal = sig; }
 
@@ -50,6 +50,8 @@ class StopSignals {
   }
   StopSignals(const StopSignals&) = delete;
   StopSignals& operator=(const StopSignals&) = delete;
+  StopSignals(StopSignals&&) = delete;
+  StopSignals& operator=(StopSignals&&) = delete;
   static int received() { return static_cast<int>(g_signal); }
 
  private:
@@ -164,7 +166,7 @@ int run_train_job(const TrainJob& job, std::ostream& out, std::ostream& err) {
       if (done == total || since < (tty ? 0.5 : 60.0)) return;
       const double in_epoch = std::chrono::duration<double>(now - epoch_start).count();
       char line[160];
-      std::snprintf(line, sizeof line, "epoch %6d/%d  batch %d/%d  %.1f s/batch  epoch ETA %s",
+      (void)std::snprintf(line, sizeof line, "epoch %6d/%d  batch %d/%d  %.1f s/batch  epoch ETA %s",
                     trainer.epoch() + 1, cfg.epochs, done, total, in_epoch / done,
                     format_duration(in_epoch / done * (total - done)).c_str());
       err << (tty ? "\r" : "") << line << (tty ? "" : "\n");
@@ -192,7 +194,7 @@ int run_train_job(const TrainJob& job, std::ostream& out, std::ostream& err) {
                              : (s.epoch + 1) % every == 0 || last;
       if (print) {
         char line[200];
-        std::snprintf(line, sizeof line,
+        (void)std::snprintf(line, sizeof line,
                       "epoch %6d/%d  loss %.5f (mean10 %.5f)  acc %.3f  %.1f ms/epoch  ETA %s",
                       s.epoch + 1, cfg.epochs, s.loss, trainer.recent_loss(), s.accuracy,
                       per_epoch * 1e3,

@@ -200,15 +200,16 @@ bool stop_reached(StopRule rule, double target_loss, int stop_from,
   return sum / 10.0 < target_loss;
 }
 
+// (void) on snprintf here and elsewhere: the buffer holds the longest output; its length is not needed.
 std::string format_duration(double seconds) {
   const long s = std::lround(std::max(0.0, seconds));
   char buf[32];
   if (s >= 3600)
-    std::snprintf(buf, sizeof buf, "%ldh%02ldm", s / 3600, (s / 60) % 60);
+    (void)std::snprintf(buf, sizeof buf, "%ldh%02ldm", s / 3600, (s / 60) % 60);
   else if (s >= 60)
-    std::snprintf(buf, sizeof buf, "%ldm%02lds", s / 60, s % 60);
+    (void)std::snprintf(buf, sizeof buf, "%ldm%02lds", s / 60, s % 60);
   else
-    std::snprintf(buf, sizeof buf, "%lds", s);
+    (void)std::snprintf(buf, sizeof buf, "%lds", s);
   return buf;
 }
 
@@ -537,9 +538,10 @@ conv::ModelData Trainer::to_model(const std::string& command) const {
   d.provenance.trainer_version = kTrainerVersion;
   d.provenance.seed = cfg_.seed;
   d.provenance.command = command;
-  char when[32];
+  char when[32] = "";
   const std::time_t now = std::time(nullptr);
-  std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+  const std::tm* utc = std::gmtime(&now);  // nullptr when the clock is out of range: no date then
+  if (utc == nullptr || std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", utc) == 0) when[0] = '\0';
   d.provenance.created = when;
   d.provenance.metrics.push_back({"epochs", static_cast<double>(epoch_)});
   if (!history_.empty()) {
@@ -663,7 +665,7 @@ void check_projected(const Params<double>& p, const CheckpointReader& r, const c
   }
 }
 
-void for_each_group(Params<double>& p, const std::function<void(Mat<double>&)>& f) {
+void for_each_group(const Params<double>& p, const std::function<void(const Mat<double>&)>& f) {
   for (int k = 0; k < kGroups; ++k) f(p.group(static_cast<Group>(k)));
 }
 
@@ -676,8 +678,7 @@ void Trainer::save_checkpoint(const std::string& path) const {
 
 std::string Trainer::checkpoint_bytes(const std::string& name) const {
   // never a checkpoint that cannot be resumed: a non-finite value would poison every rerun
-  Trainer& me = const_cast<Trainer&>(*this);
-  for (Params<double>* p : {&me.params_, &me.opt_.first(), &me.opt_.second()})
+  for (const Params<double>* p : {&params_, &opt_.first(), &opt_.second()})
     for (int k = 0; k < kGroups; ++k)
       if (!p->group(static_cast<Group>(k)).allFinite())
         throw std::runtime_error(name + ": not written: the training state holds non-finite values");
@@ -698,11 +699,11 @@ std::string Trainer::checkpoint_bytes(const std::string& name) const {
   const uint64_t len = h.size();
   o.write(reinterpret_cast<const char*>(&len), sizeof len);
   o.write(h.data(), static_cast<std::streamsize>(len));
-  Trainer& self = const_cast<Trainer&>(*this);
-  for_each_group(self.params_, [&](Mat<double>& a) { write_mat(o, a); });
-  for_each_group(self.opt_.first(), [&](Mat<double>& a) { write_mat(o, a); });
-  for_each_group(self.opt_.second(), [&](Mat<double>& a) { write_mat(o, a); });
-  if (has_best()) for_each_group(self.best_, [&](Mat<double>& a) { write_mat(o, a); });
+  const auto write = [&](const Mat<double>& a) { write_mat(o, a); };
+  for_each_group(params_, write);
+  for_each_group(opt_.first(), write);
+  for_each_group(opt_.second(), write);
+  if (has_best()) for_each_group(best_, write);
   return o.str();
 }
 

@@ -120,6 +120,7 @@ inline Protocol with_model(Protocol timing, const ModelView& model) {
 }
 
 /// Number of steps of an epoch lasting `ms` at step `dt_ms` (rounded to nearest).
+// NOLINTNEXTLINE(bugprone-incorrect-roundings): ms / dt_ms > 0, and every step count depends on it
 inline int epoch_steps(float ms, float dt_ms) { return static_cast<int>(ms / dt_ms + 0.5f); }
 
 struct Trial {

@@ -541,14 +541,14 @@ class BasicNetwork {
   bool diverged_ = false;  ///< a step went non-finite: steps refuse until the next reset
   /// The caller-owned concrete network of a trial (SampledPerTrial, use_trial_cache()). Copying
   /// a network does not copy it: two networks never share one.
-  struct TrialCache {
+  struct TrialCache {  // NOLINT(cppcoreguidelines-special-member-functions): copy = detach; no move needed
     float* p = nullptr;
     size_t floats = 0;
     bool drawn = false;  ///< p holds the network of `trial` for the bound model and seed
     uint32_t trial = 0;
     TrialCache() = default;
     TrialCache(const TrialCache&) {}
-    TrialCache& operator=(const TrialCache&) {
+    TrialCache& operator=(const TrialCache&) {  // NOLINT(bugprone-unhandled-self-assignment): detaching is idempotent
       p = nullptr;
       floats = 0;
       drawn = false;

@@ -60,19 +60,29 @@ struct Params {
   int n() const { return rec.rows(); }
   int n_in() const { return in.cols(); }
   int n_out() const { return out.rows(); }
-  Mat<T>& group(Group g) {
-    Layer<T>& l = layer(g);
+  Mat<T>& group(Group g) { return group_of(*this, g); }
+  const Mat<T>& group(Group g) const { return group_of(*this, g); }
+  Layer<T>& layer(Group g) { return layer_of(*this, g); }
+  const Layer<T>& layer(Group g) const { return layer_of(*this, g); }
+
+ private:
+  // One definition for the const and the mutable accessors (Self is Params or const Params).
+  template <class Self>
+  static auto& layer_of(Self& self, Group g) {
+    const int l = static_cast<int>(g) / 3;
+    return l == 0 ? self.in : (l == 1 ? self.rec : self.out);
+  }
+  template <class Self>
+  static auto& group_of(Self& self, Group g) {
+    auto& l = layer_of(self, g);
     switch (static_cast<int>(g) % 3) {
       case 0: return l.m;
       case 1: return l.pi;
       default: return l.xi;
     }
   }
-  const Mat<T>& group(Group g) const { return const_cast<Params*>(this)->group(g); }
-  Layer<T>& layer(Group g) {
-    const int l = static_cast<int>(g) / 3;
-    return l == 0 ? in : (l == 1 ? rec : out);
-  }
+
+ public:
   template <class U>
   Params<U> cast() const {
     return Params<U>{in.template cast<U>(), rec.template cast<U>(), out.template cast<U>()};

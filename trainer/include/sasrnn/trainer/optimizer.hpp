@@ -43,6 +43,8 @@ class Optimizer {
   /// Moment state, for checkpoints.
   Params<double>& first() { return m1_; }
   Params<double>& second() { return m2_; }
+  const Params<double>& first() const { return m1_; }
+  const Params<double>& second() const { return m2_; }
   void set_steps(long t) { t_ = t; }
 
  private:

@@ -206,7 +206,7 @@ AlignedBuffer build_model_file(const ModelData& d) {
 std::string describe_load_failure(Status s, const LoadDetail& w) {
   const auto num = [](float v) {
     char buf[40];
-    std::snprintf(buf, sizeof buf, "%.9g", static_cast<double>(v));
+    (void)std::snprintf(buf, sizeof buf, "%.9g", static_cast<double>(v));  // 40 bytes hold any %.9g
     return std::string(buf);
   };
   std::string rule = std::string(", expected ") + w.expected;

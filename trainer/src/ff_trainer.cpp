@@ -70,7 +70,7 @@ Noise<T> make_noise(const std::vector<int>& sizes, uint64_t seed, uint32_t first
   Mat<T> all(widest, L * count);
   fill_normals<T>(seed ^ kFfNoiseSalt, Stream::MeanFieldU, first, L, count, T(1), all);
   Noise<T> nz;
-  for (int l = 0; l < L; ++l) nz.eps.push_back(all.block(0, l * count, sizes[static_cast<size_t>(l + 1)], count));
+  for (int l = 0; l < L; ++l) nz.eps.push_back(all.block(0, l * count, sizes[static_cast<size_t>(l) + 1], count));
   return nz;
 }
 
@@ -155,7 +155,7 @@ Trainer::Trainer(const TrainerConfig& cfg) : cfg_(cfg) {
                       std::to_string(train_.count) + " images)");
   const int L = static_cast<int>(cfg_.sizes.size()) - 1;
   for (int l = 0; l < L; ++l) {
-    const int r = cfg_.sizes[static_cast<size_t>(l + 1)], c = cfg_.sizes[static_cast<size_t>(l)];
+    const int r = cfg_.sizes[static_cast<size_t>(l) + 1], c = cfg_.sizes[static_cast<size_t>(l)];
     const uint32_t id = kFfInitLayer + static_cast<uint32_t>(l);
     params_.layers.push_back(Layer<double>{Mat<double>::Zero(r, c), init_normal(cfg_.seed, id, r, c, cfg_.init_m_sd),
                                            init_uniform(cfg_.seed, id, r, c, cfg_.init_xi)});

@@ -97,7 +97,7 @@ template <class T>
 T forward(const Stack<T>& s, const Mat<T>& x, const Mat<T>& y, const Noise<T>& nz, T scale,
           Tape<T>& tape) {
   const int L = s.depth();
-  tape.a.assign(static_cast<size_t>(L + 1), Mat<T>());
+  tape.a.assign(static_cast<size_t>(L) + 1, Mat<T>());
   tape.z.assign(static_cast<size_t>(L), Mat<T>());
   tape.sd.assign(static_cast<size_t>(L), Mat<T>());
   tape.a[0] = x;
@@ -114,7 +114,7 @@ T forward(const Stack<T>& s, const Mat<T>& x, const Mat<T>& y, const Noise<T>& n
       sd(k) = sd(k) > T(0) ? std::sqrt(sd(k)) : T(0);
       z(k) = (z(k) + eps(k) * sd(k)) * c;        // eq. 4d, scaled
     }
-    Mat<T>& out = tape.a[static_cast<size_t>(l + 1)];
+    Mat<T>& out = tape.a[static_cast<size_t>(l) + 1];
     if (l + 1 < L) {
       out = z.unaryExpr([](T v) { return dyn::relu(v); });
     } else {
@@ -160,7 +160,7 @@ void backward(const Stack<T>& s, const Mat<T>& y, const Noise<T>& nz, T scale, c
     // eq. 11: dL/da = mu^T dL/dG + 2 a (var^T dL/dDelta^2), then through the ReLU of layer l - 1.
     Mat<T> da = layer.mu().transpose() * dg;
     da += T(2) * a.cwiseProduct(layer.var().transpose() * dd2);
-    const Mat<T>& zp = tape.z[static_cast<size_t>(l - 1)];
+    const Mat<T>& zp = tape.z[static_cast<size_t>(l) - 1];
     dz = da.cwiseProduct(zp.unaryExpr([](T v) { return dyn::relu_grad(v); }));
   }
 }

@@ -5,11 +5,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <exception>
 #include <functional>
 #include <string>
-#include <thread>
 
+#include "sasrnn/analysis/parallel.hpp"
 #include "sasrnn/rng.hpp"
 #include "sasrnn/trainer/init.hpp"
 #include "sasrnn/trainer/mnist_batch.hpp"
@@ -23,26 +22,10 @@ constexpr uint64_t kFfNoiseSalt = 0x66665F6E6F697365ull;  // "ff_noise"
 constexpr uint32_t kFfInitLayer = 16;                     // init draws: layers 16, 17, ... (the
                                                           // recurrent trainer uses 0-2)
 
-/// Runs `work(c)` for c in [0, count) on up to `threads` threads; an exception on a worker is
-/// rethrown here after every worker has joined.
+/// Runs work(c) for every c in [0, count) on up to `threads` threads: the evaluation library's
+/// worker pool (an exception on a worker is rethrown here once all have joined).
 void parallel_for(int count, int threads, const std::function<void(int)>& work) {
-  threads = std::max(1, std::min(threads, count));
-  std::vector<std::exception_ptr> failed(static_cast<size_t>(count));
-  const auto guarded = [&](int c) {
-    try {
-      work(c);
-    } catch (...) {
-      failed[static_cast<size_t>(c)] = std::current_exception();
-    }
-  };
-  for (int c0 = 0; c0 < count; c0 += threads) {
-    std::vector<std::thread> pool;
-    for (int c = c0 + 1; c < std::min(count, c0 + threads); ++c) pool.emplace_back(guarded, c);
-    guarded(c0);
-    for (auto& t : pool) t.join();
-  }
-  for (const std::exception_ptr& e : failed)
-    if (e) std::rethrow_exception(e);
+  analysis::for_each_trial(count, std::min(threads, count), [&](int) { return work; });
 }
 
 /// images[0..count) of `set` as columns (pixels / 255) and their one-hot labels.

@@ -14,8 +14,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <stdexcept>
-#include <thread>
 
+#include "sasrnn/analysis/parallel.hpp"
 #include "sasrnn/converter/commands.hpp"
 #include "sasrnn/rng.hpp"
 #include "sasrnn/trainer/init.hpp"
@@ -367,25 +367,9 @@ Grads<double> Trainer::gradients(int update, double* loss, double* accuracy) {
               : run_chunk<double>(cfg_, params_, first + static_cast<uint32_t>(lo), hi - lo, scale);
     };
   }
-  const int threads = std::max(1, std::min(cfg_.threads, chunks));
-  // An exception on a worker (e.g. std::bad_alloc) is carried to this thread and rethrown after
-  // every worker has joined; it never escapes a std::thread (which would abort the process).
-  std::vector<std::exception_ptr> failed(static_cast<size_t>(chunks));
-  const auto guarded = [&](int c) {
-    try {
-      work(c);
-    } catch (...) {
-      failed[static_cast<size_t>(c)] = std::current_exception();
-    }
-  };
-  for (int c0 = 0; c0 < chunks; c0 += threads) {
-    std::vector<std::thread> pool;
-    for (int c = c0 + 1; c < std::min(chunks, c0 + threads); ++c) pool.emplace_back(guarded, c);
-    guarded(c0);
-    for (auto& t : pool) t.join();
-  }
-  for (const std::exception_ptr& e : failed)
-    if (e) std::rethrow_exception(e);
+  // The evaluation library's worker pool: an exception on a worker (e.g. std::bad_alloc) is
+  // rethrown here after every worker has joined, never escaping a std::thread.
+  analysis::for_each_trial(chunks, std::min(cfg_.threads, chunks), [&](int) { return work; });
   // Sum the chunks in a fixed order: the result does not depend on the thread count.
   Grads<double> g = results[0].grads;
   double l = results[0].loss;

@@ -5,10 +5,13 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <fstream>
 #include <random>
 #include <vector>
 
 #include "sasrnn/trainer/feedforward.hpp"
+#include "sasrnn/trainer/ff_trainer.hpp"
+#include "random_matrices.hpp"
 
 namespace {
 
@@ -18,18 +21,8 @@ using M = Mat<double>;
 const std::vector<int> kSizes{7, 5, 4, 3};  // three layers
 constexpr int kB = 4;
 
-M uniform(std::mt19937_64& g, int r, int c, double lo, double hi) {
-  std::uniform_real_distribution<double> u(lo, hi);
-  M a(r, c);
-  for (Eigen::Index k = 0; k < a.size(); ++k) a(k) = u(g);
-  return a;
-}
-M gauss(std::mt19937_64& g, int r, int c, double sd) {
-  std::normal_distribution<double> n(0.0, sd);
-  M a(r, c);
-  for (Eigen::Index k = 0; k < a.size(); ++k) a(k) = n(g);
-  return a;
-}
+using sasrnn::test::gauss;
+using sasrnn::test::uniform;
 
 struct Problem {
   ff::Stack<double> s;
@@ -176,10 +169,6 @@ TEST(FfGbp, ShapeRule) {
 }  // namespace
 
 // ---- the training loop on real MNIST (scripts/fetch-mnist) ----
-
-#include <fstream>
-
-#include "sasrnn/trainer/ff_trainer.hpp"
 
 namespace {
 

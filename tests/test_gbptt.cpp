@@ -5,6 +5,7 @@
 #include <random>
 
 #include "sasrnn/trainer/mean_field.hpp"
+#include "random_matrices.hpp"
 
 namespace {
 
@@ -21,18 +22,8 @@ struct Problem {
   LossSpec<double> ls{0.5};
 };
 
-M uniform(std::mt19937_64& g, int r, int c, double lo, double hi) {
-  std::uniform_real_distribution<double> u(lo, hi);
-  M a(r, c);
-  for (Eigen::Index k = 0; k < a.size(); ++k) a(k) = u(g);
-  return a;
-}
-M gauss(std::mt19937_64& g, int r, int c, double sd) {
-  std::normal_distribution<double> n(0.0, sd);
-  M a(r, c);
-  for (Eigen::Index k = 0; k < a.size(); ++k) a(k) = n(g);
-  return a;
-}
+using sasrnn::test::gauss;
+using sasrnn::test::uniform;
 
 Layer<double> random_layer(std::mt19937_64& g, int r, int c, double m_sd) {
   return Layer<double>{uniform(g, r, c, 0.05, 0.9), gauss(g, r, c, m_sd), uniform(g, r, c, 0.01, 0.2)};

@@ -84,10 +84,13 @@ int flipped_files_that_load(const conv::AlignedBuffer& file, int& mismatches) {
 
 TEST(Integrity, StatusNamesAndMessages) {
   // appended to the enum (codes are never renumbered), each with its name and sentence
-  EXPECT_EQ(static_cast<int>(Status::AlphaMismatch) + 1, kStatusCount);
+  EXPECT_EQ(static_cast<int>(Status::BadStack) + 1, kStatusCount);
   EXPECT_EQ(static_cast<int>(Status::AlphaMismatch), static_cast<int>(Status::NonFiniteState) + 1);
+  EXPECT_EQ(static_cast<int>(Status::NotRecurrent), static_cast<int>(Status::AlphaMismatch) + 1);
+  EXPECT_EQ(static_cast<int>(Status::BadStack), static_cast<int>(Status::NotFeedforward) + 1);
   for (Status s : {Status::ChecksumMismatch, Status::MeanOverflow, Status::VarianceOverflow,
-                   Status::InputOverflow, Status::NonFiniteState, Status::AlphaMismatch}) {
+                   Status::InputOverflow, Status::NonFiniteState, Status::AlphaMismatch,
+                   Status::NotRecurrent, Status::NotFeedforward, Status::BadStack}) {
     EXPECT_STRNE(status_name(s), "Unknown");
     EXPECT_STRNE(status_message(s), "unknown status");
   }

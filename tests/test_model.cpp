@@ -255,8 +255,12 @@ TEST(Load, RawFilesWithStructuralProblems) {
     EXPECT_EQ(load(ok.data(), ok.size(), v), Status::Ok);
   }
   {
-    const auto b = raw_model(true, 8, 64, false, 8, 3);
+    const auto b = raw_model(true, 8, 64, false, 8, 4);
     EXPECT_EQ(load(b.data(), b.size(), v), Status::UnsupportedVersion);
+  }
+  {  // version 3 is a feedforward stack (feedforward/model.hpp): not for the recurrent loader
+    const auto b = raw_model(true, 8, 64, false, 8, kFormatVersionFeedforward);
+    EXPECT_EQ(load(b.data(), b.size(), v), Status::NotRecurrent);
   }
   {
     const auto b = raw_model(true, 8, 64, false, 8, 0);

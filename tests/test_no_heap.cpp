@@ -1,12 +1,15 @@
 // No heap in the runtime: this binary replaces the global allocator (operator new and the malloc
-// family) with one that aborts while armed, then runs load() and 1000 steps in every mode.
+// family) with one that aborts while armed, then runs load() and 1000 steps in every mode, and a feedforward stack's load and inferences.
 #include <gtest/gtest.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <new>
+#include <random>
+#include <utility>
 
 #include "sasrnn/converter/model_file.hpp"
+#include "sasrnn/feedforward/network.hpp"
 #include "sasrnn/msi.hpp"
 #include "sasrnn/network.hpp"
 #include "support.hpp"
@@ -142,3 +145,42 @@ TEST_P(NoHeapEncoding, LoadAndThousandStepsInEveryMode) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Encodings, NoHeapEncoding, ::testing::Values("dense", "dense-moments", "f16", "compact"));
+
+// A feedforward stack (feedforward/network.hpp): ff::load() and 200 inferences in every mode,
+// dense and compact.
+TEST_P(NoHeapEncoding, FeedforwardLoadAndInferInEveryMode) {
+  conv::ModelData d;
+  std::mt19937 gen(5);
+  for (const auto& [rows, cols] : {std::pair<uint32_t, uint32_t>{20, 30}, {12, 20}, {4, 12}}) {
+    conv::LayerData l = conv::LayerData::zeros(rows, cols);
+    test::fill_mixed(l, gen, 1.0f / std::sqrt(static_cast<float>(cols)));
+    l.encoding = conv::encoding_preset(GetParam());
+    d.layers.push_back(l);
+  }
+  const conv::AlignedBuffer buf = conv::build_model_file(d);
+  static ff::Network<30, 20, 12, 4> net;
+  float x[30];
+  for (int j = 0; j < 30; ++j) x[j] = static_cast<float>(j % 7) / 7.0f;
+  float checksum = 0.0f;
+  int inferences = 0;
+  g_armed = true;
+  const long before = g_allocations;
+  ff::ModelView view;
+  const Status loaded = ff::load<30, 20, 12, 4>(buf.data(), buf.size(), view);
+  for (int mode = 0; mode < 4 && loaded == Status::Ok; ++mode) {
+    Options opt;
+    opt.mode = static_cast<Mode>(mode);
+    opt.seed = 3;
+    if (net.bind(view, opt) != Status::Ok) break;
+    for (uint32_t t = 0; t < 200; ++t) {
+      if (net.infer(x, t) != Status::Ok) break;
+      checksum += net.output()[0] + static_cast<float>(net.decide());
+      ++inferences;
+    }
+  }
+  g_armed = false;
+  EXPECT_EQ(loaded, Status::Ok);
+  EXPECT_EQ(inferences, 800);
+  EXPECT_EQ(g_allocations, before);
+  EXPECT_TRUE(std::isfinite(checksum));
+}

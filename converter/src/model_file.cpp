@@ -147,7 +147,78 @@ std::string str(const flatbuffers::String* s) { return s ? s->str() : std::strin
 
 }  // namespace
 
+namespace {
+
+/// Writes the provenance table (shared by both kinds of model).
+flatbuffers::Offset<fb::Provenance> write_provenance(flatbuffers::FlatBufferBuilder& fbb, const Provenance& pv) {
+  std::vector<flatbuffers::Offset<fb::Metric>> metrics;
+  for (const Metric& m : pv.metrics) metrics.push_back(fb::CreateMetricDirect(fbb, m.name.c_str(), m.value));
+  // A known seed is written even when it is 0 (the field's default); no seed field = unknown.
+  fbb.ForceDefaults(pv.seed.has_value());
+  const auto provenance = fb::CreateProvenanceDirect(fbb, pv.trainer_version.c_str(), pv.seed.value_or(0),
+                                                     pv.command.c_str(), pv.created.c_str(), &metrics);
+  fbb.ForceDefaults(false);
+  return provenance;
+}
+
+/// Finishes the buffer: its checksum (CRC-32C of the whole buffer while its own field holds 0,
+/// docs/model-format.md) and the runtime's verdict (`verify` returns load()'s or ff::load()'s
+/// status and fills its LoadDetail).
+template <class Verify>
+AlignedBuffer seal(flatbuffers::FlatBufferBuilder& fbb, Verify verify) {
+  AlignedBuffer out(fbb.GetBufferPointer(), fbb.GetSize());
+  const size_t at = sasrnn::detail::checksum_offset(out.data(), fb::GetModel(out.data()));
+  if (at == 0) throw std::logic_error("build_model_file: the checksum field was not written");
+  flatbuffers::WriteScalar<uint32_t>(out.data() + at, crc32c::compute(out.data(), out.size()));
+  LoadDetail where;
+  const Status s = verify(out, where);
+  if (s != Status::Ok) {
+    const std::string cause = describe_load_failure(s, where);
+    throw ModelError(s, "refusing to write an invalid model: " + cause, cause);
+  }
+  return out;
+}
+
+AlignedBuffer build_feedforward_file(const ModelData& d) {
+  if (d.layers.size() > static_cast<size_t>(ff::kMaxLayers))
+    throw std::invalid_argument("a feedforward stack has at most " + std::to_string(ff::kMaxLayers) + " layers");
+  size_t values = 0;
+  for (size_t l = 0; l < d.layers.size(); ++l) {
+    const LayerData& x = d.layers[l];
+    check_layer(x, x.rows, x.cols, ("feedforward layer " + std::to_string(l)).c_str());
+    if (l > 0 && x.cols != d.layers[l - 1].rows)
+      throw std::invalid_argument("feedforward layer " + std::to_string(l) + " has " + std::to_string(x.cols) +
+                                  " columns, but layer " + std::to_string(l - 1) + " has " +
+                                  std::to_string(d.layers[l - 1].rows) + " rows");
+    values += x.size();
+  }
+  flatbuffers::FlatBufferBuilder fbb(1024 + 12 * values);
+  std::vector<flatbuffers::Offset<fb::Layer>> layers;
+  for (const LayerData& x : d.layers) layers.push_back(write_layer(fbb, x));
+  const auto stack = fbb.CreateVector(layers);
+  const auto task = fb::CreateTask(fbb, static_cast<fb::TaskKind>(d.task));
+  const auto provenance = write_provenance(fbb, d.provenance);
+  const auto name = fbb.CreateString(d.name);
+  fb::ModelBuilder b(fbb);
+  b.add_format_version(kFormatVersionFeedforward);
+  b.add_n_in(d.layers.front().cols);
+  b.add_n_out(d.layers.back().rows);
+  b.add_task(task);
+  b.add_provenance(provenance);
+  b.add_name(name);
+  b.add_checksum(0u);
+  b.add_layers(stack);
+  fb::FinishModelBuffer(fbb, b.Finish());
+  return seal(fbb, [](const AlignedBuffer& out, LoadDetail& where) {
+    ff::ModelView view;
+    return ff::load(out.data(), out.size(), view, &where);
+  });
+}
+
+}  // namespace
+
 AlignedBuffer build_model_file(const ModelData& d) {
+  if (d.feedforward()) return build_feedforward_file(d);
   check_layer(d.input, d.n, d.n_in, "input");
   check_layer(d.recurrent, d.n, d.n, "recurrent");
   check_layer(d.output, d.n_out, d.n, "output");
@@ -170,16 +241,7 @@ AlignedBuffer build_model_file(const ModelData& d) {
                                      p.rate_min, p.rate_max, p.target_hi, p.target_lo);
   }
   const auto task = fb::CreateTask(fbb, static_cast<fb::TaskKind>(d.task), msi_params);
-  std::vector<flatbuffers::Offset<fb::Metric>> metrics;
-  for (const Metric& m : d.provenance.metrics)
-    metrics.push_back(fb::CreateMetricDirect(fbb, m.name.c_str(), m.value));
-  const Provenance& pv = d.provenance;
-  // A known seed is written even when it is 0 (the field's default); no seed field = unknown.
-  fbb.ForceDefaults(pv.seed.has_value());
-  const auto provenance =
-      fb::CreateProvenanceDirect(fbb, pv.trainer_version.c_str(), pv.seed.value_or(0), pv.command.c_str(),
-                                 pv.created.c_str(), &metrics);
-  fbb.ForceDefaults(false);
+  const auto provenance = write_provenance(fbb, d.provenance);
   const auto name = fbb.CreateString(d.name);
   bool v2 = false;  // version 2 features: sparse layers, precomputed moments
   for (const LayerData* l : {&d.input, &d.recurrent, &d.output})
@@ -188,19 +250,10 @@ AlignedBuffer build_model_file(const ModelData& d) {
                                     output, dynamics, mask, task, provenance, name,
                                     /*checksum=*/0u);
   fb::FinishModelBuffer(fbb, root);
-  AlignedBuffer out(fbb.GetBufferPointer(), fbb.GetSize());
-  // The checksum: CRC-32C of the whole buffer while its own field holds 0 (docs/model-format.md)
-  const size_t at = sasrnn::detail::checksum_offset(out.data(), fb::GetModel(out.data()));
-  if (at == 0) throw std::logic_error("build_model_file: the checksum field was not written");
-  flatbuffers::WriteScalar<uint32_t>(out.data() + at, crc32c::compute(out.data(), out.size()));
-  ModelView view;
-  LoadDetail where;
-  const Status s = load(out.data(), out.size(), view, &where);
-  if (s != Status::Ok) {
-    const std::string cause = describe_load_failure(s, where);
-    throw ModelError(s, "refusing to write an invalid model: " + cause, cause);
-  }
-  return out;
+  return seal(fbb, [](const AlignedBuffer& out, LoadDetail& where) {
+    ModelView view;
+    return load(out.data(), out.size(), view, &where);
+  });
 }
 
 std::string describe_load_failure(Status s, const LoadDetail& w) {
@@ -228,7 +281,46 @@ std::string describe_load_failure(Status s, const LoadDetail& w) {
   return text + " [" + status_name(s) + "]";
 }
 
+namespace {
+
+void read_provenance(const fb::Model* root, ModelData& d) {
+  d.name = str(root->name());
+  if (const fb::Provenance* p = root->provenance()) {
+    d.provenance.trainer_version = str(p->trainer_version());
+    if (flatbuffers::IsFieldPresent(p, fb::Provenance::VT_SEED)) d.provenance.seed = p->seed();
+    d.provenance.command = str(p->command());
+    d.provenance.created = str(p->created());
+    if (p->metrics())
+      for (const fb::Metric* m : *p->metrics())
+        if (m) d.provenance.metrics.push_back(Metric{str(m->name()), m->value()});
+  }
+}
+
+ModelData read_feedforward(const uint8_t* data, size_t size) {
+  ff::ModelView v;
+  LoadDetail where;
+  const Status s = ff::load(data, size, v, &where);
+  if (s != Status::Ok) throw ModelError(s, describe_load_failure(s, where));
+  ModelData d;
+  d.n_in = v.n_in;
+  d.n_out = v.n_out;
+  for (uint32_t l = 0; l < v.n_layers; ++l) d.layers.push_back(read_layer(v.layers[l]));
+  d.task = v.task;
+  read_provenance(v.root, d);
+  return d;
+}
+
+}  // namespace
+
+bool is_feedforward(const uint8_t* data, size_t size) {
+  const fb::Model* root = nullptr;
+  bool verified = false;
+  return sasrnn::detail::open_model(data, size, root, verified) == Status::Ok &&
+         root->format_version() == kFormatVersionFeedforward;
+}
+
 ModelData read_model(const uint8_t* data, size_t size) {
+  if (is_feedforward(data, size)) return read_feedforward(data, size);
   ModelView v;
   LoadDetail where;
   const Status s = load(data, size, v, &where);
@@ -244,16 +336,7 @@ ModelData read_model(const uint8_t* data, size_t size) {
   if (v.input_mask) d.input_mask.assign(v.input_mask, v.input_mask + static_cast<size_t>(v.n) * v.n_in);
   d.task = v.task;
   d.msi = v.msi;
-  d.name = str(v.root->name());
-  if (const fb::Provenance* p = v.root->provenance()) {
-    d.provenance.trainer_version = str(p->trainer_version());
-    if (flatbuffers::IsFieldPresent(p, fb::Provenance::VT_SEED)) d.provenance.seed = p->seed();
-    d.provenance.command = str(p->command());
-    d.provenance.created = str(p->created());
-    if (p->metrics())
-      for (const fb::Metric* m : *p->metrics())
-        if (m) d.provenance.metrics.push_back(Metric{str(m->name()), m->value()});
-  }
+  read_provenance(v.root, d);
   return d;
 }
 
@@ -394,6 +477,18 @@ std::pair<AlignedBuffer, ModelView> load_model_file(const std::string& path) {
   ModelView view;
   LoadDetail where;
   const Status s = load(buf.data(), buf.size(), view, &where);
+  if (s != Status::Ok) {
+    const std::string cause = describe_load_failure(s, where);
+    throw ModelError(s, path + ": " + cause, cause);
+  }
+  return {std::move(buf), view};
+}
+
+std::pair<AlignedBuffer, ff::ModelView> load_ff_model_file(const std::string& path) {
+  AlignedBuffer buf = read_file(path);
+  ff::ModelView view;
+  LoadDetail where;
+  const Status s = ff::load(buf.data(), buf.size(), view, &where);
   if (s != Status::Ok) {
     const std::string cause = describe_load_failure(s, where);
     throw ModelError(s, path + ": " + cause, cause);

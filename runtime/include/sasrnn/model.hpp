@@ -14,11 +14,14 @@
 
 namespace sasrnn {
 
-/// The newest model file format version this runtime reads: 1 = dense f32 layers only,
-/// 2 = layers may be sparse (sparse.hpp) or carry precomputed moments. The converter writes 1
-/// unless a layer is sparse or has moments.
+/// The newest format version of a recurrent model: 1 = dense f32 layers only, 2 = layers may be
+/// sparse (sparse.hpp) or carry precomputed moments. The converter writes 1 unless a layer is
+/// sparse or has moments.
 constexpr uint32_t kFormatVersion = 2;
 constexpr uint32_t kFormatVersionDense = 1;
+/// The format version of a feedforward stack (feedforward/model.hpp): load() refuses it with
+/// Status::NotRecurrent, ff::load() reads it. Readers older than it refuse it as unsupported.
+constexpr uint32_t kFormatVersionFeedforward = 3;
 
 /// Build options for small firmware: -DSASRNN_NO_SPARSE leaves out the code of sparse layers,
 /// -DSASRNN_NO_MOMENTS that of precomputed moments; load() then rejects such models with
@@ -68,7 +71,7 @@ constexpr uint32_t kMaxUnits = 65535;
 
 enum class Activation : uint8_t { ReLU = 0 };
 enum class Readout : uint8_t { Identity = 0, Softmax = 1, Argmax = 2 };
-enum class TaskKind : uint8_t { None = 0, MSI = 1, SeqMNISTPixel = 2, SeqMNISTRow = 3 };
+enum class TaskKind : uint8_t { None = 0, MSI = 1, SeqMNISTPixel = 2, SeqMNISTRow = 3, MNISTImage = 4 };
 
 /// The task's name as the tools print and take it.
 inline const char* task_name(TaskKind t) {
@@ -77,6 +80,7 @@ inline const char* task_name(TaskKind t) {
     case TaskKind::MSI: return "msi";
     case TaskKind::SeqMNISTPixel: return "mnist-pixel";
     case TaskKind::SeqMNISTRow: return "mnist-row";
+    case TaskKind::MNISTImage: return "mnist-ff";
   }
   return "unknown";
 }
@@ -504,9 +508,11 @@ inline Status check_task(const fb::Task* t, ModelView& out, const Report& r) {
     return Status::Ok;
   }
   const int kind = static_cast<int>(t->kind());
-  if (kind < 0 || kind > 3)
+  if (kind < 0 || kind > 4)
     return r.scalar(Status::BadEnum, "task", static_cast<float>(kind),
-                    SASRNN_EXPECTED("0 (none), 1 (MSI), 2 (sequential MNIST, pixels) or 3 (sequential MNIST, rows)"));
+                    SASRNN_EXPECTED("0 (none), 1 (MSI), 2 (sequential MNIST, pixels), 3 (sequential MNIST, rows) or 4 (MNIST images)"));
+  if (kind == 4)
+    return r.scalar(Status::BadTask, "task", 4.0f, SASRNN_EXPECTED("a recurrent task (task 4, MNIST images, is feedforward)"));
   out.task = static_cast<TaskKind>(kind);
   // sequential MNIST (paper Sec. III A): 10 classes, a row (28 inputs) or a pixel (1) per step
   if (out.task == TaskKind::SeqMNISTRow || out.task == TaskKind::SeqMNISTPixel)
@@ -577,9 +583,43 @@ inline Status check_mask(const flatbuffers::Vector<uint8_t>* mask, ModelView& ou
 
 }  // namespace detail
 
-/// Verifies `buffer` as a sasrnn model and fills `view` with in-place pointers.
-/// Checks, in order: null, 16-byte alignment, size, identifier, FlatBuffers structure, the
-/// checksum if the file has one (CRC-32C, docs/model-format.md; not with SASRNN_NO_CHECKSUM), version,
+namespace detail {
+
+/// The checks every model file passes before its kind is known, in this order: null, 16-byte
+/// alignment, size, identifier, FlatBuffers structure, the checksum if the file has one (not
+/// with SASRNN_NO_CHECKSUM), a known version (1 to kFormatVersionFeedforward). Sets `root` and
+/// `checksum_verified`.
+inline Status open_model(const uint8_t* buffer, size_t size, const fb::Model*& root, bool& checksum_verified) {
+  root = nullptr;
+  checksum_verified = false;
+  if (buffer == nullptr) return Status::NullBuffer;
+  if (!detail::aligned16(buffer)) return Status::UnalignedBuffer;
+  if (size < 8) return Status::TooSmall;
+  if (size >= FLATBUFFERS_MAX_BUFFER_SIZE) return Status::Corrupt;
+  if (!fb::ModelBufferHasIdentifier(buffer)) return Status::BadIdentifier;
+  flatbuffers::Verifier verifier(buffer, size);
+  if (!fb::VerifyModelBuffer(verifier)) return Status::Corrupt;
+  const fb::Model* model = fb::GetModel(buffer);
+  if constexpr (kChecksumBuilt) {
+    const size_t at = checksum_offset(buffer, model);
+    if (at != 0) {  // the Verifier checked that the field's 4 bytes lie in the buffer
+      if (checksum_with_field_zero(buffer, size, at) != flatbuffers::ReadScalar<uint32_t>(buffer + at))
+        return Status::ChecksumMismatch;
+      checksum_verified = true;
+    }
+  }
+  const uint32_t version = model->format_version();
+  if (version < kFormatVersionDense || version > kFormatVersionFeedforward) return Status::UnsupportedVersion;
+  root = model;
+  return Status::Ok;
+}
+
+}  // namespace detail
+
+/// Verifies `buffer` as a sasrnn recurrent model and fills `view` with in-place pointers.
+/// Checks, in order: those of every model file (detail::open_model(): null, alignment, size,
+/// identifier, structure, checksum, version), that the file is recurrent (a feedforward stack,
+/// format version 3: Status::NotRecurrent; feedforward/model.hpp reads those),
 /// dimensions, array sizes and alignment, value ranges (pi in [0,1], xi >= 0, all finite), each
 /// row's bounds (kMaxRowMean, kMaxRowVar: no mode's sums overflow at activities up to kMaxActivity),
 /// precomputed moments (equal bit for bit to those of pi, m, xi),
@@ -590,25 +630,12 @@ inline Status load(const uint8_t* buffer, size_t size, ModelView& view, LoadDeta
   view = ModelView{};
   const detail::Report r{where};
   if (where != nullptr) *where = LoadDetail{};
-  if (buffer == nullptr) return Status::NullBuffer;
-  if (!detail::aligned16(buffer)) return Status::UnalignedBuffer;
-  if (size < 8) return Status::TooSmall;
-  if (size >= FLATBUFFERS_MAX_BUFFER_SIZE) return Status::Corrupt;
-  if (!fb::ModelBufferHasIdentifier(buffer)) return Status::BadIdentifier;
-  flatbuffers::Verifier verifier(buffer, size);
-  if (!fb::VerifyModelBuffer(verifier)) return Status::Corrupt;
-  const fb::Model* root = fb::GetModel(buffer);
+  const fb::Model* root = nullptr;
   bool checksum_verified = false;
-  if constexpr (kChecksumBuilt) {
-    const size_t at = detail::checksum_offset(buffer, root);
-    if (at != 0) {  // the Verifier checked that the field's 4 bytes lie in the buffer
-      if (detail::checksum_with_field_zero(buffer, size, at) != flatbuffers::ReadScalar<uint32_t>(buffer + at))
-        return Status::ChecksumMismatch;
-      checksum_verified = true;
-    }
-  }
+  const Status opened = detail::open_model(buffer, size, root, checksum_verified);
+  if (opened != Status::Ok) return opened;
   const uint32_t version = root->format_version();
-  if (version < kFormatVersionDense || version > kFormatVersion) return Status::UnsupportedVersion;
+  if (version == kFormatVersionFeedforward || root->layers() != nullptr) return Status::NotRecurrent;
   ModelView v;
   v.root = root;
   v.checksum_verified = checksum_verified;

@@ -33,6 +33,11 @@ enum class Stream : uint32_t {
   OutputSpike = 11,     ///< spikes z_ki of the output connections, index = (k / 4) * N + i
   SampledU = 12,        ///< eps_i of the slab sum of unit i's pre-activation, index = i
   SampledOut = 13,      ///< eps_k of the slab sum of output k, index = k
+  // A feedforward stack (feedforward/network.hpp): step = the layer l, trial = the inference.
+  FfField = 14,         ///< MeanField: eps_i of the field of unit i of layer l, index = i
+  FfWeight = 15,        ///< SampledPerTrial: weight w_ij of layer l, index = i * cols + j
+  FfSpike = 16,         ///< SampledPerStep: spikes z_ij of layer l, index = (i / 4) * cols + j
+  FfSlab = 17,          ///< SampledPerStep: eps_i of the slab sum of unit i of layer l, index = i
 };
 
 /// The step value used for draws that are fixed for a whole trial (SampledPerTrial mode).

@@ -39,9 +39,12 @@ enum class Status : uint8_t {
   InputOverflow,       ///< an input given to step() exceeds the largest admissible activity (kMaxActivity)
   NonFiniteState,      ///< the run went non-finite (h, r or y); reset() before stepping on
   AlphaMismatch,       ///< the stored alpha differs from dt_ms / tau_ms by more than kAlphaTolerance
+  NotRecurrent,        ///< a feedforward model (format version 3) given to a recurrent entry point (load())
+  NotFeedforward,      ///< a recurrent model given to a feedforward entry point (ff::load())
+  BadStack,            ///< a feedforward stack is empty, too deep, or its layer sizes do not chain
 };
 
-constexpr int kStatusCount = static_cast<int>(Status::AlphaMismatch) + 1;
+constexpr int kStatusCount = static_cast<int>(Status::BadStack) + 1;
 
 inline const char* status_name(Status s) {
   switch (s) {
@@ -76,6 +79,9 @@ inline const char* status_name(Status s) {
     case Status::InputOverflow: return "InputOverflow";
     case Status::NonFiniteState: return "NonFiniteState";
     case Status::AlphaMismatch: return "AlphaMismatch";
+    case Status::NotRecurrent: return "NotRecurrent";
+    case Status::NotFeedforward: return "NotFeedforward";
+    case Status::BadStack: return "BadStack";
   }
   return "Unknown";
 }
@@ -117,6 +123,9 @@ inline const char* status_message(Status s) {
     case Status::InputOverflow: return "an input exceeds the largest admissible activity (1e6)";
     case Status::NonFiniteState: return "the run went non-finite (state or output NaN or infinite); reset the network";
     case Status::AlphaMismatch: return "the stored alpha differs from dt_ms / tau_ms";
+    case Status::NotRecurrent: return "the model is a feedforward stack, not a recurrent network";
+    case Status::NotFeedforward: return "the model is a recurrent network, not a feedforward stack";
+    case Status::BadStack: return "the feedforward stack is empty, deeper than 8 layers, or its layer sizes do not chain";
   }
   return "unknown status";
 #endif

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "sasrnn/converter/compact.hpp"
+#include "sasrnn/feedforward/model.hpp"
 #include "sasrnn/model.hpp"
 
 namespace sasrnn::conv {
@@ -42,11 +43,15 @@ struct Provenance {
   std::vector<Metric> metrics;
 };
 
-/// Everything a model file holds, as plain host data.
+/// Everything a model file holds, as plain host data: a recurrent network (input, recurrent,
+/// output, dynamics), or a feedforward stack (`layers` not empty, format version 3; n = 0, n_in
+/// and n_out the stack's ends, the recurrent fields unused).
 struct ModelData {
   std::string name;
   uint32_t n = 0, n_in = 0, n_out = 0;
   LayerData input, recurrent, output;
+  std::vector<LayerData> layers;  ///< a feedforward stack, layer l's cols = layer l - 1's rows
+  bool feedforward() const { return !layers.empty(); }
   DynamicsView dynamics;
   std::vector<uint8_t> input_mask;  ///< N x NIn or empty
   TaskKind task = TaskKind::None;
@@ -95,8 +100,8 @@ class AlignedBuffer {
   size_t size_ = 0;
 };
 
-/// Serialises a model, each layer in its `encoding` (format version 2 if a layer is sparse or has
-/// moments, else 1).
+/// Serialises a model, each layer in its `encoding` (a recurrent model: format version 2 if a
+/// layer is sparse or has moments, else 1; a feedforward stack: version 3).
 /// Throws std::invalid_argument if shapes are inconsistent or an encoding is invalid.
 /// The result is verified with the runtime's load() before it is returned.
 AlignedBuffer build_model_file(const ModelData& model);
@@ -133,5 +138,10 @@ ModelData with_encoding(ModelData model, const LayerEncoding& encoding);
 
 /// Loads and verifies a model file; throws ModelError ("PATH: message") if invalid.
 std::pair<AlignedBuffer, ModelView> load_model_file(const std::string& path);
+/// The same for a feedforward stack (ff::load()).
+std::pair<AlignedBuffer, ff::ModelView> load_ff_model_file(const std::string& path);
+/// Whether the file at `data` is a feedforward stack (format version 3), judged by the header
+/// alone (false for anything that is not a readable model); the loaders then judge the rest.
+bool is_feedforward(const uint8_t* data, size_t size);
 
 }  // namespace sasrnn::conv

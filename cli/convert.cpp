@@ -6,6 +6,7 @@
 
 #include "commands.hpp"
 #include "sasrnn/converter/convert.hpp"
+#include "sasrnn/analysis/ff_eval.hpp"
 #include "sasrnn/analysis/mnist_eval.hpp"
 #include "sasrnn/analysis/msi_eval.hpp"
 
@@ -96,6 +97,22 @@ void add_convert(CLI::App& app, int& status) {
       cfg.threads = n_threads;
       cfg.progress = progress_line(std::string("  ") + mode_name(mode), "trials");
       return analysis::evaluate_msi(model, cfg).accuracy;
+    };
+    options->evaluate_ff = [n_threads, test, dir](const ff::ModelView& model, Mode mode, uint32_t count,
+                                                  uint64_t seed) {
+      try {
+        if (!*test)
+          *test = std::make_unique<analysis::MnistSet>(analysis::load_mnist(dir, analysis::MnistSplit::Test));
+      } catch (const analysis::DataError& e) {
+        throw std::invalid_argument(e.what());
+      }
+      analysis::MnistEvalConfig cfg;
+      cfg.mode = mode;
+      cfg.seed = seed;
+      cfg.limit = static_cast<int>(count);
+      cfg.threads = n_threads;
+      cfg.progress = progress_line(std::string("  ") + mode_name(mode), "test images");
+      return analysis::evaluate_mnist(model, **test, cfg).accuracy();
     };
     status = conv::convert_command(*options, std::cout, std::cerr);
   });

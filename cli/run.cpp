@@ -1,6 +1,6 @@
 // sasrnn run: a model's task with the runtime, through the evaluation library (analysis/). The
-// task comes from the model file: MSI (the psychometric table over the 24 conditions) or
-// sequential MNIST (test accuracy, per class, confusion matrix).
+// task comes from the model file: MSI (the psychometric table over the 24 conditions), or
+// sequential MNIST or a feedforward MNIST stack (test accuracy, per class, confusion matrix).
 #include <cstdio>
 #include <iostream>
 #include <map>
@@ -8,6 +8,7 @@
 #include <string>
 
 #include "commands.hpp"
+#include "sasrnn/analysis/ff_eval.hpp"
 #include "sasrnn/analysis/mnist_eval.hpp"
 #include "sasrnn/analysis/msi_eval.hpp"
 #include "sasrnn/converter/model_file.hpp"
@@ -50,8 +51,40 @@ int run_mnist(const RunArgs& a, const ModelView& model) {
   return 0;
 }
 
+/// A feedforward stack (format version 3): MNIST images through the stack.
+int run_ff(const RunArgs& a) {
+  auto [buffer, model] = conv::load_ff_model_file(a.path);
+  if (model.task != TaskKind::MNISTImage) {
+    std::cerr << "sasrnn run: " << a.path << " is a feedforward stack without a task (mnist-ff), so there is "
+              << "nothing to run it on\n";
+    return 1;
+  }
+  const std::string wrong = given(a.msi_only);
+  if (!wrong.empty() || a.no_rec_noise) {
+    std::cerr << "sasrnn run: " << (wrong.empty() ? "--no-recurrent-noise" : wrong)
+              << " is an option of recurrent models; " << a.path << " is a feedforward stack\n";
+    return 2;
+  }
+  analysis::check_mnist_stack(model);  // before the data is read
+  analysis::MnistEvalConfig cfg;
+  cfg.mode = a.cfg.mode;
+  cfg.seed = a.cfg.seed;
+  cfg.threads = a.cfg.threads;
+  cfg.limit = a.limit;
+  const std::string dir = a.mnist_dir.empty() ? analysis::default_mnist_dir() : a.mnist_dir;
+  const analysis::MnistSet test = analysis::load_mnist(dir, analysis::MnistSplit::Test);
+  cfg.progress = progress_line("sasrnn run", "test images");
+  const analysis::MnistEvalResult r = analysis::evaluate_mnist(model, test, cfg);
+  analysis::print_mnist_report(std::cout, model, "test", cfg, r);
+  return 0;
+}
+
 int run_command(const RunArgs& a) {
   try {
+    {
+      const conv::AlignedBuffer bytes = conv::read_file(a.path);
+      if (conv::is_feedforward(bytes.data(), bytes.size())) return run_ff(a);
+    }
     auto [buffer, model] = conv::load_model_file(a.path);
     if (model.task == TaskKind::None) {
       std::cerr << "sasrnn run: " << a.path
@@ -97,12 +130,14 @@ void add_run(CLI::App& app, int& status) {
       "run",
       "Run a model's task with the runtime, the task read from the model file. MSI: the "
       "evaluation set (3 modalities x 8 event rates x TRIALS), the psychometric table, accuracy "
-      "and time per step. Sequential MNIST: the 10 000 test images (or --limit), accuracy per "
-      "class and the confusion matrix.");
+      "and time per step. Sequential MNIST and feedforward MNIST stacks: the 10 000 test images "
+      "(or --limit), accuracy per class and the confusion matrix.");
   run->footer(
       "Examples:\n"
       "  sasrnn run models/msi_n150.sasrnn --mode sampled-per-step\n"
-      "  sasrnn run models/mnist_row_n100.sasrnn --limit 1000");
+      "  sasrnn run models/mnist_row_n100.sasrnn --limit 1000\n"
+      "  sasrnn run models/mnist_ff_784_100_100_10.sasrnn --mode sampled-per-trial   (a fresh concrete\n"
+      "    network per image)");
   run->add_option("model", a->path, "Model file (.sasrnn)")->required();
   run->add_option("--mode", a->cfg.mode,
                   "mean-field (paper eq. 4-5), sampled-per-step (a fresh concrete network each "

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "sasrnn/analysis/ff_eval.hpp"
 #include "sasrnn/analysis/mnist_eval.hpp"
 #include "sasrnn/analysis/msi_eval.hpp"
 #include "sasrnn/trainer/train_command.hpp"
@@ -23,6 +24,9 @@ namespace {
 
 struct TrainArgs {
   train::TrainJob job;
+  CLI::App* app = nullptr;  // to ask which options were given
+  train::ff::TrainerConfig ff;  // --task mnist-ff
+  bool plain_bp = false;
   std::string task = "msi";
   std::string config_file;  // expanded into options before parsing (config_file.cpp)
   std::string mnist_dir;
@@ -106,7 +110,128 @@ void set_mnist_evaluation(TrainArgs& a, train::TrainJob& job) {
   }
 }
 
+/// The runtime's view of a feedforward stack built in memory; `buf` keeps its bytes alive.
+ff::ModelView ff_runtime_view(const conv::ModelData& model, conv::AlignedBuffer& buf) {
+  buf = conv::build_model_file(model);
+  ff::ModelView view;
+  const Status s = ff::load(buf.data(), buf.size(), view);
+  if (s != Status::Ok) throw std::runtime_error(status_message(s));
+  return view;
+}
+
+/// The options of a recurrent network that a feedforward stack does not have.
+constexpr const char* kRecurrentOnly[] = {
+    "--n", "--sigma-rec", "--optimizer", "--lr-group", "--train", "--l2", "--clip", "--stop", "--target-loss",
+    "--stop-from", "--decay-groups", "--catch-fraction", "--random-conditions", "--fixation-ms", "--stimulus-ms",
+    "--decision-ms", "--trial-ms"};
+/// And the options only a feedforward stack has.
+constexpr const char* kFeedforwardOnly[] = {"--sizes", "--weight-decay", "--plain-bp", "--train-images"};
+
+/// --task mnist-ff: the feedforward stack of "Learning credit assignment" (ff_trainer.hpp), its
+/// recipe for every option not given; validated (MeanField, the validation split) and evaluated
+/// (every mode, the test set) with the runtime's feedforward network.
+int run_ff(TrainArgs& a, const std::string& command) {
+  for (const char* name : kRecurrentOnly)
+    if (a.app->count(name) > 0) {
+      std::cerr << "sasrnn train: " << name << " is an option of a recurrent network; --task mnist-ff trains a "
+                   "feedforward stack (see sasrnn train --help)\n";
+      return 2;
+    }
+  train::FfTrainJob job;
+  static_cast<train::JobOptions&>(job) = a.job;  // the files, checkpoints, resume, selection
+  train::ff::TrainerConfig& c = job.cfg;
+  c = a.ff;
+  const train::TrainConfig& given = a.job.cfg;
+  const auto set_if_given = [&](const char* name, auto& field, auto value) {
+    if (a.app->count(name) > 0) field = value;
+  };
+  set_if_given("--seed", c.seed, given.seed);
+  set_if_given("--epochs", c.epochs, given.epochs);
+  set_if_given("--batch", c.batch, given.batch);
+  set_if_given("--threads", c.threads, given.threads);
+  set_if_given("--chunks", c.chunks, given.chunks);
+  set_if_given("--decay", c.decay, given.opt.decay);
+  set_if_given("--decay-every", c.decay_every, given.opt.decay_every);
+  set_if_given("--init-xi", c.init_xi, given.init_xi);
+  if (a.app->count("--lr") > 0) c.lr_m = c.lr_pi = c.lr_xi = a.lr;
+  c.single_precision = a.precision == "float";
+  c.data_dir = a.mnist_dir;
+  if (a.plain_bp) {  // the pi = Xi = 0 limit: plain backpropagation of the weights m / sqrt(n)
+    c.lr_pi = c.lr_xi = 0.0;
+    c.init_xi = 0.0;
+  }
+  if (a.app->count("--checkpoint-every") == 0) job.checkpoint_every = 1;
+  if (a.app->count("--validate-every") == 0) job.validate_every = 1;
+  const int validate_images = a.app->count("--validate-trials") > 0 ? a.validate_trials : 5000;
+  const int eval_images = a.app->count("--eval-trials") > 0 ? a.eval_trials : 10000;
+  try {
+    train::ff::check(c);
+  } catch (const std::exception& e) {
+    std::cerr << "sasrnn train: " << e.what() << "\n";
+    return 2;
+  }
+  for (int n : c.sizes)
+    if (n > analysis::kHostMaxWidth) {
+      std::cerr << "sasrnn train: --sizes: at most " << analysis::kHostMaxWidth << " units per layer\n";
+      return 2;
+    }
+  if (static_cast<int>(c.sizes.size()) - 1 > ff::kMaxLayers) {
+    std::cerr << "sasrnn train: --sizes: at most " << ff::kMaxLayers << " layers (" << ff::kMaxLayers + 1
+              << " sizes)\n";
+    return 2;
+  }
+  job.command = command;
+  if (const int bad = train::check_job_outputs(job, std::cerr)) return bad;
+  try {
+    const std::string dir = c.data_dir.empty() ? analysis::default_mnist_dir() : c.data_dir;
+    const int threads = c.threads;
+    if (job.validate_every > 0) {
+      auto val = std::make_shared<analysis::MnistSet>(analysis::load_mnist(dir, analysis::MnistSplit::Validation));
+      job.validate = [val, validate_images, threads](const conv::ModelData& model) {
+        conv::AlignedBuffer buf;
+        const ff::ModelView view = ff_runtime_view(model, buf);
+        analysis::MnistEvalConfig e;
+        e.seed = kValidationSeed;
+        e.limit = std::min(validate_images, val->count);
+        e.threads = threads;
+        return analysis::evaluate_mnist(view, *val, e).accuracy();
+      };
+    }
+    if (eval_images > 0) {
+      auto test = std::make_shared<analysis::MnistSet>(analysis::load_mnist(dir, analysis::MnistSplit::Test));
+      job.evaluate = [test, eval_images, threads](const conv::ModelData& model) {
+        conv::AlignedBuffer buf;
+        const ff::ModelView view = ff_runtime_view(model, buf);
+        std::vector<conv::Metric> metrics;
+        for (Mode mode : {Mode::MeanField, Mode::SampledPerStep, Mode::SampledPerTrial, Mode::MeanWeights}) {
+          analysis::MnistEvalConfig e;
+          e.mode = mode;
+          e.seed = 1;
+          e.limit = std::min(eval_images, test->count);
+          e.threads = threads;
+          const analysis::MnistEvalResult r = analysis::evaluate_mnist(view, *test, e);
+          std::cout << "runtime evaluation, " << mode_name(mode) << ", " << r.count
+                    << " test images: accuracy " << r.accuracy() << "\n";
+          std::cout.flush();
+          metrics.push_back({std::string("test_accuracy_") + mode_name(mode), r.accuracy()});
+        }
+        return metrics;
+      };
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "sasrnn train: " << e.what() << "\n";
+    return 1;
+  }
+  return train::run_train_job(job, std::cout, std::cerr);
+}
+
 int run(TrainArgs& a, const std::string& command) {
+  if (a.task == "mnist-ff") return run_ff(a, command);
+  for (const char* name : kFeedforwardOnly)
+    if (a.app->count(name) > 0) {
+      std::cerr << "sasrnn train: " << name << " is an option of --task mnist-ff (a feedforward stack)\n";
+      return 2;
+    }
   train::TrainJob& job = a.job;
   train::TrainConfig& c = job.cfg;
   c.kind = task_names().at(a.task);
@@ -247,7 +372,12 @@ void add_train(CLI::App& app, int& status) {
       "  sasrnn train --out msi.sasrnn --seed 2\n"
       "  sasrnn train --config models/msi_n150.toml --out msi.sasrnn   (the shipped model's recipe)\n"
       "  sasrnn train --task mnist-row --out mnist_row.sasrnn --epochs 20\n"
-      "  sasrnn train --task mnist-row --out mnist_row.sasrnn --epochs 40 --resume   (continue)");
+      "  sasrnn train --task mnist-row --out mnist_row.sasrnn --epochs 40 --resume   (continue)\n"
+      "  sasrnn train --task mnist-ff --out mnist_ff.sasrnn   (784-100-100-10, 40 epochs, about 6 min)\n"
+      "  sasrnn train --task mnist-ff --plain-bp --out mnist_ff_bp.sasrnn   (its plain-BP baseline)\n"
+      "mnist-ff takes --seed --epochs --batch --lr --decay --decay-every --init-xi --threads --chunks\n"
+      "--precision and the evaluation and output options; its defaults are its own recipe (batch 500,\n"
+      "Adam lr 0.1, rates halved every 8 epochs, 40 epochs; docs/feedforward.md).");
   // For an option bound to the configuration: its MNIST default comes from the MNIST recipe.
   auto recipe = [&a](CLI::Option* o, auto field) {
     a->recipe.emplace_back(o, [field](TrainArgs& args, const train::TrainConfig& base) {
@@ -269,8 +399,12 @@ void add_train(CLI::App& app, int& status) {
                 "section); an option on the command line wins over the file. models/*.toml are "
                 "the shipped models' recipes")
       ->group(task_group);
-  t->add_option("--task", a->task, "msi, mnist-row (28 steps x 28 inputs) or mnist-pixel (784 x 1)")
-      ->check(CLI::IsMember({"msi", "mnist-row", "mnist-pixel"}))
+  a->app = t;
+  t->add_option("--task", a->task,
+                "msi, mnist-row (28 steps x 28 inputs), mnist-pixel (784 x 1), or mnist-ff: the "
+                "feedforward stack of 'Learning credit assignment' trained by gBP on whole images "
+                "(its own recipe: docs/feedforward.md)")
+      ->check(CLI::IsMember({"msi", "mnist-row", "mnist-pixel", "mnist-ff"}))
       ->capture_default_str()
       ->group(task_group);
   t->add_option("--mnist-dir", a->mnist_dir,
@@ -301,6 +435,27 @@ void add_train(CLI::App& app, int& status) {
       ->check(CLI::Range(0.0f, 1e6f))
       ->capture_default_str()
       ->group(task_group);
+
+  const std::string ff_group = "Feedforward stack (--task mnist-ff)";
+  t->add_option("--sizes", a->ff.sizes,
+                "mnist-ff: layer sizes n_0, ..., n_L, comma separated (784 inputs, 10 outputs, at most 8 layers)")
+      ->delimiter(',')
+      ->capture_default_str()
+      ->group(ff_group);
+  t->add_option("--weight-decay", a->ff.weight_decay,
+                "mnist-ff: decoupled weight decay of pi, m and Xi (theta -= lr * DECAY * theta per update)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str()
+      ->group(ff_group);
+  t->add_flag("--plain-bp", a->plain_bp,
+              "mnist-ff: the baseline: pi = Xi = 0 held fixed, only m learned (plain backpropagation of "
+              "the same stack)")
+      ->group(ff_group);
+  t->add_option("--train-images", a->ff.train_images,
+                "mnist-ff: train on the first K images of the training split only (0: all 55 000)")
+      ->check(CLI::Range(0, 55000))
+      ->capture_default_str()
+      ->group(ff_group);
 
   recipe(t->add_option("--n", c.n, "Recurrent units (MSI: thirds auditory, visual, no sensory input) [mnist: 100]")
              ->check(CLI::Range(1, analysis::kHostMaxUnits))

@@ -1,14 +1,19 @@
 // gBP of the feedforward spike-and-slab stack (trainer/include/sasrnn/trainer/feedforward.hpp)
 // against finite differences of its mean-field loss, in double, for every layer's pi, m and Xi;
 // in the pi = Xi = 0 limit against plain backpropagation written sample by sample here; the loss
-// against -ln softmax; the shape rule (an empty stack or one whose sizes do not chain).
+// against -ln softmax; the shape rule (an empty stack or one whose sizes do not chain). The
+// training loop: it learns, is deterministic, resumes bit for bit from a checkpoint, and writes a
+// model file whose runtime stack is the trained one (the 1/sqrt(n) scale folded in).
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <memory>
+#include <string>
 #include <fstream>
 #include <random>
 #include <vector>
 
+#include "sasrnn/feedforward/network.hpp"
 #include "sasrnn/trainer/feedforward.hpp"
 #include "sasrnn/trainer/ff_trainer.hpp"
 #include "random_matrices.hpp"
@@ -256,3 +261,108 @@ TEST(FfTrainer, RefusesWhatItCannotRun) {
 }
 
 }  // namespace
+
+namespace {
+ff::TrainerConfig small_run() {
+  ff::TrainerConfig c;
+  c.train_images = 600;
+  c.batch = 200;
+  c.sizes = {784, 20, 10};
+  c.epochs = 2;
+  return c;
+}
+}  // namespace
+
+// A run of two epochs, and one of one epoch, a checkpoint, a new trainer and one more epoch, end
+// with the same parameters bit for bit; damaged and foreign checkpoints are refused and leave the
+// trainer as it was.
+TEST(FfTrainer, ResumesBitForBitFromACheckpoint) {
+  if (!have_mnist()) GTEST_SKIP() << "no MNIST files: run scripts/fetch-mnist";
+  const ff::TrainerConfig c = small_run();
+  ff::Trainer straight(c);
+  straight.train_epoch();
+  straight.note_validation(0.5, 1);
+  straight.train_epoch();
+  ff::Trainer first(c);
+  first.train_epoch();
+  first.note_validation(0.5, 1);
+  const std::string bytes = first.checkpoint_bytes("ckpt");
+  ff::Trainer resumed(c);
+  resumed.load_checkpoint_bytes(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), "ckpt");
+  EXPECT_EQ(resumed.epoch(), 1);
+  EXPECT_EQ(resumed.best_epoch(), 1);
+  resumed.train_epoch();
+  for (size_t l = 0; l < straight.params().layers.size(); ++l) {
+    EXPECT_EQ(straight.params().layers[l].m, resumed.params().layers[l].m);
+    EXPECT_EQ(straight.params().layers[l].pi, resumed.params().layers[l].pi);
+    EXPECT_EQ(straight.params().layers[l].xi, resumed.params().layers[l].xi);
+    EXPECT_EQ(straight.best_params().layers[l].m, resumed.best_params().layers[l].m);
+  }
+  ASSERT_EQ(resumed.history().size(), 2u);
+  EXPECT_EQ(resumed.history()[0].loss, straight.history()[0].loss);
+  const auto refused = [&](const std::string& b, const char* why) {
+    ff::Trainer t(c);
+    try {
+      t.load_checkpoint_bytes(reinterpret_cast<const uint8_t*>(b.data()), b.size(), "ckpt");
+      ADD_FAILURE() << "accepted " << why;
+    } catch (const std::runtime_error& e) {
+      EXPECT_NE(std::string(e.what()).find(why), std::string::npos) << e.what();
+    }
+    EXPECT_EQ(t.epoch(), 0);
+  };
+  refused(bytes.substr(0, bytes.size() - 8), "truncated");
+  refused(bytes + "x", "bytes after the end");
+  ff::TrainerConfig other = c;
+  other.batch = 100;
+  ff::Trainer o(other);
+  const std::string foreign = o.checkpoint_bytes("ckpt");
+  refused(foreign, "batch 100 (now 200)");
+  refused("SASRCKP", "too short");
+}
+
+// The model file holds the weights the stack applies: m / sqrt(n) and Xi / n (feedforward.hpp's
+// 1/sqrt(n) folded in). The runtime's MeanWeights stack (float) equals the trainer's forward pass
+// without noise (double) on 20 validation images, and the stored variances are the trainer's / n.
+TEST(FfTrainer, ModelFileHoldsTheAppliedWeights) {
+  if (!have_mnist()) GTEST_SKIP() << "no MNIST files: run scripts/fetch-mnist";
+  ff::TrainerConfig c = small_run();
+  c.epochs = 1;
+  ff::Trainer t(c);
+  t.train_epoch();
+  const sasrnn::conv::ModelData d = t.to_model("test");
+  ASSERT_EQ(d.layers.size(), 2u);
+  for (size_t l = 0; l < 2; ++l) {
+    const Layer<double>& p = t.params().layers[l];
+    const double n = static_cast<double>(p.cols());
+    const Mat<double> var = p.var();
+    for (int i = 0; i < p.rows(); ++i)
+      for (int j = 0; j < p.cols(); ++j) {
+        const size_t k = static_cast<size_t>(i) * static_cast<size_t>(p.cols()) + static_cast<size_t>(j);
+        const double stored = sasrnn::dyn::sas_var(d.layers[l].pi[k], d.layers[l].m[k], d.layers[l].xi[k]);
+        EXPECT_NEAR(stored * n, var(i, j), 1e-6 * (1e-6 + var(i, j)) + 1e-9) << l << " " << i << " " << j;
+      }
+  }
+  const sasrnn::conv::AlignedBuffer buf = sasrnn::conv::build_model_file(d);
+  sasrnn::ff::ModelView view;
+  ASSERT_EQ(sasrnn::ff::load(buf.data(), buf.size(), view), sasrnn::Status::Ok);
+  auto net = std::make_unique<sasrnn::ff::NetworkUpTo<784, 20, 2>>();
+  sasrnn::Options o;
+  o.mode = sasrnn::Mode::MeanWeights;
+  ASSERT_EQ(net->bind(view, o), sasrnn::Status::Ok);
+  const auto val = sasrnn::analysis::load_mnist(sasrnn::analysis::default_mnist_dir(),
+                                                sasrnn::analysis::MnistSplit::Validation);
+  Mat<double> x(784, 20), y = Mat<double>::Zero(10, 20);
+  for (int b = 0; b < 20; ++b)
+    for (int j = 0; j < 784; ++j) x(j, b) = val.image(b)[j] / 255.0;
+  ff::Noise<double> none;
+  for (int rows : {20, 10}) none.eps.push_back(Mat<double>::Zero(rows, 20));
+  ff::Tape<double> tape;
+  ff::forward(t.params(), x, y, none, 1.0, tape);
+  for (int b = 0; b < 20; ++b) {
+    float xf[784];
+    for (int j = 0; j < 784; ++j) xf[j] = static_cast<float>(val.image(b)[j]) / 255.0f;
+    ASSERT_EQ(net->infer(xf, static_cast<uint32_t>(b)), sasrnn::Status::Ok);
+    for (int k = 0; k < 10; ++k)
+      EXPECT_NEAR(net->z()[k], tape.z.back()(k, b), 1e-4 * (1.0 + std::fabs(tape.z.back()(k, b)))) << b << " " << k;
+  }
+}

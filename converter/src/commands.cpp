@@ -63,7 +63,8 @@ std::string printable(const std::string& text) {
 std::string shape(const LayerData& l) { return std::to_string(l.rows) + "x" + std::to_string(l.cols); }
 
 /// "CRC-32C 0x1234abcd, verified", or why there is none to verify.
-std::string checksum_line(const uint8_t* buffer, const ModelView& view) {
+template <class View>
+std::string checksum_line(const uint8_t* buffer, const View& view) {
   const size_t at = sasrnn::detail::checksum_offset(buffer, view.root);
   if (at == 0) return "none (a file written before checksums: damage to its values goes unnoticed)";
   char line[96];
@@ -72,10 +73,53 @@ std::string checksum_line(const uint8_t* buffer, const ModelView& view) {
   return line;
 }
 
+void print_provenance(std::ostream& out, const Provenance& p) {
+  out << "provenance:  trainer " << (p.trainer_version.empty() ? "?" : printable(p.trainer_version)) << ", seed "
+      << (p.seed ? std::to_string(*p.seed) : std::string("unknown")) << ", created "
+      << (p.created.empty() ? "?" : printable(p.created)) << "\n";
+  if (!p.command.empty()) out << "command:     " << printable(p.command) << "\n";
+  for (const Metric& m : p.metrics) out << "metric:      " << printable(m.name) << " = " << m.value << "\n";
+}
+
+constexpr const char* kStatsHeader =
+    "  layer          shape      count  sparsity      VIP      UIP    mean xi\n";
+
+/// inspect of a feedforward stack (format version 3).
+int inspect_feedforward(const std::string& path, std::ostream& out) {
+  auto [buf, view] = load_ff_model_file(path);
+  const ModelData d = read_model(buf.data(), buf.size());
+  size_t connections = 0;
+  for (const LayerData& l : d.layers) connections += l.size();
+  out << "model:       " << (d.name.empty() ? "(unnamed)" : printable(d.name)) << "  [" << path << "]\n";
+  out << "format:      version " << view.root->format_version() << " (feedforward stack), " << buf.size()
+      << " bytes, " << std::fixed << std::setprecision(2)
+      << static_cast<double>(buf.size()) / static_cast<double>(connections) << " bytes per connection ("
+      << connections << " connections)\n";
+  out << "checksum:    " << checksum_line(buf.data(), view) << "\n";
+  out << "storage:    ";
+  for (uint32_t l = 0; l < view.n_layers; ++l) out << (l ? ";" : "") << " layer " << l << " " << storage(view.layers[l]);
+  out << "\n" << std::defaultfloat << std::setprecision(6);
+  out << "sizes:       " << d.n_in;
+  for (const LayerData& l : d.layers) out << " -> " << l.rows;
+  out << " (ReLU between layers, softmax readout)\n";
+  out << "task:        " << task_name(d.task) << "\n";
+  out << "layers (the weights the stack applies; sparsity = mean pi; VIP: pi<0.1 and |m|>0.05; UIP: pi>0.9):\n"
+      << kStatsHeader;
+  auto all = [](uint32_t, uint32_t) { return true; };
+  for (size_t l = 0; l < d.layers.size(); ++l)
+    print_stats(out, ("layer " + std::to_string(l)).c_str(), shape(d.layers[l]), layer_stats(d.layers[l], all));
+  print_provenance(out, d.provenance);
+  return 0;
+}
+
 }  // namespace
 
 int inspect_command(const std::string& path, std::ostream& out, std::ostream& err) {
   try {
+    {
+      const AlignedBuffer bytes = read_file(path);
+      if (is_feedforward(bytes.data(), bytes.size())) return inspect_feedforward(path, out);
+    }
     auto [buf, view] = load_model_file(path);
     const ModelData d = read_model(buf.data(), buf.size());
     const size_t connections = d.input.size() + d.recurrent.size() + d.output.size();
@@ -108,18 +152,14 @@ int inspect_command(const std::string& path, std::ostream& out, std::ostream& er
                                                           " input connections absent")
         << "\n";
     out << "layers (sparsity = mean pi; VIP: pi<0.1 and |m|>0.05; UIP: pi>0.9):\n";
-    out << "  layer          shape      count  sparsity      VIP      UIP    mean xi\n";
+    out << kStatsHeader;
     auto all = [](uint32_t, uint32_t) { return true; };
     print_stats(out, "input", shape(d.input), layer_stats(d.input, all));
     print_stats(out, "recurrent", shape(d.recurrent), layer_stats(d.recurrent, all));
     print_stats(out, " rec I (i<j)", "", layer_stats(d.recurrent, [](uint32_t i, uint32_t j) { return i < j; }));
     print_stats(out, " rec II (i>j)", "", layer_stats(d.recurrent, [](uint32_t i, uint32_t j) { return i > j; }));
     print_stats(out, "output", shape(d.output), layer_stats(d.output, all));
-    const Provenance& p = d.provenance;
-    out << "provenance:  trainer " << (p.trainer_version.empty() ? "?" : printable(p.trainer_version)) << ", seed "
-        << (p.seed ? std::to_string(*p.seed) : std::string("unknown")) << ", created " << (p.created.empty() ? "?" : printable(p.created)) << "\n";
-    if (!p.command.empty()) out << "command:     " << printable(p.command) << "\n";
-    for (const Metric& m : p.metrics) out << "metric:      " << printable(m.name) << " = " << m.value << "\n";
+    print_provenance(out, d.provenance);
     return 0;
   } catch (const std::exception& e) {
     err << "sasrnn inspect: " << e.what() << "\n";
@@ -129,6 +169,17 @@ int inspect_command(const std::string& path, std::ostream& out, std::ostream& er
 
 int verify_command(const std::string& path, std::ostream& out, std::ostream& err) {
   try {
+    {
+      const AlignedBuffer bytes = read_file(path);
+      if (is_feedforward(bytes.data(), bytes.size())) {
+        auto [buf, view] = load_ff_model_file(path);
+        out << path << ": OK (format v" << view.root->format_version() << ", feedforward stack " << view.n_in;
+        for (uint32_t l = 0; l < view.n_layers; ++l) out << "-" << view.layers[l].rows;
+        out << ", " << buf.size() << " bytes, " << (view.checksum_verified ? "checksum verified" : "no checksum")
+            << ")\n";
+        return 0;
+      }
+    }
     auto [buf, view] = load_model_file(path);
     out << path << ": OK (format v" << view.root->format_version() << ", N=" << view.n << " NIn=" << view.n_in
         << " NOut=" << view.n_out << ", " << buf.size() << " bytes, "

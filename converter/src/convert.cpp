@@ -3,8 +3,10 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <stdexcept>
 #include <system_error>
+#include <vector>
 
 #include "named_arrays.hpp"
 
@@ -55,6 +57,9 @@ ModelData import_model(const std::string& path) {
 }
 
 void export_model(const ModelData& model, const std::string& path) {
+  if (model.feedforward() && format_of(path) != Format::Sasrnn)
+    throw std::runtime_error(path + ": a feedforward stack is written as .sasrnn only (the .npz and .json layouts "
+                             "name a recurrent network's arrays)");
   switch (format_of(path)) {
     case Format::Npz: return write_npz(model, path);
     case Format::Json: return write_json(model, path);
@@ -72,10 +77,23 @@ void export_model(const ModelData& model, const std::string& path) {
 
 namespace {
 
+/// The layers of a model file as plain data: a recurrent network's three, or a stack's.
+std::vector<const LayerData*> layers_of(const ModelData& d) {
+  if (d.feedforward()) {
+    std::vector<const LayerData*> v;
+    for (const LayerData& l : d.layers) v.push_back(&l);
+    return v;
+  }
+  return {&d.input, &d.recurrent, &d.output};
+}
+
 LayerEncoding chosen_encoding(const ConvertOptions& o, const ModelData& d) {
-  LayerEncoding e = o.encoding.empty() ? d.recurrent.encoding : encoding_preset(o.encoding);
-  if (o.encoding.empty() && (d.input.encoding.sparse != e.sparse || d.output.encoding.sparse != e.sparse))
-    e = LayerEncoding{};  // mixed input layers: write dense unless told otherwise
+  const std::vector<const LayerData*> layers = layers_of(d);
+  const LayerData& main = d.feedforward() ? *layers.front() : d.recurrent;
+  LayerEncoding e = o.encoding.empty() ? main.encoding : encoding_preset(o.encoding);
+  bool mixed = false;
+  for (const LayerData* l : layers) mixed = mixed || l->encoding.sparse != e.sparse;
+  if (o.encoding.empty() && mixed) e = LayerEncoding{};  // mixed layers: write dense unless told otherwise
   if (o.values || o.prune || o.pi_zero || o.xi_zero) {
     if (o.encoding.empty()) e.moments = false;  // a dense-moments input made sparse
     e.sparse = true;
@@ -88,7 +106,9 @@ LayerEncoding chosen_encoding(const ConvertOptions& o, const ModelData& d) {
 }
 
 size_t connections(const ModelData& d) {
-  return d.input.size() + d.recurrent.size() + d.output.size();
+  size_t n = 0;
+  for (const LayerData* l : layers_of(d)) n += l->size();
+  return n;
 }
 
 std::string percent(double fraction) {
@@ -97,13 +117,16 @@ std::string percent(double fraction) {
   return b;
 }
 
-/// "18771 of 23550 connections stored (constant 1297, ...)" of a model as the runtime reads it.
-std::string stored_summary(const ModelView& v) {
-  StoredCounts c = stored_counts(v.input);
-  c += stored_counts(v.recurrent);
-  c += stored_counts(v.output);
-  if (c.stored == c.positions && !v.recurrent.is_sparse)
-    return std::to_string(c.positions) + " connections, all stored";
+/// "18771 of 23550 connections stored (constant 1297, ...)" of a model's layers as the runtime
+/// reads them.
+std::string stored_summary(const std::vector<const LayerView*>& layers) {
+  StoredCounts c;
+  bool sparse = false;
+  for (const LayerView* l : layers) {
+    c += stored_counts(*l);
+    sparse = sparse || l->is_sparse;
+  }
+  if (c.stored == c.positions && !sparse) return std::to_string(c.positions) + " connections, all stored";
   std::string d = c.describe();
   return d.replace(d.find(" stored"), 7, " connections stored");
 }
@@ -111,12 +134,15 @@ std::string stored_summary(const ModelView& v) {
 /// The accuracy check of `sasrnn convert`: source and encoded model on the task's evaluation set
 /// (MSI: 24 conditions x eval_trials; sequential MNIST: the first eval_images test images) in
 /// MeanField and SampledPerStep with the same seed; throws when --max-accuracy-drop refuses.
-void check_accuracy(const ConvertOptions& o, const ModelData& source, const ModelView& before,
-                    const ModelView& after, std::ostream& out) {
+/// `measure(encoded, mode)` is the accuracy of the source (false) or encoded model (true).
+void check_accuracy(const ConvertOptions& o, const ModelData& source,
+                    const std::function<double(bool, Mode, uint32_t)>& measure, bool can_measure,
+                    std::ostream& out) {
   std::string why_not;
-  const bool mnist = source.task == TaskKind::SeqMNISTRow || source.task == TaskKind::SeqMNISTPixel;
+  const bool mnist = source.task == TaskKind::SeqMNISTRow || source.task == TaskKind::SeqMNISTPixel ||
+                     source.task == TaskKind::MNISTImage;
   const uint32_t count = mnist ? o.eval_images : o.eval_trials;
-  if (!o.evaluate) why_not = "no evaluator";
+  if (!can_measure) why_not = "no evaluator";
   else if (source.task == TaskKind::None) why_not = "the model has no task";
   else if (count == 0) why_not = mnist ? "--eval-images 0" : "--eval-trials 0";
   if (why_not.empty()) {
@@ -130,8 +156,8 @@ void check_accuracy(const ConvertOptions& o, const ModelData& source, const Mode
     for (Mode mode : {Mode::MeanField, Mode::SampledPerStep}) {
       double a0 = 0, a1 = 0;
       try {
-        a0 = o.evaluate(before, mode, count, o.eval_seed);
-        a1 = o.evaluate(after, mode, count, o.eval_seed);
+        a0 = measure(false, mode, count);
+        a1 = measure(true, mode, count);
       } catch (const std::invalid_argument& e) {
         why_not = e.what();
         break;
@@ -169,8 +195,14 @@ int convert_command(const ConvertOptions& o, std::ostream& out, std::ostream& er
       throw std::runtime_error("--encoding, --values, --prune, --pi-zero and --xi-zero apply to .sasrnn output only (" +
                                std::string(format_name(to)) + " holds f32 values)");
     const ModelData source = import_model(o.input);
-    out << "read " << o.input << " (" << format_name(from) << ", " << file_size(o.input)
-        << " bytes): N=" << source.n << " NIn=" << source.n_in << " NOut=" << source.n_out << "\n";
+    out << "read " << o.input << " (" << format_name(from) << ", " << file_size(o.input) << " bytes): ";
+    if (source.feedforward()) {
+      out << "feedforward stack " << source.n_in;
+      for (const LayerData& l : source.layers) out << "-" << l.rows;
+      out << "\n";
+    } else {
+      out << "N=" << source.n << " NIn=" << source.n_in << " NOut=" << source.n_out << "\n";
+    }
     if (to != Format::Sasrnn) {
       if (o.max_accuracy_drop)
         throw std::runtime_error("--max-accuracy-drop applies to .sasrnn output only (" +
@@ -197,18 +229,35 @@ int convert_command(const ConvertOptions& o, std::ostream& out, std::ostream& er
                   before.size(), after.size(),
                   static_cast<double>(before.size()) / static_cast<double>(after.size()),
                   static_cast<double>(after.size()) / static_cast<double>(conns));
-    ModelView vb, va;  // both were verified by build_model_file()
-    load(before.data(), before.size(), vb);
-    load(after.data(), after.size(), va);
-    out << "encoding: " << enc.describe() << ": " << stored_summary(va) << "\n";
+    // both were verified by build_model_file()
+    ModelView vb, va;
+    ff::ModelView fb, fa;
+    std::vector<const LayerView*> stored;
+    if (source.feedforward()) {
+      ff::load(before.data(), before.size(), fb);
+      ff::load(after.data(), after.size(), fa);
+      for (uint32_t l = 0; l < fa.n_layers; ++l) stored.push_back(&fa.layers[l]);
+    } else {
+      load(before.data(), before.size(), vb);
+      load(after.data(), after.size(), va);
+      stored = {&va.input, &va.recurrent, &va.output};
+    }
+    out << "encoding: " << enc.describe() << ": " << stored_summary(stored) << "\n";
     out << "size: " << ratio << "\n";
 
     const bool lossless = !enc.sparse || (enc.values == ValueType::F32 && enc.prune >= 1.0f &&
                                           enc.pi_zero == 0.0f && enc.xi_zero == 0.0f);
-    if (lossless)
+    if (lossless) {
       out << "accuracy: unchanged (lossless encoding: the runtime's results are bit for bit the source's)\n";
-    else
-      check_accuracy(o, source, vb, va, out);
+    } else if (source.feedforward()) {
+      check_accuracy(o, source, [&](bool encoded, Mode mode, uint32_t count) {
+        return o.evaluate_ff(encoded ? fa : fb, mode, count, o.eval_seed);
+      }, static_cast<bool>(o.evaluate_ff), out);
+    } else {
+      check_accuracy(o, source, [&](bool encoded, Mode mode, uint32_t count) {
+        return o.evaluate(encoded ? va : vb, mode, count, o.eval_seed);
+      }, static_cast<bool>(o.evaluate), out);
+    }
     write_file(o.output, after.data(), after.size());
     out << "wrote " << o.output << " (" << format_name(to) << ", " << after.size() << " bytes)\n";
     return 0;

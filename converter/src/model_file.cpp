@@ -469,6 +469,7 @@ bool same_file(const std::string& a, const std::string& b) {
 
 ModelData with_encoding(ModelData model, const LayerEncoding& encoding) {
   model.input.encoding = model.recurrent.encoding = model.output.encoding = encoding;
+  for (LayerData& l : model.layers) l.encoding = encoding;
   return model;
 }
 

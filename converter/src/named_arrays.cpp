@@ -258,7 +258,9 @@ void validate(const ModelData& d) {
   try {
     ModelData dense = d;
     bool encoded = false;
-    for (LayerData* l : {&dense.input, &dense.recurrent, &dense.output}) {
+    std::vector<LayerData*> layers{&dense.input, &dense.recurrent, &dense.output};
+    for (LayerData& l : dense.layers) layers.push_back(&l);  // a feedforward stack's
+    for (LayerData* l : layers) {
       encoded = encoded || !(l->encoding == LayerEncoding{});
       l->encoding = LayerEncoding{};
     }

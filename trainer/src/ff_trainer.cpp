@@ -6,13 +6,17 @@
 #include <chrono>
 #include <cmath>
 #include <functional>
+#include <sstream>
 #include <string>
+#include <sys/stat.h>
 
 #include "sasrnn/analysis/parallel.hpp"
 #include "sasrnn/rng.hpp"
 #include "sasrnn/trainer/init.hpp"
 #include "sasrnn/trainer/mnist_batch.hpp"
 #include "sasrnn/trainer/msi_batch.hpp"  // fill_normals
+#include "sasrnn/trainer/trainer.hpp"    // Interrupted, NonFiniteLoss, make_provenance
+#include "checkpoint.hpp"
 
 namespace sasrnn::train::ff {
 
@@ -160,7 +164,21 @@ EpochStats Trainer::train_epoch() {
   const std::vector<int> order = epoch_order(cfg_.seed, epoch_, train_.count);
   EpochStats st;
   long correct = 0;
+  // the state at the epoch's start: an interrupted or failed epoch leaves the trainer there
+  const Stack<double> p0 = params_;
+  const std::vector<Layer<double>> a0 = m1_, v0 = m2_;
+  const long t0_steps = t_;
+  const auto restore = [&] {
+    params_ = p0;
+    m1_ = a0;
+    m2_ = v0;
+    t_ = t0_steps;
+  };
   for (int u = 0; u < per_epoch; ++u) {
+    if (u > 0 && interrupted && interrupted()) {
+      restore();
+      throw Interrupted("interrupted inside epoch " + std::to_string(epoch_ + 1));
+    }
     const int* images = order.data() + static_cast<ptrdiff_t>(u) * B;
     const uint32_t first = static_cast<uint32_t>(epoch_ * per_epoch + u) * static_cast<uint32_t>(B);
     std::vector<ChunkResult> res(static_cast<size_t>(cfg_.chunks));
@@ -186,9 +204,11 @@ EpochStats Trainer::train_epoch() {
     }
     bool finite = std::isfinite(loss);
     for (const Layer<double>& l : g) finite = finite && l.pi.allFinite() && l.m.allFinite() && l.xi.allFinite();
-    if (!finite)
-      throw std::runtime_error("the loss or its gradient became non-finite at epoch " + std::to_string(epoch_ + 1) +
-                               ", batch " + std::to_string(u + 1));
+    if (!finite) {
+      restore();
+      throw NonFiniteLoss("the loss or its gradient became non-finite at epoch " + std::to_string(epoch_ + 1) +
+                          ", batch " + std::to_string(u + 1));
+    }
     ++t_;
     const double f = rate_factor(epoch_);
     for (size_t l = 0; l < g.size(); ++l) {
@@ -204,13 +224,228 @@ EpochStats Trainer::train_epoch() {
       project(p);
     }
     st.loss += loss;
+    if (on_update) on_update(u + 1, per_epoch);
   }
-  ++epoch_;
   st.epoch = epoch_;
+  ++epoch_;
   st.loss /= per_epoch;
   st.accuracy = static_cast<double>(correct) / (static_cast<double>(per_epoch) * B);
   st.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  for (const Layer<double>& l : params_.layers) st.mean_pi.push_back(l.pi.mean());
+  history_.push_back(st);
   return st;
+}
+
+void Trainer::run(const std::function<bool(const EpochStats&)>& on_epoch) {
+  while (epoch_ < cfg_.epochs)
+    if (!on_epoch(train_epoch())) break;
+}
+
+double Trainer::recent_loss() const {
+  const size_t k = std::min<size_t>(10, history_.size());
+  if (k == 0) return INFINITY;
+  double sum = 0;
+  for (size_t i = history_.size() - k; i < history_.size(); ++i) sum += history_[i].loss;
+  return sum / static_cast<double>(k);
+}
+
+std::string Trainer::describe() const {
+  std::ostringstream o;
+  o << "training mnist-ff [";
+  for (size_t l = 0; l < cfg_.sizes.size(); ++l) o << (l ? ", " : "") << cfg_.sizes[l];
+  o << "] batch=" << cfg_.batch << " epochs=" << cfg_.epochs << " seed=" << cfg_.seed << " ("
+    << (cfg_.single_precision ? "float" : "double") << ", " << cfg_.threads << " threads, "
+    << updates_per_epoch() << " batches per epoch)\n"
+    << "Adam lr m " << cfg_.lr_m << ", pi " << cfg_.lr_pi << ", xi " << cfg_.lr_xi << ", decoupled weight decay "
+    << cfg_.weight_decay;
+  if (cfg_.decay_every > 0) o << ", rates x" << cfg_.decay << " every " << cfg_.decay_every << " epochs";
+  o << "\n";
+  return o.str();
+}
+
+std::string csv_header(int layers) {
+  std::string h = "epoch,loss,accuracy,seconds";
+  for (int l = 0; l < layers; ++l) h += ",mean_pi_" + std::to_string(l);
+  return h;
+}
+
+std::string csv_row(const EpochStats& s) {
+  std::ostringstream o;
+  o.precision(9);
+  o << s.epoch << ',' << s.loss << ',' << s.accuracy << ',' << s.seconds;
+  for (double p : s.mean_pi) o << ',' << p;
+  return o.str();
+}
+
+std::string Trainer::log_csv() const {
+  std::string text = csv_header(params_.depth()) + "\n";
+  for (const EpochStats& s : history_) text += csv_row(s) + "\n";
+  return text;
+}
+
+conv::ModelData Trainer::to_model(const std::string& command) const {
+  conv::ModelData d;
+  for (const Layer<double>& p : params_.layers) {
+    const double n = static_cast<double>(p.cols());  // the field's 1/sqrt(n) (feedforward.hpp)
+    conv::LayerData l;
+    l.rows = static_cast<uint32_t>(p.rows());
+    l.cols = static_cast<uint32_t>(p.cols());
+    l.pi = row_major(p.pi);
+    l.m = row_major(p.m / std::sqrt(n));
+    l.xi = row_major(p.xi / n);
+    d.layers.push_back(std::move(l));
+  }
+  d.n_in = d.layers.front().cols;
+  d.n_out = d.layers.back().rows;
+  d.task = TaskKind::MNISTImage;
+  d.name = "mnist_ff";
+  for (int n : cfg_.sizes) d.name += "_" + std::to_string(n);
+  d.provenance = make_provenance(cfg_.seed, command);
+  d.provenance.metrics.push_back({"epochs", static_cast<double>(epoch_)});
+  if (!history_.empty()) {
+    d.provenance.metrics.push_back({"final_loss_mean10", recent_loss()});
+    d.provenance.metrics.push_back({"final_train_accuracy", history_.back().accuracy});
+  }
+  return d;
+}
+
+void Trainer::note_validation(double score, int epoch) {
+  if (score > best_score_) {
+    best_score_ = score;
+    best_epoch_ = epoch;
+    best_ = params_;
+  }
+}
+
+namespace {
+
+constexpr uint32_t kFfCkptVersion = 1;
+
+/// What a resumed run must share with the run that wrote the checkpoint (not --epochs, threads,
+/// outputs).
+nlohmann::json identity(const TrainerConfig& c) {
+  return {{"task", "mnist-ff"}, {"sizes", c.sizes}, {"batch", c.batch}, {"chunks", c.chunks},
+          {"lr_m", c.lr_m}, {"lr_pi", c.lr_pi}, {"lr_xi", c.lr_xi}, {"weight_decay", c.weight_decay},
+          {"decay", c.decay}, {"decay_every", c.decay_every}, {"init_m_sd", c.init_m_sd},
+          {"init_xi", c.init_xi}, {"seed", c.seed}, {"single_precision", c.single_precision},
+          {"train_images", c.train_images}};
+}
+
+template <class F>
+void for_each_array(const std::vector<Layer<double>>& layers, F&& f) {
+  for (const Layer<double>& l : layers)
+    for (const Mat<double>* a : {&l.pi, &l.m, &l.xi}) f(*a);
+}
+
+}  // namespace
+
+std::string Trainer::checkpoint_bytes(const std::string& name) const {
+  bool finite = true;
+  for (const auto* set : {&params_.layers, &m1_, &m2_})
+    for_each_array(*set, [&](const Mat<double>& a) { finite = finite && a.allFinite(); });
+  if (!finite) throw std::runtime_error(name + ": not written: the training state holds non-finite values");
+  nlohmann::json hist = nlohmann::json::array();
+  for (const EpochStats& s : history_) {
+    nlohmann::json row = {s.epoch, s.loss, s.accuracy, s.seconds};
+    for (double p : s.mean_pi) row.push_back(p);
+    hist.push_back(row);
+  }
+  const nlohmann::json head = {{"identity", identity(cfg_)}, {"epoch", epoch_}, {"optimizer_steps", t_},
+                               {"history", hist}, {"best", {{"score", best_score_}, {"epoch", best_epoch_}}}};
+  std::ostringstream o(std::ios::binary);
+  ckpt::write_head(o, kFfCkptVersion, head);
+  const auto write = [&](const Mat<double>& a) { ckpt::write_mat(o, a); };
+  for_each_array(params_.layers, write);
+  for_each_array(m1_, write);
+  for_each_array(m2_, write);
+  if (has_best()) for_each_array(best_.layers, write);
+  return o.str();
+}
+
+void Trainer::save_checkpoint(const std::string& path) const {
+  const std::string bytes = checkpoint_bytes(path);
+  conv::write_file(path, reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+}
+
+void Trainer::load_checkpoint(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
+    throw std::runtime_error(path + ": not a regular file, so not a checkpoint");
+  const conv::AlignedBuffer file = conv::read_file(path, size_t{1} << 31);
+  load_checkpoint_bytes(file.data(), file.size(), path);
+}
+
+void Trainer::load_checkpoint_bytes(const uint8_t* data, size_t size, const std::string& path) {
+  ckpt::Reader r(path, data, size);
+  r.read_head(kFfCkptVersion);
+  const nlohmann::json& id = r.field("identity");
+  if (!id.is_object()) r.fail("header corrupt (identity is not an object)");
+  const std::string changes = ckpt::identity_changes(id, identity(cfg_), r.version, 1);
+  if (!changes.empty())
+    throw std::runtime_error(path + ": checkpoint was written with another configuration: " + changes +
+                             "; resume with the same options, or start afresh with --force");
+  const int epoch = static_cast<int>(r.integer(r.field("epoch"), "epoch", 0, ckpt::kMaxEpochs));
+  const long steps = static_cast<long>(r.integer(r.field("optimizer_steps"), "optimizer_steps", 0,
+                                                 ckpt::kMaxEpochs * std::max(1, updates_per_epoch())));
+  if (steps != static_cast<long>(epoch) * updates_per_epoch())
+    r.fail("optimizer_steps " + std::to_string(steps) + " do not match " + std::to_string(epoch) + " epochs of " +
+           std::to_string(updates_per_epoch()) + " updates");
+  const nlohmann::json& hist = r.field("history");
+  if (!hist.is_array() || hist.size() != static_cast<size_t>(epoch))
+    r.fail("header corrupt (the history does not hold one row per epoch)");
+  const size_t columns = 4 + params_.layers.size();
+  std::vector<EpochStats> history;
+  for (size_t i = 0; i < hist.size(); ++i) {
+    const nlohmann::json& row = hist[i];
+    if (!row.is_array() || row.size() != columns) r.fail("header corrupt (history row " + std::to_string(i) + ")");
+    EpochStats s;
+    s.epoch = static_cast<int>(r.integer(row[0], "history epoch", static_cast<int64_t>(i), static_cast<int64_t>(i)));
+    s.loss = r.number(row[1], "a history value");
+    s.accuracy = r.number(row[2], "a history value");
+    s.seconds = r.number(row[3], "a history value");
+    for (size_t k = 4; k < columns; ++k) s.mean_pi.push_back(r.number(row[k], "a history value"));
+    history.push_back(s);
+  }
+  const nlohmann::json& b = r.field("best");
+  if (!b.is_object() || !b.contains("score") || !b.contains("epoch")) r.fail("header corrupt (best)");
+  const double best_score = r.number(b["score"], "the best validation score");
+  const int best_epoch = static_cast<int>(r.integer(b["epoch"], "the best epoch", -1, epoch));
+
+  // the arrays: this stack's shapes, finite, parameters as the projection leaves them
+  const auto read = [&](std::vector<Layer<double>>& layers, const char* what, bool projected) {
+    for (size_t l = 0; l < layers.size(); ++l) {
+      const std::string at = std::string(what) + " of layer " + std::to_string(l);
+      r.mat(layers[l].pi, at + " (pi)");
+      r.mat(layers[l].m, at + " (m)");
+      r.mat(layers[l].xi, at + " (xi)");
+      if (projected && ((layers[l].pi.array() < 0.0).any() || (layers[l].pi.array() > 1.0).any() ||
+                        (layers[l].xi.array() < 0.0).any()))
+        r.fail(at + " outside its range (pi in [0, 1], xi >= 0)");
+    }
+  };
+  Stack<double> p = params_;
+  std::vector<Layer<double>> m1 = m1_, m2 = m2_;
+  read(p.layers, "parameters", true);
+  read(m1, "first moments", false);
+  read(m2, "second moments", false);
+  for (const Layer<double>& l : m2)
+    if ((l.pi.array() < 0.0).any() || (l.m.array() < 0.0).any() || (l.xi.array() < 0.0).any())
+      r.fail("negative second moments");
+  Stack<double> best;
+  if (best_epoch > 0) {
+    best = params_;
+    read(best.layers, "best parameters", true);
+  }
+  r.expect_end();
+  params_ = p;
+  m1_ = m1;
+  m2_ = m2;
+  t_ = steps;
+  epoch_ = epoch;
+  history_ = std::move(history);
+  best_ = best;
+  best_score_ = best_score;
+  best_epoch_ = best_epoch;
 }
 
 }  // namespace sasrnn::train::ff

@@ -62,23 +62,23 @@ const char* signal_name(int sig) { return sig == SIGINT ? "SIGINT" : sig == SIGT
 
 /// The CSV log of every epoch in the trainer's history, written atomically: the log always holds
 /// exactly the epochs of the checkpoint written with it.
-void write_log(Trainer& trainer, const std::string& path) {
-  std::string text = csv_header() + "\n";
-  for (const EpochStats& s : trainer.history()) text += csv_row(s) + "\n";
+template <class T>
+void write_log(const T& trainer, const std::string& path) {
+  const std::string text = trainer.log_csv();
   conv::write_file(path, reinterpret_cast<const uint8_t*>(text.data()), text.size());
 }
 
 }  // namespace
 
-std::string log_path(const TrainJob& job) {
+std::string log_path(const JobOptions& job) {
   return job.log.empty() ? with_extension(job.out, ".csv") : job.log;
 }
 
-std::string checkpoint_path(const TrainJob& job) {
+std::string checkpoint_path(const JobOptions& job) {
   return job.checkpoint.empty() ? with_extension(job.out, ".ckpt") : job.checkpoint;
 }
 
-int check_job_outputs(const TrainJob& job, std::ostream& err) {
+int check_job_outputs(const JobOptions& job, std::ostream& err) {
   const std::string log = log_path(job), ckpt = checkpoint_path(job);
   const std::pair<const char*, const std::string*> named[] = {
       {"--out", &job.out}, {"--log", &log}, {"--checkpoint", &ckpt}};
@@ -116,13 +116,17 @@ int check_job_outputs(const TrainJob& job, std::ostream& err) {
   return 0;
 }
 
-int run_train_job(const TrainJob& job, std::ostream& out, std::ostream& err) {
+namespace {
+
+/// The job for either trainer: T is Trainer or ff::Trainer (the same members).
+template <class T, class Config>
+int run_job(const JobOptions& job, const Config& cfg, std::ostream& out, std::ostream& err) {
   if (const int bad = check_job_outputs(job, err)) return bad;
   const std::string log_file = log_path(job);
   const std::string ckpt_path = checkpoint_path(job);
-  std::unique_ptr<Trainer> trainer_ptr;
+  std::unique_ptr<T> trainer_ptr;
   try {
-    trainer_ptr = std::make_unique<Trainer>(job.cfg);
+    trainer_ptr = std::make_unique<T>(cfg);
     if (job.resume) {
       trainer_ptr->load_checkpoint(ckpt_path);
       out << "resumed from " << ckpt_path << " at epoch " << trainer_ptr->epoch() << "\n";
@@ -131,7 +135,7 @@ int run_train_job(const TrainJob& job, std::ostream& out, std::ostream& err) {
     err << "sasrnn train: " << e.what() << "\n";
     return 1;
   }
-  Trainer& trainer = *trainer_ptr;
+  T& trainer = *trainer_ptr;
   // a signal during the training stops it cleanly; after it (the final evaluation) it kills
   auto signals = std::make_unique<StopSignals>();
   // The checkpoint and the log of the trainer's current state (the last whole epoch).
@@ -140,22 +144,13 @@ int run_train_job(const TrainJob& job, std::ostream& out, std::ostream& err) {
     write_log(trainer, log_file);
   };
   try {
-    const TrainConfig& cfg = job.cfg;
     const bool tty = isatty(fileno(stderr)) != 0;
-    const int every = job.progress_every > 0 ? job.progress_every : std::max(1, cfg.epochs / 40);
+    const int epochs = trainer.config().epochs;
+    const int every = job.progress_every > 0 ? job.progress_every : std::max(1, epochs / 40);
     const int start = trainer.epoch();
     const auto t0 = std::chrono::steady_clock::now();
     auto last_print = t0;
-    out << "training " << train_task_name(cfg.kind) << " N=" << cfg.n << " batch=" << cfg.batch
-        << " epochs=" << cfg.epochs << " seed=" << cfg.seed << " ("
-        << (cfg.single_precision ? "float" : "double") << ", " << cfg.threads << " threads";
-    if (trainer.updates_per_epoch() > 1) out << ", " << trainer.updates_per_epoch() << " batches per epoch";
-    out << ")\n";
-    out << "stopping rule: " << stop_rule_name(cfg.stop);
-    if (cfg.stop != StopRule::None && cfg.target_loss > 0)
-      out << " (loss " << (cfg.stop == StopRule::Authors ? "<= " : "< ") << cfg.target_loss
-          << ", from epoch " << cfg.stop_from << ")";
-    out << "\n";
+    out << trainer.describe();
     out.flush();
     // Progress inside long epochs (MNIST): on a terminal twice a second, else once a minute.
     auto epoch_start = std::chrono::steady_clock::now();
@@ -167,7 +162,7 @@ int run_train_job(const TrainJob& job, std::ostream& out, std::ostream& err) {
       const double in_epoch = std::chrono::duration<double>(now - epoch_start).count();
       char line[160];
       (void)std::snprintf(line, sizeof line, "epoch %6d/%d  batch %d/%d  %.1f s/batch  epoch ETA %s",
-                    trainer.epoch() + 1, cfg.epochs, done, total, in_epoch / done,
+                    trainer.epoch() + 1, epochs, done, total, in_epoch / done,
                     format_duration(in_epoch / done * (total - done)).c_str());
       err << (tty ? "\r" : "") << line << (tty ? "" : "\n");
       err.flush();
@@ -176,7 +171,7 @@ int run_train_job(const TrainJob& job, std::ostream& out, std::ostream& err) {
     // Model selection: the best validated parameters (kept in the checkpoint).
     const bool validating = job.validate_every > 0 && job.validate;
     trainer.interrupted = [] { return StopSignals::received() != 0; };
-    trainer.run([&](const EpochStats& s) {
+    trainer.run([&](const auto& s) {
       if (validating && s.epoch + 1 >= job.validate_from &&
           (s.epoch + 1 - job.validate_from) % job.validate_every == 0) {
         const double score = job.validate(trainer.to_model(job.command));
@@ -189,16 +184,16 @@ int run_train_job(const TrainJob& job, std::ostream& out, std::ostream& err) {
       const double elapsed = std::chrono::duration<double>(now - t0).count();
       const int done = s.epoch + 1 - start;
       const double per_epoch = elapsed / done;
-      const bool last = s.epoch + 1 >= cfg.epochs;
+      const bool last = s.epoch + 1 >= epochs;
       const bool print = tty ? std::chrono::duration<double>(now - last_print).count() > 0.5 || last
                              : (s.epoch + 1) % every == 0 || last;
       if (print) {
         char line[200];
         (void)std::snprintf(line, sizeof line,
                       "epoch %6d/%d  loss %.5f (mean10 %.5f)  acc %.3f  %.1f ms/epoch  ETA %s",
-                      s.epoch + 1, cfg.epochs, s.loss, trainer.recent_loss(), s.accuracy,
+                      s.epoch + 1, epochs, s.loss, trainer.recent_loss(), s.accuracy,
                       per_epoch * 1e3,
-                      format_duration(per_epoch * (cfg.epochs - s.epoch - 1)).c_str());
+                      format_duration(per_epoch * (epochs - s.epoch - 1)).c_str());
         err << (tty ? "\r" : "") << line << (tty ? "" : "\n");
         err.flush();
         last_print = now;
@@ -223,7 +218,7 @@ int run_train_job(const TrainJob& job, std::ostream& out, std::ostream& err) {
     const bool reached = trainer.stop_reached();
     out << "trained " << trained << " epochs in " << format_duration(wall) << " ("
         << (trained ? wall / trained * 1e3 : 0.0) << " ms/epoch)"
-        << (reached ? std::string(", stopped by the rule '") + stop_rule_name(cfg.stop) + "'" : "")
+        << (reached ? std::string(", stopped by the stopping rule") : "")
         << "; loss of the last epoch "
         << (trainer.history().empty() ? 0.0 : trainer.history().back().loss)
         << ", mean of the last 10 " << trainer.recent_loss() << "\n";
@@ -241,7 +236,7 @@ int run_train_job(const TrainJob& job, std::ostream& out, std::ostream& err) {
     }
     model.provenance.metrics.push_back({"train_seconds_this_session", wall});
     double epochs_seconds = 0;  // every epoch of the run, resumed sessions included
-    for (const EpochStats& h : trainer.history()) epochs_seconds += h.seconds;
+    for (const auto& h : trainer.history()) epochs_seconds += h.seconds;
     model.provenance.metrics.push_back({"train_seconds_all_epochs", epochs_seconds});
     model.provenance.metrics.push_back({"ms_per_epoch", trained ? wall / trained * 1e3 : 0.0});
     if (job.evaluate)
@@ -280,6 +275,16 @@ int run_train_job(const TrainJob& job, std::ostream& out, std::ostream& err) {
     err << (isatty(fileno(stderr)) ? "\n" : "") << "sasrnn train: " << e.what() << "\n";
     return 1;
   }
+}
+
+}  // namespace
+
+int run_train_job(const TrainJob& job, std::ostream& out, std::ostream& err) {
+  return run_job<Trainer>(job, job.cfg, out, err);
+}
+
+int run_train_job(const FfTrainJob& job, std::ostream& out, std::ostream& err) {
+  return run_job<ff::Trainer>(job, job.cfg, out, err);
 }
 
 }  // namespace sasrnn::train

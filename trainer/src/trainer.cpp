@@ -20,6 +20,7 @@
 #include "sasrnn/rng.hpp"
 #include "sasrnn/trainer/init.hpp"
 #include "sasrnn/version.hpp"
+#include "checkpoint.hpp"
 
 namespace sasrnn::train {
 
@@ -103,6 +104,8 @@ void add_to(Grads<double>& acc, const Grads<double>& g) {
   for (int k = 0; k < kGroups; ++k) acc.group(static_cast<Group>(k)) += g.group(static_cast<Group>(k));
 }
 
+}  // namespace
+
 std::vector<float> row_major(const Mat<double>& a) {
   std::vector<float> v(static_cast<size_t>(a.size()));
   for (int i = 0; i < a.rows(); ++i)
@@ -110,7 +113,18 @@ std::vector<float> row_major(const Mat<double>& a) {
   return v;
 }
 
-}  // namespace
+conv::Provenance make_provenance(uint64_t seed, const std::string& command) {
+  conv::Provenance p;
+  p.trainer_version = kTrainerVersion;
+  p.seed = seed;
+  p.command = command;
+  char when[32] = "";
+  const std::time_t now = std::time(nullptr);
+  const std::tm* utc = std::gmtime(&now);  // nullptr when the clock is out of range: no date then
+  if (utc == nullptr || std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", utc) == 0) when[0] = '\0';
+  p.created = when;
+  return p;
+}
 
 
 TrainConfig msi_paper_config() {
@@ -471,6 +485,27 @@ bool Trainer::stop_reached() const {
   return train::stop_reached(cfg_.stop, cfg_.target_loss, cfg_.stop_from, history_);
 }
 
+std::string Trainer::describe() const {
+  std::ostringstream o;
+  const TrainConfig& c = cfg_;
+  o << "training " << train_task_name(c.kind) << " N=" << c.n << " batch=" << c.batch << " epochs=" << c.epochs
+    << " seed=" << c.seed << " (" << (c.single_precision ? "float" : "double") << ", " << c.threads << " threads";
+  if (updates_per_epoch() > 1) o << ", " << updates_per_epoch() << " batches per epoch";
+  o << ")\n";
+  o << "stopping rule: " << stop_rule_name(c.stop);
+  if (c.stop != StopRule::None && c.target_loss > 0)
+    o << " (loss " << (c.stop == StopRule::Authors ? "<= " : "< ") << c.target_loss << ", from epoch " << c.stop_from
+      << ")";
+  o << "\n";
+  return o.str();
+}
+
+std::string Trainer::log_csv() const {
+  std::string text = csv_header() + "\n";
+  for (const EpochStats& s : history_) text += csv_row(s) + "\n";
+  return text;
+}
+
 void Trainer::run(const std::function<bool(const EpochStats&)>& on_epoch) {
   while (epoch_ < cfg_.epochs) {
     const EpochStats s = train_epoch();
@@ -519,14 +554,7 @@ conv::ModelData Trainer::to_model(const std::string& command) const {
     d.msi.target_lo = pr.target_lo;
     d.name = "msi_n" + std::to_string(cfg_.n);
   }
-  d.provenance.trainer_version = kTrainerVersion;
-  d.provenance.seed = cfg_.seed;
-  d.provenance.command = command;
-  char when[32] = "";
-  const std::time_t now = std::time(nullptr);
-  const std::tm* utc = std::gmtime(&now);  // nullptr when the clock is out of range: no date then
-  if (utc == nullptr || std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", utc) == 0) when[0] = '\0';
-  d.provenance.created = when;
+  d.provenance = make_provenance(cfg_.seed, command);
   d.provenance.metrics.push_back({"epochs", static_cast<double>(epoch_)});
   if (!history_.empty()) {
     d.provenance.metrics.push_back({"final_loss_mean10", recent_loss()});
@@ -537,11 +565,10 @@ conv::ModelData Trainer::to_model(const std::string& command) const {
 
 namespace {
 
-constexpr char kCkptMagic[8] = {'S', 'A', 'S', 'R', 'C', 'K', 'P', 'T'};
 // 2: the model selection's best parameters; 3: the whole training configuration in the identity
-// (optimiser, rates, groups, schedule, l2, noise, clipping). 1 and 2 still read.
+// (optimiser, rates, groups, schedule, l2, noise, clipping). 1 and 2 still read. (checkpoint.hpp)
 constexpr uint32_t kCkptVersion = 3;
-constexpr int64_t kMaxEpochs = 100000000;  // the most `sasrnn train --epochs` accepts
+using ckpt::kMaxEpochs;
 
 /// What a resumed run must share with the run that wrote the checkpoint: everything that changes
 /// the numbers of the epochs to come (not --epochs, the stopping rule, threads, outputs). Flat,
@@ -582,62 +609,8 @@ nlohmann::json identity(const TrainConfig& c) {
   return id;
 }
 
-/// The differences between a checkpoint's identity and the current one, "key A (now B), ...";
-/// a checkpoint of version < 3 is compared on the keys it has.
-std::string identity_changes(const nlohmann::json& stored, const nlohmann::json& now, uint32_t version) {
-  std::string changes;
-  const auto note = [&](const std::string& key, const std::string& was, const std::string& is) {
-    changes += (changes.empty() ? "" : ", ") + key + " " + was + " (now " + is + ")";
-  };
-  for (const auto& [key, value] : now.items()) {
-    const auto it = stored.find(key);
-    if (it == stored.end()) {
-      if (version >= 3) note(key, "absent", value.dump());
-    } else if (*it != value) {
-      note(key, it->dump(), value.dump());
-    }
-  }
-  for (const auto& [key, value] : stored.items())
-    if (!now.contains(key)) note(key, value.dump(), "absent");
-  return changes;
-}
-
-void write_mat(std::ostream& o, const Mat<double>& a) {
-  const int64_t dims[2] = {a.rows(), a.cols()};
-  o.write(reinterpret_cast<const char*>(dims), sizeof dims);
-  o.write(reinterpret_cast<const char*>(a.data()), static_cast<std::streamsize>(a.size() * sizeof(double)));
-}
-
-/// Reads a checkpoint's bytes in order; every read is bounded by the file's size.
-struct CheckpointReader {
-  const std::string& path;
-  const uint8_t* data;
-  size_t size;
-  size_t at = 0;
-
-  [[noreturn]] void fail(const std::string& why) const {
-    throw std::runtime_error(path + ": not a usable checkpoint: " + why);
-  }
-  void bytes(void* out, size_t n, const char* what) {
-    if (n > size - at) fail(std::string("truncated (") + what + ")");
-    std::memcpy(out, data + at, n);
-    at += n;
-  }
-  /// A matrix of the trainer's shape; `what` names it in errors; its values must be finite.
-  void mat(Mat<double>& a, const std::string& what) {
-    int64_t dims[2];
-    bytes(dims, sizeof dims, what.c_str());
-    if (dims[0] != a.rows() || dims[1] != a.cols())
-      fail(what + " is " + std::to_string(dims[0]) + "x" + std::to_string(dims[1]) + ", not " +
-           std::to_string(a.rows()) + "x" + std::to_string(a.cols()) +
-           " (another network size, or a damaged file)");
-    bytes(a.data(), static_cast<size_t>(a.size()) * sizeof(double), what.c_str());
-    if (!a.allFinite()) fail(what + " holds a non-finite value");
-  }
-};
-
-/// Parameters as the projection leaves them: pi in [0, 1], Xi >= 0 (and finite, CheckpointReader).
-void check_projected(const Params<double>& p, const CheckpointReader& r, const char* what) {
+/// Parameters as the projection leaves them: pi in [0, 1], Xi >= 0 (and finite, ckpt::Reader).
+void check_projected(const Params<double>& p, const ckpt::Reader& r, const char* what) {
   for (int k = 0; k < kGroups; ++k) {
     const Group g = static_cast<Group>(k);
     const Mat<double>& a = p.group(g);
@@ -677,13 +650,8 @@ std::string Trainer::checkpoint_bytes(const std::string& name) const {
   head["history"] = hist;
   head["best"] = {{"score", best_score_}, {"epoch", best_epoch_}};
   std::ostringstream o(std::ios::binary);
-  o.write(kCkptMagic, sizeof kCkptMagic);
-  o.write(reinterpret_cast<const char*>(&kCkptVersion), sizeof kCkptVersion);
-  const std::string h = head.dump();
-  const uint64_t len = h.size();
-  o.write(reinterpret_cast<const char*>(&len), sizeof len);
-  o.write(h.data(), static_cast<std::streamsize>(len));
-  const auto write = [&](const Mat<double>& a) { write_mat(o, a); };
+  ckpt::write_head(o, kCkptVersion, head);
+  const auto write = [&](const Mat<double>& a) { ckpt::write_mat(o, a); };
   for_each_group(params_, write);
   for_each_group(opt_.first(), write);
   for_each_group(opt_.second(), write);
@@ -702,49 +670,19 @@ void Trainer::load_checkpoint(const std::string& path) {
 }
 
 void Trainer::load_checkpoint_bytes(const uint8_t* data, size_t size, const std::string& path) {
-  CheckpointReader r{path, data, size};
-  char magic[8];
-  uint32_t version = 0;
-  uint64_t len = 0;
-  if (size < sizeof magic + sizeof version + sizeof len) r.fail("too short");
-  r.bytes(magic, sizeof magic, "magic");
-  if (!std::equal(magic, magic + 8, kCkptMagic)) throw std::runtime_error(path + ": not a sasrnn checkpoint");
-  r.bytes(&version, sizeof version, "version");
-  if (version < 1 || version > kCkptVersion)
-    throw std::runtime_error(path + ": checkpoint version " + std::to_string(version) + " is not supported");
-  r.bytes(&len, sizeof len, "header length");
-  if (len > size - r.at) r.fail("header length " + std::to_string(len) + " beyond the file's end");
-  const std::string h(reinterpret_cast<const char*>(data + r.at), static_cast<size_t>(len));
-  r.at += static_cast<size_t>(len);
-  const nlohmann::json head = nlohmann::json::parse(h, nullptr, false);
-  if (head.is_discarded() || !head.is_object()) r.fail("header corrupt (not a JSON object)");
-
+  ckpt::Reader r{path, data, size};
+  r.read_head(kCkptVersion);
+  const uint32_t version = r.version;
   // The header: every field checked here, so that no JSON library message reaches the user.
-  const auto field = [&](const char* key) -> const nlohmann::json& {
-    const auto it = head.find(key);
-    if (it == head.end()) r.fail(std::string("header corrupt (no '") + key + "')");
-    return *it;
-  };
+  const nlohmann::json& head = r.head;
+  const auto field = [&](const char* key) -> const nlohmann::json& { return r.field(key); };
   const auto integer = [&](const nlohmann::json& v, const char* what, int64_t lo, int64_t hi) {
-    if (!v.is_number_integer()) r.fail(std::string("header corrupt (") + what + " is not an integer)");
-    if (v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(hi))
-      r.fail(std::string(what) + " " + v.dump() + " outside [" + std::to_string(lo) + ", " +
-             std::to_string(hi) + "]");
-    const int64_t x = v.get<int64_t>();
-    if (x < lo || x > hi)
-      r.fail(std::string(what) + " " + std::to_string(x) + " outside [" + std::to_string(lo) + ", " +
-             std::to_string(hi) + "]");
-    return x;
+    return r.integer(v, what, lo, hi);
   };
-  const auto number = [&](const nlohmann::json& v, const char* what) {
-    if (!v.is_number()) r.fail(std::string("header corrupt (") + what + " is not a number)");
-    const double x = v.get<double>();
-    if (!std::isfinite(x)) r.fail(std::string(what) + " is not finite");
-    return x;
-  };
+  const auto number = [&](const nlohmann::json& v, const char* what) { return r.number(v, what); };
   const nlohmann::json& id = field("identity");
   if (!id.is_object()) r.fail("header corrupt (identity is not an object)");
-  const std::string changes = identity_changes(id, identity(cfg_), version);
+  const std::string changes = ckpt::identity_changes(id, identity(cfg_), version, 3);
   if (!changes.empty())
     throw std::runtime_error(path + ": checkpoint was written with another configuration: " + changes +
                              "; resume with the same options, or start afresh with --force");
@@ -798,8 +736,7 @@ void Trainer::load_checkpoint_bytes(const uint8_t* data, size_t size, const std:
     read_all(best, "best parameters");
     check_projected(best, r, "best parameters");
   }
-  if (r.at != size)
-    r.fail(std::to_string(size - r.at) + " bytes after the end of the checkpoint");
+  r.expect_end();
 
   best_ = best;
   best_score_ = best_score;

@@ -47,5 +47,7 @@ MnistEvalResult evaluate_mnist(const ModelView& model, const MnistSet& set,
 /// Prints accuracy, per-class accuracy, the confusion matrix and the time per step.
 void print_mnist_report(std::ostream& out, const ModelView& model, const char* set_name,
                         const MnistEvalConfig& cfg, const MnistEvalResult& r);
+/// The report without its first line (shared with the feedforward report, ff_eval.hpp).
+void print_mnist_tables(std::ostream& out, const MnistEvalResult& r);
 
 }  // namespace sasrnn::analysis

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "sasrnn/converter/npz.hpp"
+#include "sasrnn/feedforward/model.hpp"
 #include "sasrnn/network.hpp"
 
 namespace sasrnn::conv {
@@ -37,6 +38,8 @@ struct ConvertOptions {
   /// std::invalid_argument if the model cannot be evaluated. Supplied by the CLI (the evaluation
   /// library, analysis/); without it no accuracy is measured.
   std::function<double(const ModelView&, Mode, uint32_t count, uint64_t seed)> evaluate;
+  /// The same for a feedforward MNIST stack (the first `count` test images).
+  std::function<double(const ff::ModelView&, Mode, uint32_t count, uint64_t seed)> evaluate_ff;
 };
 
 /// Reads `input`, encodes and writes `output` (formats by extension), and prints the sizes before

@@ -1,4 +1,5 @@
-// `sasrnn train`: the whole training job (progress line, CSV log, checkpoints, resume, model).
+// `sasrnn train`: the whole training job (progress line, CSV log, checkpoints, resume, model), one
+// code for the recurrent Trainer and the feedforward ff::Trainer.
 #pragma once
 
 #include <functional>
@@ -7,12 +8,14 @@
 #include <vector>
 
 #include "sasrnn/converter/model_file.hpp"
+#include "sasrnn/trainer/ff_trainer.hpp"
 #include "sasrnn/trainer/trainer.hpp"
 
 namespace sasrnn::train {
 
-struct TrainJob {
-  TrainConfig cfg = msi_paper_config();
+/// What every training job has, whatever it trains: its files, checkpoints, resume, progress,
+/// evaluation and model selection.
+struct JobOptions {
   std::string out;              ///< model file to write
   std::string log;              ///< CSV log (empty: OUT with .csv)
   std::string checkpoint;       ///< checkpoint file (empty: OUT with .ckpt)
@@ -31,15 +34,25 @@ struct TrainJob {
   std::function<double(const conv::ModelData&)> validate;
 };
 
+/// A recurrent network's training (Trainer).
+struct TrainJob : JobOptions {
+  TrainConfig cfg = msi_paper_config();
+};
+
+/// A feedforward stack's training (ff::Trainer).
+struct FfTrainJob : JobOptions {
+  ff::TrainerConfig cfg;
+};
+
 /// The log and checkpoint paths of a job (its own or derived from OUT).
-std::string log_path(const TrainJob& job);
-std::string checkpoint_path(const TrainJob& job);
+std::string log_path(const JobOptions& job);
+std::string checkpoint_path(const JobOptions& job);
 
 /// Checks the job's outputs before any work (docs/cli.md): OUT, the log and the checkpoint are
 /// three different files, none is a directory, their directories take new files; without
 /// --resume or --force none exists; with --resume the checkpoint exists. Returns 0, or prints one
 /// line "sasrnn train: <cause>" on `err` and returns the exit code (1, or 2 for a usage error).
-int check_job_outputs(const TrainJob& job, std::ostream& err);
+int check_job_outputs(const JobOptions& job, std::ostream& err);
 
 /// Runs the job; returns the process exit code. Errors are one line on `err`.
 /// Every file is written atomically (a temporary and a rename): a run killed at any moment
@@ -48,5 +61,7 @@ int check_job_outputs(const TrainJob& job, std::ostream& err);
 /// the log, and return 128 + the signal. A non-finite loss stops the run with exit code 1 and a
 /// checkpoint of the last whole epoch, never of non-finite parameters.
 int run_train_job(const TrainJob& job, std::ostream& out, std::ostream& err);
+/// The same job for a feedforward stack (one code for both: the same files, signals and selection).
+int run_train_job(const FfTrainJob& job, std::ostream& out, std::ostream& err);
 
 }  // namespace sasrnn::train

@@ -148,6 +148,11 @@ class Trainer {
   /// Whether the configured stopping rule holds after the last epoch trained.
   bool stop_reached() const;
   std::vector<EpochStats>& history() { return history_; }
+  const std::vector<EpochStats>& history() const { return history_; }
+  /// The run's description (the first lines `sasrnn train` prints: task, sizes, stopping rule).
+  std::string describe() const;
+  /// The CSV log of every epoch in the history (csv_header(), csv_row()).
+  std::string log_csv() const;
 
   /// The model file content (float32) with MSI metadata and provenance.
   conv::ModelData to_model(const std::string& command) const;
@@ -191,5 +196,11 @@ class Trainer {
 
 /// Human-readable duration, e.g. "3m12s".
 std::string format_duration(double seconds);
+
+/// A matrix's values in row-major float (a model file's array).
+std::vector<float> row_major(const Mat<double>& a);
+/// A trained model's provenance: this trainer's version, the seed, the command line and the
+/// time of writing (ISO 8601, UTC).
+conv::Provenance make_provenance(uint64_t seed, const std::string& command);
 
 }  // namespace sasrnn::train

@@ -23,6 +23,8 @@
 #include <string>
 #include <vector>
 
+#include "analyze_ff.hpp"
+#include "analyze_report.hpp"
 #include "commands.hpp"
 #include "sasrnn/analysis/activity.hpp"
 #include "sasrnn/analysis/ensemble.hpp"
@@ -61,60 +63,50 @@ struct AnalyzeArgs {
   uint64_t seed = 1;
   int threads = 2;
   float dt = 20.0f;
+  FfSweepConfig ff_sweep;  // a feedforward stack's perturbation (analyze_ff.cpp)
+  CLI::App* app = nullptr;  // to ask which options were given
 };
+
+/// A feedforward stack: its own analyses (analyze_ff.cpp); the recurrent models' options refused.
+int analyze_stack(const AnalyzeArgs& a) {
+  for (const char* name : {"--trials", "--sweep-trials", "--activity-trials", "--dt", "--activity-images"})
+    if (a.app != nullptr && a.app->count(name) > 0)
+      throw std::runtime_error(std::string(name) + " is an option of recurrent models; " + a.path +
+                               " is a feedforward stack");
+  FfAnalyzeArgs f;
+  f.path = a.path;
+  f.log = a.log;
+  f.out = a.out;
+  f.mnist_dir = a.mnist_dir;
+  f.python = a.python;
+  f.plot_script = a.plot_script;
+  f.command = command_line();
+  f.no_plots = a.no_plots;
+  f.force = a.force;
+  f.rule = a.rule;
+  f.entropy = a.entropy;
+  f.sweep = a.ff_sweep;
+  f.sweep.points = a.sweep.points;
+  f.sweep.draws = a.sweep.draws;
+  f.images = a.images;
+  f.sweep_images = a.sweep_images;
+  f.seed = a.seed;
+  f.threads = a.threads;
+  return analyze_ff(f);
+}
 
 constexpr double kSelective = 0.25;   // |preference| above which a unit counts as selective
 constexpr double kActiveRate = 1e-3;  // mean rate below which a unit counts as silent
 constexpr double kEpochRate = 1e-2;   // MSI: mean rate in an epoch below which no preference counts
 
-std::string fmt(double v, int digits = 4) {
-  if (std::isnan(v)) return "n/a";
-  char b[64];
-  (void)std::snprintf(b, sizeof b, "%.*g", digits, v);  // (void): b holds any %g; length unused
-  return b;
-}
-std::string pct(double v) {
-  char b[64];
-  (void)std::snprintf(b, sizeof b, "%.2f %%", 100 * v);
-  return b;
-}
-
-/// A CSV file with a header; numbers at 7 significant digits.
-class Csv {
- public:
-  Csv(const fs::path& p, const std::string& header) : f_(p) {
-    if (!f_) throw std::runtime_error(p.string() + ": cannot write");
-    f_ << header << "\n";
-    f_.precision(7);
-  }
-  template <class... T>
-  void row(const T&... v) {
-    bool first = true;
-    ((f_ << (first ? "" : ",") << v, first = false), ...);
-    f_ << "\n";
-  }
-
- private:
-  std::ofstream f_;
-};
-
-void write_matrix(const fs::path& p, const std::vector<float>& v, uint32_t rows, uint32_t cols,
-                  const uint8_t* mask) {
-  std::ofstream f(p);
-  if (!f) throw std::runtime_error(p.string() + ": cannot write");
-  f.precision(5);
-  for (uint32_t i = 0; i < rows; ++i) {
-    for (uint32_t j = 0; j < cols; ++j) {
-      const size_t k = static_cast<size_t>(i) * cols + j;
-      if (j) f << ',';
-      if (mask != nullptr && mask[k] == 0)
-        f << "nan";
-      else
-        f << v[k];
-    }
-    f << "\n";
-  }
-}
+using report::Csv;
+using report::Finding;
+using report::fmt;
+using report::histogram;
+using report::pct;
+using report::shape;
+using report::verdict;
+using report::write_matrix;
 
 // ----- the trainer's log -----------------------------------------------------------------------
 
@@ -182,40 +174,11 @@ void check_log_matches(const Log& log, const std::string& path, const std::map<s
   }
 }
 
-// ----- histograms and shapes ---------------------------------------------------------------------
-
-std::vector<double> histogram(const std::vector<double>& v, double lo, double hi, int bins) {
-  std::vector<double> h(static_cast<size_t>(bins), 0.0);
-  for (double x : v) {
-    int b = static_cast<int>((x - lo) / (hi - lo) * bins);
-    b = std::min(bins - 1, std::max(0, b));
-    h[static_cast<size_t>(b)] += 1;
-  }
-  for (double& x : h) x /= std::max<double>(1, static_cast<double>(v.size()));
-  return h;
-}
-
-/// "U" (the two end bins are the two largest), "L" (the first bin is the largest), else "other".
-std::string shape(const std::vector<double>& h) {
-  std::vector<double> s = h;
-  std::sort(s.rbegin(), s.rend());
-  const double first = h.front(), last = h.back();
-  if (std::min(first, last) >= s[1] && h.size() > 2) return "U";
-  if (first >= s[0]) return "L";
-  return "other";
-}
-
-// ----- the report --------------------------------------------------------------------------------
-
-struct Finding {
-  std::string claim;     // the paper's result, with its figure
-  std::string verdict;   // "shows", "does not show", "partly", "not measured"
-  std::string evidence;  // the numbers
-};
-
-std::string verdict(bool shows) { return shows ? "**shows**" : "**does not show**"; }
-
 int analyze(const AnalyzeArgs& a) {
+  {
+    const conv::AlignedBuffer bytes = conv::read_file(a.path);
+    if (conv::is_feedforward(bytes.data(), bytes.size())) return analyze_stack(a);
+  }
   const auto t_start = std::chrono::steady_clock::now();
   a.rule.check();
   a.entropy.check();
@@ -271,31 +234,9 @@ int analyze(const AnalyzeArgs& a) {
                                std::to_string(test.count) + " test images");
   }
 
-  // the temporary sibling of DIR
-  const fs::path out_dir = fs::absolute(fs::path(a.out)).lexically_normal();
-  const fs::path dir_name = out_dir.filename().empty() ? out_dir.parent_path().filename() : out_dir.filename();
-  const fs::path final_dir = out_dir.filename().empty() ? out_dir.parent_path() : out_dir;
-  if (fs::exists(final_dir) && !fs::is_directory(final_dir))
-    throw std::runtime_error(a.out + " exists and is not a directory");
-  if (fs::is_directory(final_dir) && !fs::is_empty(final_dir) && !a.force)
-    throw std::runtime_error(a.out + " exists and is not empty: pass --force to replace it");
-  fs::create_directories(final_dir.parent_path());
-  const fs::path tmp = final_dir.parent_path() / (dir_name.string() + ".tmp-" + std::to_string(getpid()));
-  fs::remove_all(tmp);
-  fs::create_directory(tmp);
-  struct Cleanup {
-    fs::path p;
-    bool keep = false;
-    ~Cleanup() {
-      std::error_code ec;
-      if (!keep) fs::remove_all(p, ec);
-    }
-    Cleanup() = default;
-    Cleanup(const Cleanup&) = delete;
-    Cleanup& operator=(const Cleanup&) = delete;
-    Cleanup(Cleanup&&) = delete;
-    Cleanup& operator=(Cleanup&&) = delete;
-  } cleanup{tmp};
+  // everything is written into a temporary sibling of DIR, renamed to DIR at the end
+  report::OutputDir dir(a.out, a.force);
+  const fs::path& tmp = dir.tmp();
 
   json summary;
   summary["model"] = model_name;
@@ -925,53 +866,17 @@ int analyze(const AnalyzeArgs& a) {
     std::ofstream j(tmp / "summary.json");
     j << summary.dump(2) << "\n";
   }
-  {
-    std::ofstream r(tmp / "report.md");
-    r << "# Ensemble analysis of " << model_name << "\n\n"
-      << "Written by `" << command_line() << "` (" << fmt(total_s, 3)
-      << " s in all). Every number below is in the CSV and JSON files next to this page; the figures are "
-         "drawn from them by `scripts/plot-analysis`. Paper: Zou, Li and Huang, figure and equation numbers "
-         "as in docs/method.md.\n\n"
-      << "Model: " << task_name(model.task) << ", N = " << model.n << ", NIn = " << model.n_in << ", NOut = "
-      << model.n_out << ". Accuracy: mean-field " << pct(acc_mf) << ", sampled-per-step " << pct(acc_sps) << ".\n\n"
-      << "## Findings: which of the paper's results this model shows\n\n"
-      << "| the paper's result | this model | evidence |\n|---|---|---|\n";
-    for (const Finding& f : findings) r << "| " << f.claim << " | " << f.verdict << " | " << f.evidence << " |\n";
-    r << "\n" << md.str();
-  }
-  if (!a.no_plots) {
-    const fs::path plot_log = tmp / "plot.log";
-    // The shell sees each word in double quotes, where only " $ ` \ keep a meaning: a name with one
-    // of them is refused, so no file name can become a command (cert-env33-c).
-    for (const std::string& word : {a.python, a.plot_script, tmp.string()})
-      if (word.find_first_of("\"$`\\") != std::string::npos)
-        throw std::runtime_error("cannot run the figure script with a path containing \" $ ` or \\: " + word);
-    const std::string cmd = "\"" + a.python + "\" \"" + a.plot_script + "\" \"" + tmp.string() + "\" > \"" +
-                            plot_log.string() + "\" 2>&1";
-    const int rc = std::system(cmd.c_str());  // NOLINT(cert-env33-c): every word is quoted and checked above
-    if (rc != 0) {
-      std::ifstream l(plot_log);
-      std::string line, last;
-      while (std::getline(l, line))
-        if (!line.empty()) last = line;
-      throw std::runtime_error("drawing the figures failed (" + a.plot_script + ": " + last +
-                               "); --no-plots writes the data and report without them");
-    }
-    fs::remove(plot_log);
-  }
-  // DIR replaced at once: the old one moved aside, the new one renamed into place
-  const fs::path old = final_dir.parent_path() / (dir_name.string() + ".old-" + std::to_string(getpid()));
-  const bool had = fs::exists(final_dir);
-  if (had) fs::rename(final_dir, old);
-  try {
-    fs::rename(tmp, final_dir);
-  } catch (...) {
-    if (had) fs::rename(old, final_dir);  // the old DIR back
-    throw;
-  }
-  cleanup.keep = true;
-  std::error_code ec;
-  fs::remove_all(old, ec);
+  report::write_report(
+      tmp, "Ensemble analysis of " + model_name,
+      "Written by `" + command_line() + "` (" + fmt(total_s, 3) +
+          " s in all). Every number below is in the CSV and JSON files next to this page; the figures are "
+          "drawn from them by `scripts/plot-analysis`. Paper: Zou, Li and Huang, figure and equation numbers "
+          "as in docs/method.md.\n\nModel: " + task_name(model.task) + ", N = " + std::to_string(model.n) +
+          ", NIn = " + std::to_string(model.n_in) + ", NOut = " + std::to_string(model.n_out) +
+          ". Accuracy: mean-field " + pct(acc_mf) + ", sampled-per-step " + pct(acc_sps) + ".",
+      findings, md.str());
+  if (!a.no_plots) report::draw_figures(a.python, a.plot_script, tmp);
+  dir.commit();
   std::cout << "wrote " << a.out << "/report.md and its data (" << fmt(total_s, 3) << " s)\n";
   return 0;
 }
@@ -985,10 +890,15 @@ void add_analyze(CLI::App& app, int& status) {
       "The paper's analyses of a model: hyperparameter statistics and matrices, sparsity and "
       "entropy (eq. 14) per layer, VIP/UIP and the targeted perturbation sweep, psychometric fits "
       "(MSI), selectivity (eq. 15), the concrete networks along a trial, and the course of "
-      "training from the trainer's log. Writes CSV/JSON, PNG figures and report.md into DIR.");
+      "training from the trainer's log. A feedforward stack (mnist-ff) gets the analyses of 'Learning "
+      "credit assignment': the three kinds of synapse per layer, their distributions and entropy, the "
+      "accuracy in every mode and the targeted perturbation of a layer. Writes CSV/JSON, PNG figures "
+      "and report.md into DIR.");
   cmd->footer(
       "Example:\n"
-      "  sasrnn analyze models/msi_n150.sasrnn --log models/msi_n150.csv --out docs/results/msi_n150");
+      "  sasrnn analyze models/msi_n150.sasrnn --log models/msi_n150.csv --out docs/results/msi_n150\n"
+      "  sasrnn analyze models/mnist_ff_784_100_100_10.sasrnn --log models/mnist_ff_784_100_100_10.csv \\\n"
+      "    --out docs/results/mnist_ff_784_100_100_10");
   cmd->add_option("model", a->path, "Model file (.sasrnn) with a task (msi, mnist-row, mnist-pixel)")->required();
   cmd->add_option("--out", a->out, "Output folder (replaced as a whole at the end)")->required();
   cmd->add_option("--log", a->log, "The trainer's CSV log of this model (refused if it is another model's)");
@@ -1019,10 +929,32 @@ void add_analyze(CLI::App& app, int& status) {
   cmd->add_option("--threads", a->threads, "Worker threads (results do not depend on it)")
       ->check(CLI::Range(1, 64))
       ->default_val(2);
+  const std::string ff_group = "Feedforward stacks (PRL 'Learning credit assignment')";
+  cmd->add_option("--sweep-layer", a->ff_sweep.layer, "Stacks: the layer of the targeted perturbation (0: the first)")
+      ->default_val(0)
+      ->group(ff_group);
+  cmd->add_option("--important-pi-max", a->ff_sweep.kinds.important_pi_max,
+                  "Stacks: important synapse: pi <= this and Xi <= --important-xi-max (the authors: exactly 0)")
+      ->default_val(0.0)
+      ->group(ff_group);
+  cmd->add_option("--important-xi-max", a->ff_sweep.kinds.important_xi_max,
+                  "Stacks: important synapse: Xi (training scale) <= this")
+      ->default_val(0.0)
+      ->group(ff_group);
+  cmd->add_option("--unimportant-pi-min", a->ff_sweep.kinds.unimportant_pi_min,
+                  "Stacks: unimportant synapse: pi >= this (the authors: exactly 1)")
+      ->default_val(1.0)
+      ->group(ff_group);
+  cmd->add_option("--sweep-mode", a->ff_sweep.mode,
+                  "Stacks: the mode the perturbed stacks run in (default sampled-per-step: a concrete network per image)")
+      ->transform(enum_names(mode_names()))
+      ->default_str("sampled-per-step")
+      ->group(ff_group);
   cmd->add_flag("--force", a->force, "Replace DIR if it exists and is not empty");
   cmd->add_flag("--no-plots", a->no_plots, "Write the data and report.md without drawing the figures");
   cmd->add_option("--python", a->python, "Python with matplotlib for the figures")->default_val("/usr/bin/python3");
   cmd->add_option("--plot-script", a->plot_script, "The figure script")->default_val(SASRNN_PLOT_SCRIPT);
+  a->app = cmd;
   cmd->callback([&status, a] {
     try {
       status = analyze(*a);

@@ -4,11 +4,13 @@
 // antisymmetric matrices, the probit fit on synthetic data, and a perturbation that removes nothing.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
 #include "sasrnn/analysis/activity.hpp"
 #include "sasrnn/analysis/ensemble.hpp"
+#include "sasrnn/analysis/ff_analysis.hpp"
 #include "sasrnn/analysis/msi_eval.hpp"
 #include "sasrnn/analysis/perturbation.hpp"
 #include "support.hpp"
@@ -298,6 +300,88 @@ TEST(Perturbation, RemovedSetsAreNestedAndRemovalMakesConnectionsAbsent) {
   // equal sets run once; per mode: nothing removed, half the VIPs in each of 2 draws, all VIPs,
   // 2 random sets of each nonzero size: 1 + 2 + 1 + 4 = 8
   EXPECT_EQ(calls, 16);
+}
+
+}  // namespace
+}  // namespace sasrnn::analysis
+
+namespace sasrnn::analysis {
+namespace {
+
+// The synapse kinds of a feedforward stack (ff_analysis.hpp): the authors' exact rules, the training
+// scale (m sqrt(n), Xi n), the perturbed sets (nested, of the right size and kind), and the sweep
+// applying them (a stub accuracy that counts what it sees).
+TEST(FfAnalysis, KindsScaleAndPerturbedSets) {
+  const FfKindRule rule;
+  EXPECT_EQ(rule.kind(0.0f, 0.0f), FfKindRule::Important);
+  EXPECT_EQ(rule.kind(1.0f, 0.3f), FfKindRule::Unimportant);
+  EXPECT_EQ(rule.kind(0.0f, 1e-9f), FfKindRule::Variable);
+  EXPECT_EQ(rule.kind(0.5f, 0.0f), FfKindRule::Variable);
+  FfKindRule bad;
+  bad.important_pi_max = 0.6;
+  bad.unimportant_pi_min = 0.5;
+  EXPECT_THROW(bad.check(), std::invalid_argument);
+  // a 4 x 16 layer: columns 0-3 important, 4-7 unimportant, 8-15 variable
+  HostLayer h;
+  h.rows = 4;
+  h.cols = 16;
+  for (uint32_t i = 0; i < 4; ++i)
+    for (uint32_t j = 0; j < 16; ++j) {
+      h.pi.push_back(j < 4 ? 0.0f : j < 8 ? 1.0f : 0.5f);
+      h.m.push_back(0.25f);
+      h.xi.push_back(j < 8 ? 0.0f : 0.0625f);
+    }
+  const LayerView v = layer_view(h);
+  const HostLayer t = training_scale_layer(v);
+  EXPECT_FLOAT_EQ(t.m[0], 1.0f);       // 0.25 sqrt(16)
+  EXPECT_FLOAT_EQ(t.xi[8], 1.0f);      // 0.0625 * 16
+  const FfLayerSummary s = summarize_ff("l", t, rule, VipRule{}, EntropyOptions{}, entropy_normals(EntropyOptions{}));
+  EXPECT_DOUBLE_EQ(s.important, 0.25);
+  EXPECT_DOUBLE_EQ(s.unimportant, 0.25);
+  EXPECT_DOUBLE_EQ(s.variable, 0.5);
+  const auto imp = ff_changed_set(t, rule, "important", 0, 1.0, 1);
+  const auto imp_half = ff_changed_set(t, rule, "important", 0, 0.5, 1);
+  const auto var_half = ff_changed_set(t, rule, "variable", 0, 0.5, 1);
+  const auto uip = ff_changed_set(t, rule, "unimportant", 2, 0.25, 1);
+  EXPECT_EQ(imp.size(), 16u);
+  EXPECT_EQ(imp_half.size(), 8u);
+  EXPECT_TRUE(std::includes(imp.begin(), imp.end(), imp_half.begin(), imp_half.end()));
+  EXPECT_EQ(var_half.size(), 8u);  // as many as half the important ones
+  for (uint32_t k : var_half) EXPECT_GE(k % 16, 8u);
+  EXPECT_EQ(uip.size(), 4u);
+  for (uint32_t k : uip) EXPECT_TRUE(k % 16 >= 4 && k % 16 < 8);
+  EXPECT_THROW(ff_changed_set(t, rule, "other", 0, 0.5, 1), std::invalid_argument);
+  // the sweep hands the accuracy function the perturbed stack: count pi = 1 and the randomized
+  ff::ModelView model;
+  model.n_layers = 1;
+  model.n_in = 16;
+  model.n_out = 4;
+  model.layers[0] = v;
+  FfSweepConfig cfg;
+  cfg.points = 3;
+  cfg.draws = 1;
+  int evaluated = 0;
+  const auto pts = ff_perturbation_sweep(model, cfg, [&](const ff::ModelView& m) {
+    ++evaluated;
+    const HostLayer p = decode_layer(m.layers[0]);
+    double absent = 0, random = 0;
+    for (size_t k = 0; k < p.size(); ++k) {
+      absent += p.pi[k] == 1.0f ? 1 : 0;
+      random += p.xi[k] == 1.0f / 16 && p.m[k] == 0.0f ? 1 : 0;
+    }
+    return absent + 1000 * random;  // an "accuracy" that says what was changed
+  });
+  ASSERT_EQ(pts.size(), 9u);
+  EXPECT_EQ(evaluated, 7);  // the three fraction-0 points are one evaluation
+  for (const FfSweepPoint& p : pts) {
+    if (p.kind == "unimportant")
+      EXPECT_DOUBLE_EQ(p.accuracy, 16 - static_cast<double>(p.changed) + 1000.0 * static_cast<double>(p.changed)) << p.fraction;
+    else
+      EXPECT_DOUBLE_EQ(p.accuracy, 16 + static_cast<double>(p.changed)) << p.kind << " " << p.fraction;
+  }
+  FfSweepConfig wrong = cfg;
+  wrong.layer = 1;
+  EXPECT_THROW(ff_perturbation_sweep(model, wrong, [](const ff::ModelView&) { return 0.0; }), std::invalid_argument);
 }
 
 }  // namespace

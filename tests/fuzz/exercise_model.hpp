@@ -2,15 +2,20 @@
 // tools and the firmware use, and stops the process (__builtin_trap, which libFuzzer and the
 // replay test report as a crash) if the runtime breaks a promise: a step that returns Ok with a
 // non-finite state or output, or SampledPerTrial giving other numbers with its trial cache than
-// without it (network.hpp promises bit for bit the same).
+// without it (network.hpp promises bit for bit the same). A feedforward stack runs a few
+// inferences in every mode on the host tools' stack and on the firmware's 784-100-100-10, which
+// must agree bit for bit.
 #pragma once
 
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <vector>
 
+#include "sasrnn/analysis/ff_eval.hpp"
 #include "sasrnn/analysis/host_network.hpp"
+#include "sasrnn/feedforward/network.hpp"
 #include "sasrnn/network.hpp"
 
 namespace sasrnn::fuzz {
@@ -84,6 +89,38 @@ inline void exercise_all(const ModelView& model) {
   if (model.n == 150 && model.n_in == 5 && model.n_out == 2) exercise(msi150, model, cache);
   if (model.n == 100 && model.n_in == 28 && model.n_out == 10) exercise(mnist100, model, cache);
   if (model.n == 30 && model.n_in == 5 && model.n_out == 2) exercise(msi30, model, cache);
+}
+
+/// A verified feedforward stack: two inferences in every mode on the host tools' network and, for
+/// a 784-100-100-10 stack, on the fixed one (bit for bit the same); an Ok inference has finite
+/// outputs that sum to 1.
+inline void exercise_stack(const ff::ModelView& model) {
+  static auto host = std::make_unique<analysis::HostFfNetwork>();  // large: on the heap, once
+  static auto fixed = std::make_unique<ff::Network<784, 100, 100, 10>>();
+  const bool is_fixed = model.n_layers == 3 && model.n_in == 784 && model.width(1) == 100 &&
+                        model.width(2) == 100 && model.n_out == 10;
+  std::vector<float> x(model.n_in);
+  for (uint32_t j = 0; j < model.n_in; ++j) x[j] = input_value(1, static_cast<int>(j));
+  const Mode modes[] = {Mode::MeanField, Mode::SampledPerStep, Mode::SampledPerTrial, Mode::MeanWeights};
+  for (Mode mode : modes) {
+    Options opt;
+    opt.mode = mode;
+    opt.seed = 7;
+    if (host->bind(model, opt) != Status::Ok) return;  // wider or deeper than the host tools run
+    if (is_fixed) require(fixed->bind(model, opt) == Status::Ok);
+    for (uint32_t k = 0; k < 2; ++k) {
+      const Status s = host->infer(x.data(), k);
+      if (is_fixed) require(fixed->infer(x.data(), k) == s);
+      if (s != Status::Ok) continue;
+      float sum = 0.0f;
+      for (int c = 0; c < host->n_outputs(); ++c) {
+        require(std::isfinite(host->z()[c]) && std::isfinite(host->output()[c]));
+        sum += host->output()[c];
+        if (is_fixed) require(std::memcmp(&host->z()[c], &fixed->z()[c], sizeof(float)) == 0);
+      }
+      require(std::fabs(sum - 1.0f) < 1e-3f);
+    }
+  }
 }
 
 }  // namespace sasrnn::fuzz

@@ -5,6 +5,8 @@
 // zip64 and broken forms). Run it to refresh the crafted files after a format change:
 //   build/tests/fuzz/fuzz_make_corpus tests/fuzz
 #include <cstdio>
+#include <random>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -77,6 +79,16 @@ int main(int argc, char** argv) {
   write_model(m + "mnist_row8_compact.sasrnn", conv::with_encoding(row, conv::encoding_preset("compact")));
   write_model(m + "mnist_pixel5.sasrnn", pixel);
   write_model(m + "tiny.sasrnn", tiny);
+  // feedforward stacks (format version 3): a small one in every encoding, an MNIST-shaped one
+  conv::ModelData stack;
+  std::mt19937 gen(19);
+  for (const auto& [rows, cols] : {std::pair<uint32_t, uint32_t>{6, 9}, {5, 6}, {3, 5}}) {
+    conv::LayerData l = conv::LayerData::zeros(rows, cols);
+    test::fill_mixed(l, gen, 0.5f);
+    stack.layers.push_back(l);
+  }
+  for (const char* enc : {"dense", "dense-moments", "f16", "compact"})
+    write_model(m + "stack9_" + enc + ".sasrnn", conv::with_encoding(stack, conv::encoding_preset(enc)));
   // the readers take float arrays only: the small models are enough
   for (const auto& [name, d] : {std::pair<const char*, const conv::ModelData&>{"msi7", msi7},
                                 {"mnist_pixel5", pixel}, {"tiny", tiny}}) {

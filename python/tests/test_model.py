@@ -285,3 +285,13 @@ def test_bad_encoding_names(msi_model, tmp_path):
         msi_model.save(tmp_path / "m.npz", encoding="compact")
     with pytest.raises((ValueError, RuntimeError), match="unknown model format"):
         msi_model.save(tmp_path / "m.txt")
+
+
+# -- a feedforward stack (format version 3) is not a recurrent model ----------------------------
+
+def test_feedforward_stack_is_refused_with_its_status(msi_path):
+    stack = msi_path.parent / "mnist_ff_784_100_100_10.sasrnn"
+    with pytest.raises(sasrnn.ModelError) as e:
+        sasrnn.load(stack)
+    assert e.value.status == "NotRecurrent"
+    assert "feedforward stack" in str(e.value)

@@ -56,7 +56,7 @@ std::vector<std::vector<double>> read_ff_log(const std::string& path, int layers
       row.push_back(std::strtod(c.c_str(), &end));
       if (end == c.c_str()) throw std::runtime_error(path + ": line " + std::to_string(number) + " is not numbers");
     }
-    if (row.size() != static_cast<size_t>(4 + layers))
+    if (row.size() != 4 + static_cast<size_t>(layers))
       throw std::runtime_error(path + ": line " + std::to_string(number) + " has " + std::to_string(row.size()) +
                                " fields, the header " + std::to_string(4 + layers));
     out.push_back(row);
@@ -97,9 +97,11 @@ int analyze_ff(const FfAnalyzeArgs& a) {
 
   // layers in the training's parametrization
   std::vector<HostLayer> layers;
+  layers.reserve(static_cast<size_t>(L));
   for (int l = 0; l < L; ++l) layers.push_back(training_scale_layer(model.layers[l]));
   const std::vector<double> eps = entropy_normals(a.entropy);
   std::vector<FfLayerSummary> sums;
+  sums.reserve(static_cast<size_t>(L));
   for (int l = 0; l < L; ++l)
     sums.push_back(summarize_ff("layer " + std::to_string(l), layers[static_cast<size_t>(l)], sweep.kinds, a.rule,
                                 a.entropy, eps));
@@ -112,7 +114,7 @@ int analyze_ff(const FfAnalyzeArgs& a) {
     for (const auto& row : log) {
       double worst = 0;
       for (int l = 0; l < L; ++l)
-        worst = std::max(worst, std::fabs(row[static_cast<size_t>(4 + l)] - sums[static_cast<size_t>(l)].base.sparsity));
+        worst = std::max(worst, std::fabs(row[4 + static_cast<size_t>(l)] - sums[static_cast<size_t>(l)].base.sparsity));
       best = std::min(best, worst);
     }
     if (best > 1e-5)
@@ -296,7 +298,7 @@ int analyze_ff(const FfAnalyzeArgs& a) {
     bool grows = true;
     std::string evidence;
     for (int l = 0; l < L; ++l) {
-      const double first = log.front()[static_cast<size_t>(4 + l)], last = log.back()[static_cast<size_t>(4 + l)];
+      const double first = log.front()[4 + static_cast<size_t>(l)], last = log.back()[4 + static_cast<size_t>(l)];
       grows = grows && last > first;
       evidence += (l ? "; " : "") + std::string("layer ") + std::to_string(l) + " " + fmt(first) + " → " + fmt(last);
     }

@@ -138,7 +138,9 @@ int run_ff(TrainArgs& a, const std::string& command) {
       return 2;
     }
   train::FfTrainJob job;
-  static_cast<train::JobOptions&>(job) = a.job;  // the files, checkpoints, resume, selection
+  // the files, checkpoints, resume and selection: the job options part of the parsed job
+  const train::JobOptions& options = a.job;
+  static_cast<train::JobOptions&>(job) = options;
   train::ff::TrainerConfig& c = job.cfg;
   c = a.ff;
   const train::TrainConfig& given = a.job.cfg;

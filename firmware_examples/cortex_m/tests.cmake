@@ -14,6 +14,10 @@
 # With models/mnist_row_n100.sasrnn and the MNIST test files (scripts/fetch-mnist), also:
 #   fw.<board>.mnist_row_vs_host     mnist_row_fw (the first test images, every mode) == host
 #   fw.mps2-an386.mnist_row_insn_count   exact instructions per image per mode (M4F)
+# With models/mnist_ff_784_100_100_10_compact.sasrnn and the MNIST test files, also:
+#   fw.<board>.mnist_ff_vs_host      mnist_ff_fw (the compact [784, 100, 100, 10] stack, the same
+#                                    test images, every mode) == mnist_ff_fw_host; flash and RAM
+#   fw.mps2-an386.mnist_ff_insn_count    exact instructions per image per mode (M4F)
 # Labels: firmware, no-sanitize (QEMU and the cross build are not sanitizer material).
 if(SASRNN_SANITIZE)
   return()
@@ -59,11 +63,19 @@ endforeach()
 
 # The sequential-MNIST row app: its host reference (all embedded test images, every board runs
 # them all: about 6 s of QEMU on the soft-float M3).
-if(FW_MNIST_IMAGES_SOURCE)
+if(FW_MNIST_MODEL_SOURCE)
   add_test(NAME fw.host_reference_mnist_row
     COMMAND ${CMAKE_COMMAND} -DPROGRAM=$<TARGET_FILE:mnist_row_fw_host> -DREPS=${FW_MNIST_IMAGES}
             -DOUT=${_fw_bin}/host_mnist_row.txt -P ${_fw_scripts}/run_host.cmake)
   set_tests_properties(fw.host_reference_mnist_row PROPERTIES FIXTURES_SETUP fw_host_ref_mnist_row
+                       LABELS "${_fw_labels}" TIMEOUT 300)
+endif()
+# The feedforward MNIST app's host reference (the same images through the stack).
+if(FW_MNIST_FF_MODEL_SOURCE)
+  add_test(NAME fw.host_reference_mnist_ff
+    COMMAND ${CMAKE_COMMAND} -DPROGRAM=$<TARGET_FILE:mnist_ff_fw_host> -DREPS=${FW_MNIST_IMAGES}
+            -DOUT=${_fw_bin}/host_mnist_ff.txt -P ${_fw_scripts}/run_host.cmake)
+  set_tests_properties(fw.host_reference_mnist_ff PROPERTIES FIXTURES_SETUP fw_host_ref_mnist_ff
                        LABELS "${_fw_labels}" TIMEOUT 300)
 endif()
 
@@ -87,7 +99,8 @@ foreach(board ${SASRNN_BOARDS})
             -DMODEL_SOURCE=${FW_MODEL_SOURCE} -DGENERATED=${CMAKE_BINARY_DIR}/generated
             -DEIGEN=${_fw_eigen} -DFLATBUFFERS=${_fw_fb} -DREPS=${reps}
             "-DCOMPACT_MODEL_SOURCE=${FW_COMPACT_MODEL_SOURCE}" "-DMNIST_MODEL_SOURCE=${FW_MNIST_MODEL_SOURCE}"
-            "-DMNIST_IMAGES_SOURCE=${FW_MNIST_IMAGES_SOURCE}" "-DLAUNCHER=${CMAKE_CXX_COMPILER_LAUNCHER}"
+            "-DMNIST_IMAGES_SOURCE=${FW_MNIST_IMAGES_SOURCE}" "-DMNIST_FF_MODEL_SOURCE=${FW_MNIST_FF_MODEL_SOURCE}"
+            "-DLAUNCHER=${CMAKE_CXX_COMPILER_LAUNCHER}"
             -P ${_fw_scripts}/build_firmware.cmake)
   set_tests_properties(fw.${board}.build PROPERTIES FIXTURES_SETUP fw_${board} LABELS "${_fw_labels}"
                        TIMEOUT 600 RESOURCE_LOCK fw_cross_build)
@@ -114,7 +127,7 @@ foreach(board ${SASRNN_BOARDS})
     list(APPEND footprint_fixtures fw_${board}_compact_ran)
   endif()
 
-  if(FW_MNIST_IMAGES_SOURCE)
+  if(FW_MNIST_MODEL_SOURCE)
     add_test(NAME fw.${board}.mnist_row_vs_host
       COMMAND ${CMAKE_COMMAND} -DQEMU=${SASRNN_QEMU_ARM} -DMACHINE=${board} -DELF=${dir}/mnist_row_fw.elf
               -DOUT=${dir}/mnist_row_fw.txt -DHOST_OUT=${_fw_bin}/host_mnist_row.txt
@@ -125,6 +138,19 @@ foreach(board ${SASRNN_BOARDS})
                          FIXTURES_SETUP fw_${board}_mnist_ran LABELS "${_fw_labels}" TIMEOUT 300)
     list(APPEND elfs ${dir}/mnist_row_fw.elf ${dir}/mnist_row_count.elf)
     list(APPEND footprint_fixtures fw_${board}_mnist_ran)
+  endif()
+  # The feedforward MNIST app: the compact stack (135 KB) fits every board's flash (4 MiB) and
+  # RAM (2 MiB) of cmake/sasrnn_boards.cmake; the output prints the ELF's flash and RAM.
+  if(FW_MNIST_FF_MODEL_SOURCE)
+    add_test(NAME fw.${board}.mnist_ff_vs_host
+      COMMAND ${CMAKE_COMMAND} -DQEMU=${SASRNN_QEMU_ARM} -DMACHINE=${board} -DELF=${dir}/mnist_ff_fw.elf
+              -DOUT=${dir}/mnist_ff_fw.txt -DHOST_OUT=${_fw_bin}/host_mnist_ff.txt
+              -DCOMPARE=$<TARGET_FILE:fw_compare> -DKIND=mnist_ff "-DCOMPARE_ARGS=--require-bit-identical"
+              -DSIZE=${SASRNN_ARM_SIZE} -DTIMEOUT=240 -P ${_fw_scripts}/run_msi.cmake)
+    set_tests_properties(fw.${board}.mnist_ff_vs_host PROPERTIES
+                         FIXTURES_REQUIRED "fw_${board};fw_host_ref_mnist_ff"
+                         FIXTURES_SETUP fw_${board}_mnist_ff_ran LABELS "${_fw_labels}" TIMEOUT 300)
+    list(APPEND elfs ${dir}/mnist_ff_fw.elf ${dir}/mnist_ff_count.elf)
   endif()
 
   add_test(NAME fw.${board}.no_allocator
@@ -167,12 +193,16 @@ foreach(board ${SASRNN_BOARDS})
     list(APPEND stack_files ${dir}/msi_fw_compact.txt ${dir}/msi_count_compact.txt ${dir}/msi_count_compact_o3.txt)
     list(APPEND stack_fixtures fw_${board}_compact_ran fw_${board}_compact_counted)
   endif()
-  if(FW_MNIST_IMAGES_SOURCE)
+  if(FW_MNIST_MODEL_SOURCE)
     list(APPEND stack_files ${dir}/mnist_row_fw.txt)
     list(APPEND stack_fixtures fw_${board}_mnist_ran)
   endif()
+  if(FW_MNIST_FF_MODEL_SOURCE)
+    list(APPEND stack_files ${dir}/mnist_ff_fw.txt)
+    list(APPEND stack_fixtures fw_${board}_mnist_ff_ran)
+  endif()
   # Instructions per image of the MNIST row app, on the M4F (reported in the test output).
-  if(FW_MNIST_IMAGES_SOURCE AND board STREQUAL "mps2-an386")
+  if(FW_MNIST_MODEL_SOURCE AND board STREQUAL "mps2-an386")
     add_test(NAME fw.${board}.mnist_row_insn_count
       COMMAND ${CMAKE_COMMAND} -DQEMU=${SASRNN_QEMU_ARM} -DMACHINE=${board} -DELFS=${dir}/mnist_row_count.elf
               -DNM=${SASRNN_ARM_NM} -DPLUGIN=$<TARGET_FILE:sasrnn_insn_plugin> -DCOMPARE=$<TARGET_FILE:fw_compare>
@@ -182,6 +212,19 @@ foreach(board ${SASRNN_BOARDS})
                          FIXTURES_SETUP fw_${board}_mnist_counted LABELS "${_fw_labels}" TIMEOUT 300)
     list(APPEND stack_files ${dir}/mnist_row_count.txt)
     list(APPEND stack_fixtures fw_${board}_mnist_counted)
+  endif()
+  # Instructions per image of the feedforward MNIST app, on the M4F (reported in the test output).
+  if(FW_MNIST_FF_MODEL_SOURCE AND board STREQUAL "mps2-an386")
+    add_test(NAME fw.${board}.mnist_ff_insn_count
+      COMMAND ${CMAKE_COMMAND} -DQEMU=${SASRNN_QEMU_ARM} -DMACHINE=${board} -DELFS=${dir}/mnist_ff_count.elf
+              -DNM=${SASRNN_ARM_NM} -DPLUGIN=$<TARGET_FILE:sasrnn_insn_plugin> -DCOMPARE=$<TARGET_FILE:fw_compare>
+              -DOUT_DIR=${dir} -DOUT_NAME=mnist_ff_insn_count.txt -DUNIT=image
+              "-DWHAT=image (x = pixels / 255, one inference through the 3 layers, decision)" -DTIMEOUT=240
+              -DTICK_NS=${tick_ns} -P ${_fw_scripts}/run_count.cmake)
+    set_tests_properties(fw.${board}.mnist_ff_insn_count PROPERTIES FIXTURES_REQUIRED fw_${board}
+                         FIXTURES_SETUP fw_${board}_mnist_ff_counted LABELS "${_fw_labels}" TIMEOUT 300)
+    list(APPEND stack_files ${dir}/mnist_ff_count.txt)
+    list(APPEND stack_fixtures fw_${board}_mnist_ff_counted)
   endif()
   # The stack bound: the high-water marks printed by the runs above (every app, every mode; a
   # painted stack) plus a 1 KiB margin must fit the linker script's stack (cmake/sasrnn_mps2.ld).

@@ -1,6 +1,7 @@
 # cmake -DBOARD=... -DBINARY_DIR=... -DSOURCE_DIR=... -DTOOLCHAIN=... -DMODEL_SOURCE=...
 #       -DGENERATED=... -DEIGEN=... -DFLATBUFFERS=... -DREPS=... [-DCOMPACT_MODEL_SOURCE=...]
-#       [-DMNIST_MODEL_SOURCE=... -DMNIST_IMAGES_SOURCE=...] [-DLAUNCHER=ccache] -P build_firmware.cmake
+#       [-DMNIST_MODEL_SOURCE=... -DMNIST_IMAGES_SOURCE=...] [-DMNIST_FF_MODEL_SOURCE=...]
+#       [-DLAUNCHER=ccache] -P build_firmware.cmake
 # Configures (quick when cached) and builds the Cortex-M examples for one board; LAUNCHER (the host
 # build's compiler launcher, e.g. ccache) wraps the cross compiler too.
 foreach(var BOARD BINARY_DIR SOURCE_DIR TOOLCHAIN MODEL_SOURCE GENERATED EIGEN FLATBUFFERS REPS)
@@ -35,6 +36,7 @@ execute_process(
           -DSASRNN_FLATBUFFERS_INCLUDE=${FLATBUFFERS} -DSASRNN_FW_REPS=${REPS} ${_launcher}
           "-DSASRNN_COMPACT_MODEL_SOURCE=${COMPACT_MODEL_SOURCE}"
           "-DSASRNN_MNIST_MODEL_SOURCE=${MNIST_MODEL_SOURCE}" "-DSASRNN_MNIST_IMAGES_SOURCE=${MNIST_IMAGES_SOURCE}"
+          "-DSASRNN_MNIST_FF_MODEL_SOURCE=${MNIST_FF_MODEL_SOURCE}"
   RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "configuring the firmware for ${BOARD} failed")

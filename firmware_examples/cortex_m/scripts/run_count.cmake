@@ -1,6 +1,8 @@
 # cmake -DQEMU=... -DMACHINE=... -DELFS=<a.elf;b.elf> -DNM=... -DPLUGIN=... -DCOMPARE=... -DOUT_DIR=...
-#       -DTIMEOUT=... -DTICK_NS=... [-DOUT_NAME=insn_count.txt] [-DUNIT=step|image] -P run_count.cmake
-# Runs msi_count (or mnist_row_count, UNIT=image) under QEMU with the instruction-count plugin and
+#       -DTIMEOUT=... -DTICK_NS=... [-DOUT_NAME=insn_count.txt] [-DUNIT=step|image] [-DWHAT=<text>]
+#       -P run_count.cmake
+# Runs msi_count (or mnist_row_count / mnist_ff_count, UNIT=image; WHAT says what an image's
+# span holds) under QEMU with the instruction-count plugin and
 # -icount shift=0 (the virtual clock advances 1 ns per instruction, so SysTick gives an
 # independent count) and prints instructions per step (per image) per mode.
 include(${CMAKE_CURRENT_LIST_DIR}/qemu_run.cmake)
@@ -8,7 +10,9 @@ if(NOT UNIT)
   set(UNIT step)
 endif()
 set(what "network step")
-if(UNIT STREQUAL "image")
+if(WHAT)
+  set(what "${WHAT}")
+elseif(UNIT STREQUAL "image")
   set(what "image (reset, 28 steps, decision)")
 endif()
 set(all "")

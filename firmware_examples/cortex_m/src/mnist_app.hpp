@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "mnist_common.hpp"
 #include "sasrnn/network.hpp"
 
 namespace fw {
@@ -18,26 +19,10 @@ constexpr int kMnistN = 100;
 constexpr int kMnistNIn = 28;
 constexpr int kMnistNOut = 10;
 constexpr int kMnistSteps = 28;
-constexpr int kMnistPixels = 28 * 28;
 using MnistNetwork = sasrnn::Network<kMnistN, kMnistNIn, kMnistNOut>;
 
-/// The modes the app runs, in order. SampledPerTrial keeps the trial's network in a static
-/// trial cache (as the host evaluator does; bit for bit the same as without it).
-constexpr sasrnn::Mode kMnistModes[] = {sasrnn::Mode::MeanField, sasrnn::Mode::SampledPerStep,
-                                        sasrnn::Mode::SampledPerTrial, sasrnn::Mode::MeanWeights};
-constexpr int kMnistModeCount = 4;
-
-struct MnistConfig {
-  uint32_t images = 8;  ///< the first `images` of the embedded test images
-  uint64_t seed = 1;    ///< sasrnn run's default
-};
-
-/// Decisions of one run: decision[mode][image], for the host's cross-check.
-struct MnistDecisions {
-  static constexpr uint32_t kMaxImages = 64;
-  int8_t decision[kMnistModeCount][kMaxImages];
-  uint32_t images = 0;
-};
+// kMnistModes (SampledPerTrial with the trial cache here, as the host evaluator; bit for bit the
+// same as without it), MnistConfig and MnistDecisions: mnist_common.hpp.
 
 /// The app's network (static storage).
 MnistNetwork& mnist_network();

@@ -1,20 +1,23 @@
 // fw_compare: checks and reports the Cortex-M runs (host program, used by the CTest tests).
 //
-//   fw_compare msi|mnist HOST.txt TARGET.txt [--abs-tol A] [--rel-tol R] [--require-bit-identical]
-//     Compares the output of msi_fw (msi) or mnist_row_fw (mnist) under QEMU with the host
-//     reference, line by line, ignoring
+//   fw_compare msi|mnist|mnist_ff HOST.txt TARGET.txt [--abs-tol A] [--rel-tol R]
+//              [--require-bit-identical]
+//     Compares the output of msi_fw (msi), mnist_row_fw (mnist) or mnist_ff_fw (mnist_ff) under
+//     QEMU with the host reference, line by line, ignoring
 //     '#' lines. Tokens "d=K" (decisions) must be equal; "x:XXXXXXXX" tokens are floats
 //     (bit patterns) that must agree within |a-b| <= A + R |a|; "hash=..." tokens (FNV-1a of
-//     every h_i(t) of a trial) and every other token must be equal, except that with a
-//     tolerance a hash may differ when the floats are within it. Exit 0 when all holds.
+//     every h_i(t) of a trial; of the 10 logits of an image for mnist_ff) and every other token
+//     must be equal, except that with a tolerance a hash may differ when the floats are within
+//     it. Exit 0 when all holds.
 //
 //   fw_compare counts FIRMWARE.txt PLUGIN.txt [--tick-ns T --insn-ns I] [--unit step|image]
-//     Pairs the "span ..." lines of msi_count (or mnist_row_count) with the plugin's
+//     Pairs the "span ..." lines of msi_count (or mnist_row_count, mnist_ff_count) with the plugin's
 //     "sasrnn-mark K COUNT" lines (two marks per span) and prints instructions per span (mean,
 //     min, max) per mode, minus the marks' own cost from the calibration spans. A span is a
 //     network step (--unit step, the default; with the real-time factor at 100 MHz for dt =
-//     20 ms at one instruction per cycle) or an image (--unit image: reset, 28 steps, decision;
-//     every image's count is listed). With --tick-ns/--insn-ns (SysTick period and -icount time
+//     20 ms at one instruction per cycle) or an image (--unit image: what the app's span holds,
+//     e.g. reset, 28 steps, decision; every image's count is listed).
+//     With --tick-ns/--insn-ns (SysTick period and -icount time
 //     per instruction), also the count the virtual clock implies.
 #include <cmath>
 #include <cstdint>
@@ -63,7 +66,20 @@ bool parse_hex_float(const std::string& t, float& v) {
   return true;
 }
 
-/// what: the app ("msi" or "mnist"), for the wording of the report.
+/// What the printed floats and the hashes of an app's output are, for the report.
+struct Wording {
+  const char* floats;
+  const char* hashes;
+};
+
+Wording wording(const std::string& what) {
+  const char* trajectories = "full trajectories h(t), all units and steps (hash)";
+  if (what == "msi") return {"y(t) of every step, final h, final y", trajectories};
+  if (what == "mnist") return {"the 10 outputs of every image at its last step", trajectories};
+  return {"the 10 outputs (softmax) of every image", "the 10 logits z of every image (hash)"};
+}
+
+/// what: the app ("msi", "mnist" or "mnist_ff"), for the wording of the report.
 int compare_app(const std::string& what, int argc, char** argv) {
   const auto host = read_lines(argv[2], true);
   const auto target = read_lines(argv[3], true);
@@ -128,15 +144,13 @@ int compare_app(const std::string& what, int argc, char** argv) {
   const bool identical =
       structure == 0 && decisions_differ == 0 && floats_differ == 0 && hashes_differ == 0;
   std::printf("decisions: %ld/%ld equal\n", decisions - decisions_differ, decisions);
-  std::printf("printed floats (%s): %ld/%ld bit-identical",
-              what == "msi" ? "y(t) of every step, final h, final y"
-                            : "the 10 outputs of every image at its last step",
-              floats - floats_differ, floats);
+  const Wording words = wording(what);
+  std::printf("printed floats (%s): %ld/%ld bit-identical", words.floats, floats - floats_differ,
+              floats);
   if (floats_differ)
     std::printf(", max |diff| %.3g, max relative %.3g, %ld outside tolerance (abs %.3g + rel %.3g)",
                 max_abs, max_rel, floats_out, abs_tol, rel_tol);
-  std::printf("\nfull trajectories h(t), all units and steps (hash): %ld/%ld bit-identical\n",
-              hashes - hashes_differ, hashes);
+  std::printf("\n%s: %ld/%ld bit-identical\n", words.hashes, hashes - hashes_differ, hashes);
   std::printf("result: %s\n",
               identical ? "BIT-IDENTICAL to the host" : "not bit-identical to the host");
   const bool ok = structure == 0 && decisions_differ == 0 && floats_out == 0 && decisions > 0 &&
@@ -273,13 +287,15 @@ int counts(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc >= 4 && (std::strcmp(argv[1], "msi") == 0 || std::strcmp(argv[1], "mnist") == 0))
+  if (argc >= 4 && (std::strcmp(argv[1], "msi") == 0 || std::strcmp(argv[1], "mnist") == 0 ||
+                    std::strcmp(argv[1], "mnist_ff") == 0))
     return compare_app(argv[1], argc, argv);
   if (argc >= 4 && std::strcmp(argv[1], "counts") == 0) return counts(argc, argv);
-  std::fprintf(stderr,
-               "usage: fw_compare msi|mnist HOST.txt TARGET.txt [--abs-tol A] [--rel-tol R] "
-               "[--require-bit-identical]\n"
-               "       fw_compare counts FIRMWARE.txt PLUGIN.txt [--tick-ns T --insn-ns I] "
-               "[--unit step|image]\n");
+  std::fprintf(
+      stderr,
+      "usage: fw_compare msi|mnist|mnist_ff HOST.txt TARGET.txt [--abs-tol A] [--rel-tol R] "
+      "[--require-bit-identical]\n"
+      "       fw_compare counts FIRMWARE.txt PLUGIN.txt [--tick-ns T --insn-ns I] "
+      "[--unit step|image]\n");
   return 2;
 }

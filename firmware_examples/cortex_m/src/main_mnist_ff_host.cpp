@@ -1,0 +1,39 @@
+// mnist_ff_fw_host: the host twin of mnist_ff_fw. The same app source, model array and image
+// array, built with the host compiler; its output is what the QEMU runs are compared with. It
+// also checks its decisions against the project's host evaluator (sasrnn::analysis::evaluate_mnist
+// of a stack, the code behind `sasrnn run`) on the same images, mode by mode.
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+
+#include "fw_mnist_images.h"  // fw_mnist_images: the first test images as a C array
+#include "host_mnist_check.hpp"
+#include "mnist_ff_app.hpp"
+#include "platform.hpp"
+#include "sasrnn_mnist_ff_model.h"  // the model as a C array
+
+// usage: mnist_ff_fw_host [IMAGES]  (default: all embedded images)
+int main(int argc, char** argv) {
+  fw::MnistConfig cfg;
+  cfg.images = FW_MNIST_IMAGE_COUNT;
+  if (argc == 2) cfg.images = static_cast<uint32_t>(std::strtoul(argv[1], nullptr, 10));
+  if (argc > 2 || cfg.images < 1 || cfg.images > FW_MNIST_IMAGE_COUNT) {
+    std::fprintf(stderr, "usage: mnist_ff_fw_host [IMAGES in 1..%d]\n", FW_MNIST_IMAGE_COUNT);
+    return 2;
+  }
+  fw::MnistDecisions decisions;
+  const int rc = fw::run_mnist_ff(sasrnn_mnist_ff_model, sasrnn_mnist_ff_model_size,
+                                  fw_mnist_images, fw_mnist_labels, cfg, &decisions);
+  if (rc != 0) return rc;
+  try {
+    sasrnn::ff::ModelView view;
+    if (sasrnn::ff::load(sasrnn_mnist_ff_model, sasrnn_mnist_ff_model_size, view) !=
+        sasrnn::Status::Ok)
+      return 1;
+    return fw::check_host_decisions(view, fw_mnist_images, fw_mnist_labels, cfg, decisions,
+                                    "image");
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "mnist_ff_fw_host: %s\n", e.what());
+    return 1;
+  }
+}

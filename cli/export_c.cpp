@@ -25,8 +25,7 @@ int export_c_command(const ExportCArgs& a) {
         a.model, a.name, a.out_dir, a.language == "c" ? conv::CLanguage::C : conv::CLanguage::Cxx,
         a.force);
     std::cout << "wrote " << r.header_path << " and " << r.source_path << " (" << a.name << ", "
-              << r.bytes << " bytes, N=" << r.n << " NIn=" << r.n_in << " NOut=" << r.n_out
-              << ")\n";
+              << r.bytes << " bytes, " << r.sizes << ")\n";
     return 0;
   } catch (const std::exception& e) {
     std::cerr << "sasrnn export-c: " << e.what() << "\n";

@@ -2,9 +2,6 @@
 //   fw_model_tool generate OUT.sasrnn [SEED]   writes a random, trained-like N=150 MSI model
 // (used when models/msi_n150.sasrnn is absent). `sasrnn export-c` turns the model into the C
 // array the firmware links.
-//   fw_model_tool export-ff MODEL.sasrnn NAME OUT_DIR   the same C array (OUT_DIR/NAME.h and
-// NAME.cpp, the text of `sasrnn export-c`) for a feedforward stack, verified with ff::load():
-// `sasrnn export-c` verifies with the recurrent load() and refuses stacks (NotRecurrent).
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -14,9 +11,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "sasrnn/converter/export_c.hpp"
 #include "sasrnn/converter/model_file.hpp"
-#include "sasrnn/feedforward/model.hpp"
 #include "sasrnn/msi.hpp"
 
 namespace {
@@ -73,37 +68,6 @@ int generate(const std::string& out, uint32_t seed) {
   return 0;
 }
 
-/// export-c's files for a stack: conv::c_array_text() with the stack's sizes in its comments.
-int export_ff(const std::string& model_path, const std::string& name, const std::string& out_dir) {
-  const sasrnn::conv::AlignedBuffer buf = sasrnn::conv::read_file(model_path);
-  sasrnn::ff::ModelView ff;
-  const sasrnn::Status s = sasrnn::ff::load(buf.data(), buf.size(), ff);
-  if (s != sasrnn::Status::Ok)
-    throw std::runtime_error(model_path + ": " + sasrnn::status_message(s) + " [" +
-                             sasrnn::status_name(s) + "]");
-  sasrnn::ModelView sizes;  // only n, n_in, n_out are read, for the comments: replaced below
-  sizes.n_in = ff.n_in;
-  sizes.n_out = ff.n_out;
-  const std::string file_name = model_path.substr(model_path.find_last_of('/') + 1);
-  sasrnn::conv::CArrayText t =
-      sasrnn::conv::c_array_text(buf.data(), buf.size(), sizes, name, file_name);
-  std::string stack = "stack [" + std::to_string(ff.n_in);
-  for (uint32_t l = 0; l < ff.n_layers; ++l) stack += ", " + std::to_string(ff.layers[l].rows);
-  stack += "]";
-  const std::string from =
-      "N=0 NIn=" + std::to_string(ff.n_in) + " NOut=" + std::to_string(ff.n_out);
-  for (std::string* text : {&t.header, &t.source}) {
-    for (size_t k = 0; (k = text->find(from, k)) != std::string::npos; k += stack.size())
-      text->replace(k, from.size(), stack);
-    for (size_t k = 0; (k = text->find("sasrnn::load(", k)) != std::string::npos; k += 17)
-      text->replace(k, 13, "sasrnn::ff::load(");
-  }
-  const std::string dir = out_dir.empty() ? std::string(".") : out_dir;
-  sasrnn::conv::write_files(
-      {{dir + "/" + name + ".cpp", t.source}, {dir + "/" + name + ".h", t.header}});
-  return 0;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -111,10 +75,7 @@ int main(int argc, char** argv) {
     const std::string cmd = argc > 1 ? argv[1] : "";
     if (cmd == "generate" && (argc == 3 || argc == 4))
       return generate(argv[2], argc == 4 ? static_cast<uint32_t>(std::stoul(argv[3])) : 150u);
-    if (cmd == "export-ff" && argc == 5) return export_ff(argv[2], argv[3], argv[4]);
-    std::fprintf(stderr,
-                 "usage: fw_model_tool generate OUT.sasrnn [SEED]\n"
-                 "       fw_model_tool export-ff MODEL.sasrnn NAME OUT_DIR\n");
+    std::fprintf(stderr, "usage: fw_model_tool generate OUT.sasrnn [SEED]\n");
     return 2;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "fw_model_tool: %s\n", e.what());

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <string>
 
+#include "sasrnn/feedforward/model.hpp"
 #include "sasrnn/model.hpp"
 
 namespace sasrnn::conv {
@@ -36,16 +37,24 @@ struct CArrayText {
 CArrayText c_array_text(const uint8_t* data, size_t size, const ModelView& view,
                         const std::string& name, const std::string& source_name,
                         CLanguage language = CLanguage::Cxx);
+/// The same for a feedforward stack (its comments name the stack and ff::load()).
+CArrayText c_array_text(const uint8_t* data, size_t size, const ff::ModelView& view,
+                        const std::string& name, const std::string& source_name,
+                        CLanguage language = CLanguage::Cxx);
+/// "N=150 NIn=5 NOut=2", or "feedforward stack 784-100-100-10": a model's sizes in words.
+std::string sizes_text(const ModelView& view);
+std::string sizes_text(const ff::ModelView& view);
 
 /// What export_c() wrote.
 struct ExportCResult {
   std::string header_path;
   std::string source_path;
   size_t bytes = 0;
-  uint32_t n = 0, n_in = 0, n_out = 0;  ///< the model's sizes
+  uint32_t n = 0, n_in = 0, n_out = 0;  ///< the model's sizes (n = 0 for a feedforward stack)
+  std::string sizes;                    ///< sizes_text() of the model
 };
 
-/// Verifies `data` with the runtime (load()), then writes out_dir/NAME.h and out_dir/NAME.cpp
+/// Verifies `data` with the runtime (load(), or ff::load() for a feedforward stack), then writes out_dir/NAME.h and out_dir/NAME.cpp
 /// (or .c): both through temporary files, renamed once both are written. Creates out_dir if
 /// missing. With `replace` false, an existing NAME.h or NAME.cpp is refused before anything is
 /// written (sasrnn export-c without --force).
@@ -55,7 +64,7 @@ ExportCResult export_c(const uint8_t* data, size_t size, const std::string& sour
                        const std::string& name, const std::string& out_dir,
                        CLanguage language = CLanguage::Cxx, bool replace = true);
 
-/// export_c() of a model file (read and verified by load_model_file()).
+/// export_c() of a model file (read and verified by load_model_file() or load_ff_model_file()).
 ExportCResult export_c_file(const std::string& model_path, const std::string& name,
                             const std::string& out_dir, CLanguage language = CLanguage::Cxx,
                             bool replace = true);

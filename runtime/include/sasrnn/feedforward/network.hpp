@@ -71,7 +71,8 @@ class NetworkUpTo {
       if (model.layers[l].rows > static_cast<uint32_t>(MaxWidth)) return Status::ShapeMismatch;
     if (static_cast<int>(options.mode) > 3 || options.alpha != 0.0f) return Status::BadOption;
     model_ = model;
-    options_ = options;
+    mode_ = options.mode;
+    seed_ = options.seed;
     bound_ = true;
     return Status::Ok;
   }
@@ -152,13 +153,13 @@ class NetworkUpTo {
   void layer(uint32_t l, const float* a, float* z, uint32_t index) {
     const LayerView& w = model_.layers[l];
     const int rows = static_cast<int>(w.rows), cols = static_cast<int>(w.cols);
-    const uint64_t seed = options_.seed;
-    switch (options_.mode) {
+    const uint64_t seed = seed_;
+    switch (mode_) {
       case Mode::MeanField:
       case Mode::SampledPerStep: {
         // MeanField: z = G + eps Delta (the recurrent paper's eq. 4b with the moments of eq. 5);
         // SampledPerStep: the same form with the sums over the slabs of the drawn spikes.
-        const bool spikes = options_.mode == Mode::SampledPerStep;
+        const bool spikes = mode_ == Mode::SampledPerStep;
         kernel::normals(seed, l, index, static_cast<uint32_t>(spikes ? Stream::FfSlab : Stream::FfField), rows,
                         s_.eps);
         for (int j = 0; j < cols; ++j) s_.a2[j] = a[j] * a[j];
@@ -197,8 +198,11 @@ class NetworkUpTo {
     }
   }
 
+  // Every member zero-initialised (no Options member, whose recurrent_noise defaults to true): a
+  // static network is then all zero bytes, so it lands in .bss and costs no flash image.
   ModelView model_;
-  Options options_;
+  Mode mode_ = Mode::MeanField;
+  uint64_t seed_ = 0;
   bool bound_ = false;
   Scratch<MaxIn, MaxWidth> s_;
   float z_[MaxWidth] = {};

@@ -57,7 +57,8 @@ def throughput(args, root, arrays):
                 rows[m.group(1)] = {"trial_steps_per_s": float(m.group(2)), "threads": int(m.group(3))}
         runtime[mode] = rows
     # PyTorch on 2 threads (the peer) and on 1: on a shared machine its OpenMP threads
-    # wait for each other when a core is busy, so the stronger of the two is the peer
+    # wait for each other when a core is busy, so the stronger of the two is the peer; its figure
+    # is from the median step (torch_step.py), which favours it against the runtime's whole-run mean
     torch = {}
     for threads in (2, 1):
         out = sh(["/usr/bin/python3", os.path.join(HERE, "torch_step.py"), arrays, "--sizes", "150",

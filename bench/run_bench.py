@@ -2,10 +2,14 @@
 """One benchmark run (issue 5): runtime modes, Eigen floor, naive sampler (sasrnn bench), PyTorch
 eager (bench/torch_step.py) and callgrind instructions per step (sasrnn_step_count), then
 OUT/latency.json (everything), OUT/latency.png (latency against N) and OUT/table.md (ratios).
+Then throughput at N = 150 (issue 17): trial-steps per second one trial at a time against
+batched, on one thread and in the evaluations on every core (sasrnn_batch_throughput), and
+PyTorch batched over the same B trials on 2 threads (torch_step.py --batch), into
+OUT/throughput.json and OUT/throughput.md; --only-throughput runs just that part.
 
   /usr/bin/python3 bench/run_bench.py --build build-bench --out bench/results
 
-Needs python3-torch, python3-matplotlib and valgrind (Debian packages).
+Needs python3-torch (with libopenblas0-pthread), python3-matplotlib and valgrind (Debian packages).
 """
 import argparse
 import json
@@ -35,6 +39,58 @@ def callgrind_ir(build, model, n, variant, steps):
     return int(m.group(1)) / steps
 
 
+THROUGHPUT_MODES = ["mean-field", "mean-weights", "sampled-per-step"]
+
+
+def throughput(args, root, arrays):
+    """Trial-steps per second at N = 150: the runtime (sasrnn_batch_throughput) and PyTorch batched."""
+    model = os.path.relpath(os.path.abspath(args.model), root)
+    runtime = {}
+    for mode in THROUGHPUT_MODES:
+        text = sh([os.path.join(os.path.abspath(args.build), "bench", "sasrnn_batch_throughput"), model, mode,
+                   str(args.batch_trials)], cwd=root, stdout=subprocess.PIPE, text=True).stdout
+        rows = {}
+        for line in text.splitlines():
+            m = re.match(r"^(single|batch 8|batch 16|evaluation single|evaluation batched)\s+(\d+) trial-steps/s\s+(\d+) thread",
+                         line)
+            if m:
+                rows[m.group(1)] = {"trial_steps_per_s": float(m.group(2)), "threads": int(m.group(3))}
+        runtime[mode] = rows
+    # PyTorch on 2 threads (the issue's peer) and on 1: on a shared machine its OpenMP threads
+    # wait for each other when a core is busy, so the stronger of the two is the peer; its figure
+    # is from the median step (torch_step.py), which favours it against the runtime's whole-run mean
+    torch = {}
+    for threads in (2, 1):
+        out = sh(["/usr/bin/python3", os.path.join(HERE, "torch_step.py"), arrays, "--sizes", "150",
+                  "--batch", "16", "--threads", str(threads), "--steps", str(args.torch_batch_steps)],
+                 stdout=subprocess.PIPE).stdout
+        torch[str(threads)] = json.loads(out)
+    result = {"n": 150, "trials": args.batch_trials, "load_average_1min_at_end": os.getloadavg()[0],
+              "runtime": runtime, "torch_batched": torch}
+    with open(os.path.join(args.out, "throughput.json"), "w") as f:
+        json.dump(result, f, indent=1)
+    tv = {k: v["sizes"][0]["variants"] for k, v in torch.items()}
+    et = runtime["mean-field"]["evaluation single"]["threads"]
+    lines = ["| mode | one trial, 1 thread | batch 16, 1 thread | evaluation before (one trial at a time, "
+             f"{et} threads) | evaluation now (batched, {et} threads) | PyTorch batch 16, 2 threads | PyTorch batch 16, "
+             "1 thread | evaluation now / before | evaluation now / best PyTorch |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for mode in THROUGHPUT_MODES:
+        r = runtime[mode]
+        before = r["evaluation single"]["trial_steps_per_s"]
+        now = r.get("evaluation batched", r["evaluation single"])["trial_steps_per_s"]
+        peer = max(tv[k][mode]["trial_steps_per_s"] for k in tv)
+        cell = lambda k: f"{r[k]['trial_steps_per_s']:,.0f}" if k in r else "—"
+        lines.append(f"| {mode} | {cell('single')} | {cell('batch 16')} | {cell('evaluation single')} | "
+                     f"{cell('evaluation batched')} | {tv['2'][mode]['trial_steps_per_s']:,.0f} | "
+                     f"{tv['1'][mode]['trial_steps_per_s']:,.0f} | {now / before:.2f}× | {now / peer:.1f}× |")
+    table = "\n".join(lines)
+    with open(os.path.join(args.out, "throughput.md"), "w") as f:
+        f.write("Trial-steps per second at N = 150, MSI test protocol (90 steps a trial), one run "
+                f"(1-minute load average at its end: {result['load_average_1min_at_end']:.1f}):\n\n" + table + "\n")
+    print(table)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default=os.path.join(HERE, "..", "build-bench"))
@@ -45,16 +101,26 @@ def main():
     ap.add_argument("--naive-steps", type=int, default=200)
     ap.add_argument("--torch-steps", type=int, default=1000)
     ap.add_argument("--no-callgrind", action="store_true")
+    ap.add_argument("--batch-trials", type=int, default=960, help="trials per throughput variant")
+    ap.add_argument("--torch-batch-steps", type=int, default=450, help="steps of PyTorch's batch per mode")
+    ap.add_argument("--only-throughput", action="store_true", help="only the throughput at N = 150")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     arrays = os.path.join(args.out, "arrays")
     os.makedirs(arrays, exist_ok=True)
     sizes = [int(s) for s in args.sizes.split(",")]
+    root = os.path.dirname(HERE)
+    if args.only_throughput:  # the arrays of N = 150 for PyTorch, then the throughput alone
+        sh([os.path.join(os.path.abspath(args.build), "cli", "sasrnn"), "bench",
+            os.path.relpath(os.path.abspath(args.model), root), "--sizes", "150", "--steps", "100",
+            "--naive-steps", "2", "--json", os.path.abspath(os.path.join(arrays, "bench.json")),
+            "--force", "--dump-dir", os.path.abspath(arrays)], cwd=root, stdout=subprocess.DEVNULL)
+        throughput(args, root, arrays)
+        return
 
     runtime_json = os.path.join(args.out, "runtime.json")
     # run from the repository root with the model's path relative to it, so that the results
     # name no folder of the machine they ran on
-    root = os.path.dirname(HERE)
     sh([os.path.join(os.path.abspath(args.build), "cli", "sasrnn"), "bench",
         os.path.relpath(os.path.abspath(args.model), root), "--sizes", args.sizes, "--steps", str(args.steps),
         "--naive-steps", str(args.naive_steps), "--json", os.path.abspath(runtime_json),
@@ -108,6 +174,7 @@ def main():
     print("\n".join(targets))
 
     plot(runtime, torch, args.out)
+    throughput(args, root, arrays)
 
 
 def plot(runtime, torch, outdir):

@@ -30,6 +30,29 @@ inline void reseal(uint8_t* data, size_t size) {
   if (at != 0) flatbuffers::WriteScalar<uint32_t>(data + at, detail::checksum_with_field_zero(data, size, at));
 }
 
+/// The options of a run (alpha 0: the model's trained alpha).
+inline Options run_options(Mode mode, uint64_t seed, bool recurrent_noise, float alpha = 0.0f) {
+  Options opt;
+  opt.mode = mode;
+  opt.seed = seed;
+  opt.recurrent_noise = recurrent_noise;
+  opt.alpha = alpha;
+  return opt;
+}
+
+/// A model file built from `d` and its view, loaded for sizes N, NIn, NOut; `status` is load()'s.
+/// The view points into `buf`: the object is neither copied nor moved.
+template <int N, int NIn, int NOut>
+struct BuiltModel {
+  conv::AlignedBuffer buf;
+  ModelView view;
+  Status status;
+  explicit BuiltModel(const conv::ModelData& d)
+      : buf(conv::build_model_file(d)), status(load<N, NIn, NOut>(buf.data(), buf.size(), view)) {}
+  BuiltModel(const BuiltModel&) = delete;
+  BuiltModel& operator=(const BuiltModel&) = delete;
+};
+
 /// Every run mode of the network.
 inline constexpr Mode kModes[] = {Mode::MeanField, Mode::SampledPerStep, Mode::SampledPerTrial,
                                   Mode::MeanWeights};

@@ -1,7 +1,7 @@
 // BatchNetwork (batch.hpp) advances B trials together, each bit for bit the Network run of the
 // same options and trial index: MeanField and MeanWeights, noise on and off, every readout, dense
 // layers with and without stored moments, sizes with and without a remainder of 8 columns, trials
-// in any order of lanes, inputs with exact zeros. Built twice, like test_bitexact: with the AVX2
+// in any order of lanes, inputs with exact zeros; BatchNetworkUpTo (sizes read at bind) alike. Built twice, like test_bitexact: with the AVX2
 // kernels of the single-trial network (test_batch) and with the portable loops (test_batch_portable).
 #include <gtest/gtest.h>
 
@@ -25,18 +25,19 @@ namespace {
 /// them exactly 0), and compares h, r, z and y bitwise after every step. Returns compared steps.
 template <int N, int NIn, int NOut, int B>
 int compare(const conv::ModelData& d, Mode mode, uint64_t seed, bool noise, int steps) {
-  const conv::AlignedBuffer buf = conv::build_model_file(d);
-  ModelView view;
-  EXPECT_EQ((load<N, NIn, NOut>(buf.data(), buf.size(), view)), Status::Ok);
-  Options opt;
-  opt.mode = mode;
-  opt.seed = seed;
-  opt.recurrent_noise = noise;
+  const test::BuiltModel<N, NIn, NOut> model(d);
+  EXPECT_EQ(model.status, Status::Ok);
+  const ModelView& view = model.view;
+  const Options opt = test::run_options(mode, seed, noise);
   static BatchNetwork<N, NIn, NOut, B> batch;  // large: not on the stack
   EXPECT_EQ(batch.bind(view, opt), Status::Ok);
+  static BatchNetworkUpTo<64, 16, 8, B> any;  // the host tools' any-size form: the same bits
+  EXPECT_EQ(any.bind(view, opt), Status::Ok);
+  EXPECT_EQ(any.n_units(), N);
   uint32_t trials[B];  // lanes in decreasing trial order
   for (int b = 0; b < B; ++b) trials[b] = static_cast<uint32_t>((B - b) * 977 + 5);
   batch.reset(trials);
+  any.reset(trials);
   std::mt19937 gen(static_cast<uint32_t>(seed));
   std::uniform_real_distribution<float> u(-1.0f, 1.5f);
   std::vector<std::vector<float>> xs(static_cast<size_t>(steps), std::vector<float>(NIn * B));
@@ -51,6 +52,7 @@ int compare(const conv::ModelData& d, Mode mode, uint64_t seed, bool noise, int 
   for (int t = 0; t < steps; ++t) {
     const std::vector<float>& x = xs[static_cast<size_t>(t)];
     EXPECT_EQ(batch.step(x.data()), Status::Ok);
+    EXPECT_EQ(any.step(x.data()), Status::Ok);
     for (int b = 0; b < B; ++b) {
       Network<N, NIn, NOut>& net = single[static_cast<size_t>(b)];
       EXPECT_EQ(net.step(x.data() + b * NIn), Status::Ok);
@@ -62,7 +64,13 @@ int compare(const conv::ModelData& d, Mode mode, uint64_t seed, bool noise, int 
                         << " != " << net.state()[i];
           return compared;
         }
+      for (int i = 0; i < N; ++i)
+        if (bits(batch.state(b, i)) != bits(any.state(b, i))) {
+          ADD_FAILURE() << "BatchNetworkUpTo lane " << b << " step " << t << ": h[" << i << "]";
+          return compared;
+        }
       for (int k = 0; k < NOut; ++k) {
+        EXPECT_EQ(bits(batch.output(b, k)), bits(any.output(b, k))) << "UpTo lane " << b << " step " << t;
         EXPECT_EQ(bits(net.z()[k]), bits(batch.z(b, k))) << "lane " << b << " step " << t;
         EXPECT_EQ(bits(net.output()[k]), bits(batch.output(b, k))) << "lane " << b << " step " << t;
       }

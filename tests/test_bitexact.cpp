@@ -48,14 +48,10 @@ using AnyNet = NetworkUpTo<160, 16, 12>;
 template <int N, int NIn, int NOut>
 int compare(const conv::ModelData& d, Mode mode, uint64_t seed, bool noise, float alpha,
             uint32_t trials, int steps, const std::string& what, bool cache = false) {
-  const conv::AlignedBuffer buf = conv::build_model_file(d);
-  ModelView view;
-  EXPECT_EQ((load<N, NIn, NOut>(buf.data(), buf.size(), view)), Status::Ok);
-  Options opt;
-  opt.mode = mode;
-  opt.seed = seed;
-  opt.recurrent_noise = noise;
-  opt.alpha = alpha;
+  const test::BuiltModel<N, NIn, NOut> model(d);
+  EXPECT_EQ(model.status, Status::Ok);
+  const ModelView& view = model.view;
+  const Options opt = test::run_options(mode, seed, noise, alpha);
   Network<N, NIn, NOut> net;
   EXPECT_EQ(net.bind(view, opt), Status::Ok);
   std::vector<float> trial_cache(Network<N, NIn, NOut>::kTrialCacheFloats, -1.0f);

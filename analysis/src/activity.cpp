@@ -2,12 +2,11 @@
 #include "sasrnn/analysis/activity.hpp"
 
 #include <cmath>
-#include <memory>
 #include <stdexcept>
 #include <string>
 
 #include "sasrnn/analysis/host_network.hpp"
-#include "sasrnn/analysis/parallel.hpp"
+#include "sasrnn/analysis/trials.hpp"
 #include "sasrnn/rng.hpp"
 
 namespace sasrnn::analysis {
@@ -18,36 +17,25 @@ Traces record_traces(const ModelView& model, const Options& opt, int trials, int
   check_host_sizes(model);
   if (trials < 1 || steps < 1 || stride < 1 || stride > steps)
     throw std::invalid_argument("record_traces: bad trials, steps or stride");
-  {
-    HostNetwork probe;
-    const Status s = probe.bind(model, opt);
-    if (s != Status::Ok)
-      throw std::invalid_argument(std::string("cannot run the model: ") + status_message(s));
-  }
   Traces tr;
   tr.trials = trials;
   tr.steps = steps / stride;
   tr.n = static_cast<int>(model.n);
   tr.rates.assign(static_cast<size_t>(tr.trials) * tr.steps * tr.n, 0.0f);
   tr.decision.assign(static_cast<size_t>(trials), 0);
-  for_each_trial(trials, threads, [&](int) {
-    auto worker = std::make_shared<WorkerNetwork>(model, opt);
-    return [&, worker](int k) {
-      HostNetwork& net = worker->net;
-      std::vector<float> x(model.n_in);
-      net.reset(trial_index(k));
-      for (int t = 0, rec = 0; t < steps; ++t) {
-        input(k, t, x.data());
-        net.step(x.data());
-        if ((t + 1) % stride == 0 && rec < tr.steps) {
-          float* dst = &tr.rates[(static_cast<size_t>(k) * tr.steps + rec) * tr.n];
-          for (int i = 0; i < tr.n; ++i) dst[i] = net.rates()[i];
-          ++rec;
-        }
-      }
-      tr.decision[static_cast<size_t>(k)] = net.decide();
-    };
-  });
+  TrialSet set;  // steps refused are not reported (the rates stay those of the last step run)
+  set.count = trials;
+  set.steps = steps;
+  set.index = trial_index;
+  set.input = input;
+  set.observe = [&](int k, int t, const float* r) {
+    const int rec = (t + 1) / stride - 1;
+    if ((t + 1) % stride != 0 || rec >= tr.steps) return;
+    float* dst = &tr.rates[(static_cast<size_t>(k) * tr.steps + static_cast<size_t>(rec)) * tr.n];
+    for (int i = 0; i < tr.n; ++i) dst[i] = r[i];
+  };
+  set.finish = [&](int k, Status, const float*, int d) { tr.decision[static_cast<size_t>(k)] = d; };
+  run_trials(model, opt, set, threads);
   return tr;
 }
 

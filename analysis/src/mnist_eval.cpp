@@ -1,12 +1,10 @@
-// Sequential-MNIST evaluation with the runtime, on both cores.
+// Sequential-MNIST evaluation with the runtime, on every core (trials.hpp).
 #include "sasrnn/analysis/mnist_eval.hpp"
 
-#include "sasrnn/analysis/parallel.hpp"
+#include "sasrnn/analysis/trials.hpp"
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
-#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -50,38 +48,19 @@ MnistEvalResult evaluate_mnist(const ModelView& model, const MnistSet& set,
   opt.mode = cfg.mode;
   opt.seed = cfg.seed;
   opt.recurrent_noise = cfg.recurrent_noise;
-  {
-    HostNetwork probe;
-    const Status s = probe.bind(model, opt);
-    if (s != Status::Ok)
-      throw std::invalid_argument(std::string("cannot run the model: ") + status_message(s));
-  }
   const int total = cfg.limit > 0 ? cfg.limit : set.count;
   const int steps = sequence_steps(seq);
   std::vector<uint8_t> decision(static_cast<size_t>(total));
   std::vector<uint8_t> failed(static_cast<size_t>(total), 0);  // a step refused: Status as a byte
-  std::vector<double> seconds(static_cast<size_t>(std::max(1, cfg.threads)), 0.0);
-  for_each_trial(total, cfg.threads, [&](int w) {
-    auto worker = std::make_shared<WorkerNetwork>(model, opt);
-    return [&, w, worker](int k) {
-      HostNetwork* net = &worker->net;
-      const uint8_t* img = set.image(k);
-      float x[28];
-      const auto t0 = std::chrono::steady_clock::now();
-      net->reset(static_cast<uint32_t>(k));
-      for (int t = 0; t < steps; ++t) {
-        sequence_input(seq, img, t, x);
-        const Status st = net->step(x);
-        if (st != Status::Ok) {
-          failed[static_cast<size_t>(k)] = static_cast<uint8_t>(st);
-          break;
-        }
-      }
-      seconds[static_cast<size_t>(w)] +=
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      decision[static_cast<size_t>(k)] = static_cast<uint8_t>(net->decide());
-    };
-  }, cfg.progress);
+  TrialSet trials;  // image k is trial k
+  trials.count = total;
+  trials.steps = steps;
+  trials.input = [&](int k, int t, float* x) { sequence_input(seq, set.image(k), t, x); };
+  trials.finish = [&](int k, Status st, const float*, int d) {
+    failed[static_cast<size_t>(k)] = static_cast<uint8_t>(st);
+    decision[static_cast<size_t>(k)] = static_cast<uint8_t>(d);
+  };
+  const TrialsRun run = run_trials(model, opt, trials, cfg.threads, cfg.batch, cfg.progress);
   throw_if_steps_failed(failed, "images");
   MnistEvalResult r;
   r.count = total;
@@ -91,7 +70,7 @@ MnistEvalResult evaluate_mnist(const ModelView& model, const MnistSet& set,
     r.correct += label == d ? 1 : 0;
   }
   r.steps = static_cast<uint64_t>(total) * static_cast<uint64_t>(steps);
-  for (double s : seconds) r.seconds += s;
+  r.seconds = run.seconds;
   return r;
 }
 

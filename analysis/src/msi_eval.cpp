@@ -1,13 +1,11 @@
-// The MSI evaluation set with the runtime on both cores, the psychometric fits and the report.
+// The MSI evaluation set with the runtime on every core (trials.hpp), the psychometric fits and the report.
 #include "sasrnn/analysis/msi_eval.hpp"
 
-#include "sasrnn/analysis/parallel.hpp"
+#include "sasrnn/analysis/trials.hpp"
 
 #include <algorithm>
 #include <cmath>
-#include <chrono>
 #include <cstdio>
-#include <memory>
 #include <stdexcept>
 #include <vector>
 
@@ -15,8 +13,7 @@ namespace sasrnn::analysis {
 
 namespace {
 
-void run_trials(const ModelView& model, const EvalConfig& cfg, EvalResult& r) {
-  using Net = HostNetwork;
+void run_set(const ModelView& model, const EvalConfig& cfg, EvalResult& r) {
   const msi::Protocol protocol = eval_protocol(model, cfg);
   Options opt;
   opt.mode = cfg.mode;
@@ -24,8 +21,8 @@ void run_trials(const ModelView& model, const EvalConfig& cfg, EvalResult& r) {
   opt.recurrent_noise = cfg.recurrent_noise;
   opt.alpha = protocol.alpha();
   {
-    Net probe;
-    const Status s = probe.bind(model, opt);
+    float alpha = 0.0f;
+    const Status s = HostNetwork::check(model, opt, alpha);
     if (s != Status::Ok)
       throw std::invalid_argument(std::string("cannot run the model: ") + status_message(s) +
                                   " (alpha = dt/tau = " + std::to_string(opt.alpha) + ")");
@@ -33,35 +30,24 @@ void run_trials(const ModelView& model, const EvalConfig& cfg, EvalResult& r) {
   const uint32_t total = msi::evaluation_size(cfg.reps);
   r.trials.resize(total);
   std::vector<uint8_t> failed(total, 0);  // a step refused: Status as a byte
-  std::vector<double> seconds(static_cast<size_t>(std::max(1, cfg.threads)), 0.0);
-  for_each_trial(static_cast<int>(total), cfg.threads, [&](int w) {
-    auto worker = std::make_shared<WorkerNetwork>(model, opt);
-    return [&, w, worker](int k) {
-      HostNetwork* net = &worker->net;
-      const msi::Trial trial = msi::evaluation_trial(static_cast<uint32_t>(k), cfg.reps);
-      const msi::Stimulus stim(protocol, trial);
-      const auto t0 = std::chrono::steady_clock::now();  // the trial's start included
-      net->reset(trial.index);
-      float x[msi::kInputs];
-      for (int t = 0; t < stim.steps(); ++t) {
-        stim.input(t, x);
-        const Status st = net->step(x);
-        if (st != Status::Ok) {
-          failed[static_cast<size_t>(k)] = static_cast<uint8_t>(st);
-          break;
-        }
-      }
-      seconds[static_cast<size_t>(w)] +=
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      r.trials[static_cast<size_t>(k)] =
-          TrialResult{trial, net->decide(), net->output()[msi::High], net->output()[msi::Low]};
-    };
-  }, cfg.progress);
+  TrialSet set;
+  set.count = static_cast<int>(total);
+  set.steps = msi::Stimulus(protocol, msi::Trial{}).steps();
+  set.index = [&](int k) { return msi::evaluation_trial(static_cast<uint32_t>(k), cfg.reps).index; };
+  set.input = [&](int k, int t, float* x) {
+    msi::Stimulus(protocol, msi::evaluation_trial(static_cast<uint32_t>(k), cfg.reps)).input(t, x);
+  };
+  set.finish = [&](int k, Status st, const float* y, int decision) {
+    failed[static_cast<size_t>(k)] = static_cast<uint8_t>(st);
+    r.trials[static_cast<size_t>(k)] = TrialResult{
+        msi::evaluation_trial(static_cast<uint32_t>(k), cfg.reps), decision, y[msi::High], y[msi::Low]};
+  };
+  const TrialsRun run = run_trials(model, opt, set, cfg.threads, cfg.batch, cfg.progress);
   throw_if_steps_failed(failed, "trials");
   r.protocol = protocol;
-  r.steps_per_trial = msi::Stimulus(protocol, msi::Trial{}).steps();
+  r.steps_per_trial = set.steps;
   r.steps = static_cast<uint64_t>(total) * static_cast<uint64_t>(r.steps_per_trial);
-  for (double s : seconds) r.seconds += s;
+  r.seconds = run.seconds;
 }
 
 }  // namespace
@@ -104,7 +90,7 @@ EvalResult evaluate_msi(const ModelView& model, const EvalConfig& cfg) {
   eval_protocol(model, cfg);  // the task and the durations, checked before any trial runs
   check_host_sizes(model);
   EvalResult r;
-  run_trials(model, cfg, r);
+  run_set(model, cfg, r);
   const float boundary = r.protocol.boundary;
   for (const TrialResult& t : r.trials) {
     const int m = static_cast<int>(t.trial.modality);

@@ -3,6 +3,11 @@
 // tree, same counters). Each weight is read once per step for all B trials, and the loops over the
 // trials run in SIMD lanes (kernels/batch_rows.hpp). No heap: the state of the B trials and the
 // per-step scratch are arrays of sizes fixed at compile time inside the object (sizeof is its RAM).
+// BatchNetworkUpTo<MaxN, MaxNIn, MaxNOut, B>: the same for any model of at most those sizes, read
+// at bind() (as NetworkUpTo; the host tools' evaluations run every model with one instantiation).
+// The row kernels take their sizes at run time either way, so the two run the same code; only the
+// loops' bounds differ, and the arrays are laid out [unit][trial], so a smaller model uses their
+// first n * B floats.
 //
 // Modes so far: MeanField (paper eq. 4-5) and MeanWeights (paper eq. 1 with w = mu), dense layers
 // with or without stored moments. bind() refuses the sampled modes and sparse layers with
@@ -23,26 +28,29 @@
 
 namespace sasrnn {
 
-template <int N, int NIn, int NOut, int B>
-class BatchNetwork {
+/// N, NIn, NOut: the sizes (AnySize = false) or the largest sizes (AnySize = true) of the models
+/// it runs. Use the aliases BatchNetwork and BatchNetworkUpTo.
+template <int N, int NIn, int NOut, int B, bool AnySize>
+class BasicBatchNetwork {
  public:
   static_assert(B >= 1 && B <= 64, "a batch has 1 to 64 trials");
   static constexpr int kTrials = B;
+  /// The single-trial network every trial of this one equals bit for bit.
+  using Single = BasicNetwork<N, NIn, NOut, AnySize>;
 
   /// Binds a verified model and run options, as Network::bind() (the same checks and statuses;
   /// Network decides them). BadOption also for a mode other than MeanField and MeanWeights and
   /// for a model with a sparse layer. The model buffer must outlive this.
   Status bind(const ModelView& model, const Options& options) {
     bound_ = false;
-    {
-      Network<N, NIn, NOut> single;  // the checks of one source
-      const Status s = single.bind(model, options);
-      if (s != Status::Ok) return s;
-      alpha_ = single.alpha();
-    }
+    const Status checked = Single::check(model, options, alpha_);  // the checks of one source
+    if (checked != Status::Ok) return checked;
     if (options.mode != Mode::MeanField && options.mode != Mode::MeanWeights) return Status::BadOption;
     if (model.input.is_sparse || model.recurrent.is_sparse || model.output.is_sparse)
       return Status::BadOption;
+    n_ = static_cast<int>(model.n);
+    n_in_ = static_cast<int>(model.n_in);
+    n_out_ = static_cast<int>(model.n_out);
     in_ = model.input;
     rec_ = model.recurrent;
     out_ = model.output;
@@ -63,9 +71,9 @@ class BatchNetwork {
     step_ = 0;
     diverged_ = false;
     for (float* a : {&h_[0][0], &r_[0][0]})
-      for (int k = 0; k < N * B; ++k) a[k] = 0.0f;
+      for (int k = 0; k < n_units() * B; ++k) a[k] = 0.0f;
     for (float* a : {&z_[0][0], &y_[0][0]})
-      for (int k = 0; k < NOut * B; ++k) a[k] = 0.0f;
+      for (int k = 0; k < n_outputs() * B; ++k) a[k] = 0.0f;
   }
 
   /// Advances every trial one step; x[b * NIn + j] is input j of the trial in lane b. The
@@ -75,25 +83,26 @@ class BatchNetwork {
   Status step(const float* x) {
     if (!bound_) return Status::NotBound;
     if (diverged_) return Status::NonFiniteState;
-    for (int k = 0; k < NIn * B; ++k) {
+    const int n = n_units(), n_in = n_inputs(), n_out = n_outputs();
+    for (int k = 0; k < n_in * B; ++k) {
       if (!std::isfinite(x[k])) return Status::NonFiniteInput;
       if (std::fabs(x[k]) > kMaxActivity) return Status::InputOverflow;
     }
     Scratch& s = scratch_;
     const uint64_t seed = options_.seed;
     const bool mean_field = options_.mode == Mode::MeanField;
-    for (int j = 0; j < NIn; ++j)
-      for (int b = 0; b < B; ++b) s.x[j][b] = x[b * NIn + j];
+    for (int j = 0; j < n_in; ++j)
+      for (int b = 0; b < B; ++b) s.x[j][b] = x[b * n_in + j];
     // pre-activations u (paper eq. 4b; eq. 1b with w = mu in MeanWeights)
     if (mean_field) {
       for (int b = 0; b < B; ++b)
-        kernel::normals(seed, step_, trial_[b], static_cast<uint32_t>(Stream::MeanFieldU), N,
+        kernel::normals(seed, step_, trial_[b], static_cast<uint32_t>(Stream::MeanFieldU), n,
                         s.eps[b]);
-      square(&r_[0][0], &s.r2[0][0], N * B);
-      square(&s.x[0][0], &s.x2[0][0], NIn * B);
-      moments(rec_, N, N, &r_[0][0], &s.r2[0][0], &s.g[0][0], &s.d2[0][0]);       // eq. 5b, 5e
-      moments(in_, N, NIn, &s.x[0][0], &s.x2[0][0], &s.g_in[0][0], &s.d2_in[0][0]);  // 5a, 5d
-      for (int i = 0; i < N; ++i)
+      square(&r_[0][0], &s.r2[0][0], n * B);
+      square(&s.x[0][0], &s.x2[0][0], n_in * B);
+      moments(rec_, n, n, &r_[0][0], &s.r2[0][0], &s.g[0][0], &s.d2[0][0]);       // eq. 5b, 5e
+      moments(in_, n, n_in, &s.x[0][0], &s.x2[0][0], &s.g_in[0][0], &s.d2_in[0][0]);  // 5a, 5d
+      for (int i = 0; i < n; ++i)
         for (int b = 0; b < B; ++b) {
           const float d2k = s.d2_in[i][b] + s.d2[i][b];
           float ui = s.g[i][b] + s.g_in[i][b];
@@ -101,17 +110,17 @@ class BatchNetwork {
           s.u[i][b] = ui;
         }
     } else {
-      means(rec_, N, N, &r_[0][0], &s.g[0][0]);
-      means(in_, N, NIn, &s.x[0][0], &s.g_in[0][0]);
-      for (int i = 0; i < N; ++i)
+      means(rec_, n, n, &r_[0][0], &s.g[0][0]);
+      means(in_, n, n_in, &s.x[0][0], &s.g_in[0][0]);
+      for (int i = 0; i < n; ++i)
         for (int b = 0; b < B; ++b) s.u[i][b] = s.g[i][b] + s.g_in[i][b];
     }
     // h and r (paper eq. 1a / 4a, 1c)
     if (noise_scale_ > 0.0f)
       for (int b = 0; b < B; ++b)
-        kernel::normals(seed, step_, trial_[b], static_cast<uint32_t>(Stream::RecurrentNoise), N,
+        kernel::normals(seed, step_, trial_[b], static_cast<uint32_t>(Stream::RecurrentNoise), n,
                         s.eps[b]);
-    for (int i = 0; i < N; ++i)
+    for (int i = 0; i < n; ++i)
       for (int b = 0; b < B; ++b) {
         const float noise = noise_scale_ > 0.0f ? noise_scale_ * s.eps[b][i] : 0.0f;
         h_[i][b] = dyn::leak(h_[i][b], s.u[i][b], alpha_, noise);
@@ -119,9 +128,9 @@ class BatchNetwork {
       }
     // z (paper eq. 4d; eq. 1d with w = mu) and y (eq. 1e)
     if (mean_field) {
-      square(&r_[0][0], &s.r2[0][0], N * B);
-      moments(out_, NOut, N, &r_[0][0], &s.r2[0][0], &s.g[0][0], &s.d2[0][0]);  // eq. 5c, 5f
-      for (int k = 0; k < NOut; ++k)
+      square(&r_[0][0], &s.r2[0][0], n * B);
+      moments(out_, n_out, n, &r_[0][0], &s.r2[0][0], &s.g[0][0], &s.d2[0][0]);  // eq. 5c, 5f
+      for (int k = 0; k < n_out; ++k)
         for (int b = 0; b < B; ++b) {
           float z = s.g[k][b];
           if (s.d2[k][b] > 0.0f)
@@ -131,14 +140,15 @@ class BatchNetwork {
           z_[k][b] = z;
         }
     } else {
-      means(out_, NOut, N, &r_[0][0], &z_[0][0]);
+      means(out_, n_out, n, &r_[0][0], &z_[0][0]);
     }
-    for (int b = 0; b < B; ++b) apply_readout(b);
+    for (int b = 0; b < B; ++b)  // paper eq. 1e
+      apply_readout(readout_, n_out, &z_[0][b], &y_[0][b], B);
     ++step_;
     bool finite = true;
-    for (int i = 0; i < N; ++i)
+    for (int i = 0; i < n; ++i)
       for (int b = 0; b < B; ++b) finite = finite && std::isfinite(h_[i][b]);
-    for (int k = 0; k < NOut; ++k)
+    for (int k = 0; k < n_out; ++k)
       for (int b = 0; b < B; ++b) finite = finite && std::isfinite(y_[k][b]);
     if (!finite) {
       diverged_ = true;
@@ -154,11 +164,15 @@ class BatchNetwork {
   uint32_t trial(int b) const { return trial_[b]; }
   uint32_t step_index() const { return step_; }
   bool bound() const { return bound_; }
+  /// The sizes of the bound model (N, NIn, NOut in BatchNetwork; 0 in an unbound BatchNetworkUpTo).
+  int n_units() const { return AnySize ? n_ : N; }
+  int n_inputs() const { return AnySize ? n_in_ : NIn; }
+  int n_outputs() const { return AnySize ? n_out_ : NOut; }
 
   /// The decision of the trial in lane b: index of its largest output (ties: the lowest index).
   int decide(int b) const {
     int best = 0;
-    for (int k = 1; k < NOut; ++k)
+    for (int k = 1; k < n_outputs(); ++k)
       if (y_[k][b] > y_[best][b]) best = k;
     return best;
   }
@@ -185,33 +199,6 @@ class BatchNetwork {
     kernel::batch::mean_rows_batch<B>(cols, rows, l.pi, l.m, l.mu, v, scratch_.row_mu, out);
   }
 
-  /// y of lane b from its z (paper eq. 1e), as Network::apply_readout().
-  void apply_readout(int b) {
-    switch (readout_) {
-      case Readout::Identity:
-        for (int k = 0; k < NOut; ++k) y_[k][b] = z_[k][b];
-        break;
-      case Readout::Softmax: {
-        float zmax = z_[0][b];
-        for (int k = 1; k < NOut; ++k) zmax = z_[k][b] > zmax ? z_[k][b] : zmax;
-        float sum = 0.0f;
-        for (int k = 0; k < NOut; ++k) {
-          y_[k][b] = det_exp(z_[k][b] - zmax);
-          sum += y_[k][b];
-        }
-        for (int k = 0; k < NOut; ++k) y_[k][b] /= sum;
-        break;
-      }
-      case Readout::Argmax: {
-        int best = 0;
-        for (int k = 1; k < NOut; ++k)
-          if (z_[k][b] > z_[best][b]) best = k;
-        for (int k = 0; k < NOut; ++k) y_[k][b] = k == best ? 1.0f : 0.0f;
-        break;
-      }
-    }
-  }
-
   LayerView in_, rec_, out_;
   Readout readout_ = Readout::Identity;
   Options options_;
@@ -221,8 +208,18 @@ class BatchNetwork {
   uint32_t step_ = 0;
   bool bound_ = false;
   bool diverged_ = false;
+  int n_ = 0, n_in_ = 0, n_out_ = 0;  ///< BatchNetworkUpTo: the bound model's sizes
   float h_[N][B] = {}, r_[N][B] = {}, z_[NOut][B] = {}, y_[NOut][B] = {};
   Scratch scratch_ = {};
 };
+
+/// B trials of a network of exactly N units, NIn inputs and NOut outputs.
+template <int N, int NIn, int NOut, int B>
+using BatchNetwork = BasicBatchNetwork<N, NIn, NOut, B, false>;
+
+/// B trials of any model of at most MaxN units, MaxNIn inputs and MaxNOut outputs, the sizes read
+/// at bind(); bit for bit NetworkUpTo (and so the Network of the model's sizes).
+template <int MaxN, int MaxNIn, int MaxNOut, int B>
+using BatchNetworkUpTo = BasicBatchNetwork<MaxN, MaxNIn, MaxNOut, B, true>;
 
 }  // namespace sasrnn

@@ -68,6 +68,34 @@ struct StepScratch {
   kernel::SpikeWords<NIn> w_in;
 };
 
+/// y = f(z) of paper eq. 1e for n_out outputs z[k * stride], into y[k * stride]: the readout of
+/// Network (stride 1) and of BatchNetwork (its trials interleaved, stride B).
+inline void apply_readout(Readout readout, int n_out, const float* z, float* y, ptrdiff_t stride) {
+  switch (readout) {
+    case Readout::Identity:
+      for (int k = 0; k < n_out; ++k) y[k * stride] = z[k * stride];
+      break;
+    case Readout::Softmax: {
+      float zmax = z[0];
+      for (int k = 1; k < n_out; ++k) zmax = z[k * stride] > zmax ? z[k * stride] : zmax;
+      float sum = 0.0f;
+      for (int k = 0; k < n_out; ++k) {
+        y[k * stride] = det_exp(z[k * stride] - zmax);
+        sum += y[k * stride];
+      }
+      for (int k = 0; k < n_out; ++k) y[k * stride] /= sum;
+      break;
+    }
+    case Readout::Argmax: {
+      int best = 0;
+      for (int k = 1; k < n_out; ++k)
+        if (z[k * stride] > z[best * stride]) best = k;
+      for (int k = 0; k < n_out; ++k) y[k * stride] = k == best ? 1.0f : 0.0f;
+      break;
+    }
+  }
+}
+
 /// N, NIn, NOut: the sizes (AnySize = false) or the largest sizes (AnySize = true) of the models
 /// it runs. Use the aliases Network and NetworkUpTo.
 template <int N, int NIn, int NOut, bool AnySize>
@@ -84,11 +112,10 @@ class BasicNetwork {
   using Scratch = StepScratch<N, NIn>;
   static constexpr size_t kScratchBytes = sizeof(Scratch);
 
-  /// Binds a verified model (from load()) and run options. The model buffer must outlive this.
-  /// ShapeMismatch if the model's sizes are not N, NIn, NOut (NetworkUpTo: larger than those);
-  /// BadOption if a trial cache is set that is too small for the model.
-  Status bind(const ModelView& model, const Options& options) {
-    bound_ = false;
+  /// The checks of bind() on the model and the options (not on the trial cache), in its order:
+  /// Ok or the Status bind() returns; `alpha` gets the run's alpha. BatchNetwork (batch.hpp) binds
+  /// with the same checks.
+  static Status check(const ModelView& model, const Options& options, float& alpha) {
     const bool fits = AnySize ? (model.n >= 1 && model.n <= static_cast<uint32_t>(N) &&
                                  model.n_in >= 1 && model.n_in <= static_cast<uint32_t>(NIn) &&
                                  model.n_out >= 1 && model.n_out <= static_cast<uint32_t>(NOut))
@@ -97,9 +124,20 @@ class BasicNetwork {
                                  model.n_out == static_cast<uint32_t>(NOut));
     if (!fits) return Status::ShapeMismatch;
     if (model.recurrent.pi == nullptr && !model.recurrent.is_sparse) return Status::NotBound;
-    const float alpha = options.alpha > 0.0f ? options.alpha : model.dynamics.alpha;
+    alpha = options.alpha > 0.0f ? options.alpha : model.dynamics.alpha;
     if (!(alpha > 0.0f && alpha <= 1.0f) || options.alpha < 0.0f) return Status::BadOption;
     if (static_cast<int>(options.mode) > 3) return Status::BadOption;
+    return Status::Ok;
+  }
+
+  /// Binds a verified model (from load()) and run options. The model buffer must outlive this.
+  /// ShapeMismatch if the model's sizes are not N, NIn, NOut (NetworkUpTo: larger than those);
+  /// BadOption if a trial cache is set that is too small for the model.
+  Status bind(const ModelView& model, const Options& options) {
+    bound_ = false;
+    float alpha = 0.0f;
+    const Status checked = check(model, options, alpha);
+    if (checked != Status::Ok) return checked;
     if constexpr (AnySize) {
       n_ = static_cast<int>(model.n);
       n_in_ = static_cast<int>(model.n_in);
@@ -503,32 +541,7 @@ class BasicNetwork {
     apply_readout();
   }
 
-  void apply_readout() {  // paper eq. 1e
-    const int n_out = n_outputs();
-    switch (readout_) {
-      case Readout::Identity:
-        y_ = z_;
-        break;
-      case Readout::Softmax: {
-        const float zmax = z_.maxCoeff();
-        float sum = 0.0f;
-        for (int k = 0; k < n_out; ++k) {
-          y_[k] = det_exp(z_[k] - zmax);
-          sum += y_[k];
-        }
-        y_ /= sum;
-        break;
-      }
-      case Readout::Argmax: {
-        int best = 0;
-        for (int k = 1; k < n_out; ++k)
-          if (z_[k] > z_[best]) best = k;
-        y_.setZero();
-        y_[best] = 1.0f;
-        break;
-      }
-    }
-  }
+  void apply_readout() { sasrnn::apply_readout(readout_, n_outputs(), z_.data(), y_.data(), 1); }
 
   LayerView in_, rec_, out_;
   Readout readout_ = Readout::Identity;

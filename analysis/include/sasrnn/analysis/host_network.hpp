@@ -1,6 +1,7 @@
 // The network every host tool runs models with: the runtime's NetworkUpTo at the largest sizes a
 // host tool accepts, so that `sasrnn run`, `train`'s validation, `convert`'s accuracy gate, `bench`
-// and the analyses run any model up to these sizes, bit for bit as Network<N, NIn, NOut> would.
+// and the analyses run any model up to these sizes, bit for bit as Network<N, NIn, NOut> would;
+// and its batched form BatchNetworkUpTo, which the evaluations (trials.hpp) use where it runs.
 #pragma once
 
 #include <cstdint>
@@ -8,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "sasrnn/batch.hpp"
 #include "sasrnn/model.hpp"
 #include "sasrnn/network.hpp"
 
@@ -21,6 +23,13 @@ constexpr int kHostMaxInputs = 1024;
 constexpr int kHostMaxOutputs = 64;
 
 using HostNetwork = NetworkUpTo<kHostMaxUnits, kHostMaxInputs, kHostMaxOutputs>;
+
+/// Trials a host evaluation advances at once (B of BatchNetwork): 16 runs the most trial-steps
+/// per second at N = 150 (docs/performance.md, sasrnn_batch_throughput).
+constexpr int kHostBatch = 16;
+/// HostNetwork for kHostBatch trials at once (MeanField and MeanWeights on dense layers; its
+/// bind() refuses the rest). About 0.7 MB (sized by the host limits): on the heap, one per worker.
+using HostBatchNetwork = BatchNetworkUpTo<kHostMaxUnits, kHostMaxInputs, kHostMaxOutputs, kHostBatch>;
 
 /// One evaluation worker's network: a HostNetwork bound to `model`, with its own trial cache in
 /// SampledPerTrial (the trial's network drawn once per trial, the same results). Large (the

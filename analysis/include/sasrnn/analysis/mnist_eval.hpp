@@ -19,6 +19,7 @@ struct MnistEvalConfig {
   uint64_t seed = 1;      ///< every draw (mean-field noise, sampled weights); image k is trial k
   int limit = 0;          ///< the first `limit` images only (0: all)
   int threads = 2;        ///< images are independent; results do not depend on this
+  bool batch = true;      ///< several images at once where possible (trials.hpp; the same results)
   bool recurrent_noise = true;
   /// Called from the calling thread about once a second with (images done, images in total).
   std::function<void(int, int)> progress;
@@ -29,7 +30,7 @@ struct MnistEvalResult {
   int correct = 0;
   std::array<std::array<int, 10>, 10> confusion{};  ///< [label][decision]
   uint64_t steps = 0;
-  double seconds = 0;   ///< wall time of the network steps, summed over threads
+  double seconds = 0;   ///< wall time of the images, summed over threads
   double accuracy() const { return count ? static_cast<double>(correct) / count : 0.0; }
   /// Accuracy on the images of digit d (0 if there are none).
   double class_accuracy(int d) const;

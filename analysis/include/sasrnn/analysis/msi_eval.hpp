@@ -34,6 +34,7 @@ struct EvalConfig {
   bool recurrent_noise = true;
   bool input_noise = true;
   int threads = 2;              ///< trials are independent; results do not depend on this
+  bool batch = true;            ///< several trials at once where possible (trials.hpp; the same results)
   /// Called from the calling thread about once a second with (trials done, trials in total).
   std::function<void(int, int)> progress;
 };
@@ -52,7 +53,7 @@ struct EvalResult {
   double accuracy = 0;                                  ///< mean over conditions of P(correct)
   std::array<double, msi::kModalities> modality_accuracy{};
   uint64_t steps = 0;                                   ///< network steps run
-  double seconds = 0;                                   ///< wall time of the network steps
+  double seconds = 0;                                   ///< wall time of the trials, summed over threads
   int steps_per_trial = 0;
   msi::Protocol protocol;                               ///< what ran (eval_protocol)
 

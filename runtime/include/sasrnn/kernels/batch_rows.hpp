@@ -33,6 +33,9 @@ inline void lane_of_row(int cols, int l, const float* mu, const float* var, cons
     typedef float V8 __attribute__((vector_size(32), aligned(4)));
     constexpr int kV = B / 8;
     V8 ag[kV] = {}, ad[kV] = {};
+    // unrolled: the same additions in the same order, fewer loop instructions (callgrind at
+    // N = 150, B = 16: 6.6 % fewer per trial-step in MeanField, 10.8 % in MeanWeights)
+#pragma GCC unroll 8
     for (int j = l; j < cols; j += kLanes) {
       const float u = mu[j];
       const V8* vj = reinterpret_cast<const V8*>(v + static_cast<ptrdiff_t>(j) * B);

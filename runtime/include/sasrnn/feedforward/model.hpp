@@ -83,7 +83,8 @@ inline Status load(const uint8_t* buffer, size_t size, ModelView& view, LoadDeta
       return r.with_limit(static_cast<float>(v.layers[l - 1].rows),
                           r.scalar(Status::BadStack, names.all, static_cast<float>(cols),
                                    SASRNN_EXPECTED("cols equal to the previous layer's rows,")));
-    const Status s = sasrnn::detail::check_layer(layer, rows, cols, 2, v.layers[l], names, r);
+    // every encoding of a recurrent layer (version 2's sparse layers and moments) is allowed
+    const Status s = sasrnn::detail::check_layer(layer, rows, cols, kFormatVersion, v.layers[l], names, r);
     if (s != Status::Ok) return s;
   }
   v.n_in = v.layers[0].cols;

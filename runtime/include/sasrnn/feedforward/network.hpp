@@ -105,13 +105,7 @@ class NetworkUpTo {
       finite = finite && std::isfinite(z_[k]);
     }
     if (!finite) return Status::NonFiniteState;
-    const float zmax = max_z();
-    float sum = 0.0f;
-    for (int k = 0; k < n_out; ++k) {
-      y_[k] = det_exp(z_[k] - zmax);
-      sum += y_[k];
-    }
-    for (int k = 0; k < n_out; ++k) y_[k] /= sum;
+    apply_readout(Readout::Softmax, n_out, z_, y_, 1);  // the recurrent network's softmax (eq. 1e)
     return Status::Ok;
   }
 
@@ -130,12 +124,6 @@ class NetworkUpTo {
   bool bound() const { return bound_; }
 
  private:
-  float max_z() const {
-    float m = z_[0];
-    for (int k = 1; k < n_outputs(); ++k) m = z_[k] > m ? z_[k] : m;
-    return m;
-  }
-
   /// Calls f(i, std::integral_constant<int, R>) for rows [i, i + R): R = 4, then the remainder.
   template <class F>
   static void for_each_group(int rows, F&& f) {

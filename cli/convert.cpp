@@ -72,34 +72,8 @@ void add_convert(CLI::App& app, int& status) {
     const int n_threads = *threads;
     auto test = std::make_shared<std::unique_ptr<analysis::MnistSet>>();  // read when needed
     const std::string dir = mnist_dir->empty() ? analysis::default_mnist_dir() : *mnist_dir;
-    options->evaluate = [n_threads, test, dir](const ModelView& model, Mode mode, uint32_t count,
-                                               uint64_t seed) {
-      if (model.task == TaskKind::SeqMNISTRow || model.task == TaskKind::SeqMNISTPixel) {
-        try {
-          if (!*test)
-            *test = std::make_unique<analysis::MnistSet>(
-                analysis::load_mnist(dir, analysis::MnistSplit::Test));
-        } catch (const analysis::DataError& e) {
-          throw std::invalid_argument(e.what());
-        }
-        analysis::MnistEvalConfig cfg;
-        cfg.mode = mode;
-        cfg.seed = seed;
-        cfg.limit = static_cast<int>(count);
-        cfg.threads = n_threads;
-        cfg.progress = progress_line(std::string("  ") + mode_name(mode), "test images");
-        return analysis::evaluate_mnist(model, **test, cfg).accuracy();
-      }
-      analysis::EvalConfig cfg;
-      cfg.mode = mode;
-      cfg.reps = count;
-      cfg.seed = seed;
-      cfg.threads = n_threads;
-      cfg.progress = progress_line(std::string("  ") + mode_name(mode), "trials");
-      return analysis::evaluate_msi(model, cfg).accuracy;
-    };
-    options->evaluate_ff = [n_threads, test, dir](const ff::ModelView& model, Mode mode, uint32_t count,
-                                                  uint64_t seed) {
+    // the first `count` test images (read once, when first needed) of an MNIST model of either kind
+    const auto mnist_accuracy = [n_threads, test, dir](const auto& model, Mode mode, uint32_t count, uint64_t seed) {
       try {
         if (!*test)
           *test = std::make_unique<analysis::MnistSet>(analysis::load_mnist(dir, analysis::MnistSplit::Test));
@@ -114,6 +88,19 @@ void add_convert(CLI::App& app, int& status) {
       cfg.progress = progress_line(std::string("  ") + mode_name(mode), "test images");
       return analysis::evaluate_mnist(model, **test, cfg).accuracy();
     };
+    options->evaluate = [n_threads, mnist_accuracy](const ModelView& model, Mode mode, uint32_t count,
+                                                    uint64_t seed) {
+      if (model.task == TaskKind::SeqMNISTRow || model.task == TaskKind::SeqMNISTPixel)
+        return mnist_accuracy(model, mode, count, seed);
+      analysis::EvalConfig cfg;
+      cfg.mode = mode;
+      cfg.reps = count;
+      cfg.seed = seed;
+      cfg.threads = n_threads;
+      cfg.progress = progress_line(std::string("  ") + mode_name(mode), "trials");
+      return analysis::evaluate_msi(model, cfg).accuracy;
+    };
+    options->evaluate_ff = mnist_accuracy;
     status = conv::convert_command(*options, std::cout, std::cerr);
   });
 }

@@ -6,6 +6,8 @@
 // Internal to the trainer library.
 #pragma once
 
+#include <sys/stat.h>
+
 #include <cstdint>
 #include <cstring>
 #include <nlohmann/json.hpp>
@@ -13,6 +15,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "sasrnn/converter/model_file.hpp"
 #include "sasrnn/trainer/mean_field.hpp"
 
 namespace sasrnn::train::ckpt {
@@ -28,6 +31,20 @@ inline void write_head(std::ostream& o, uint32_t version, const nlohmann::json& 
   const uint64_t len = h.size();
   o.write(reinterpret_cast<const char*>(&len), sizeof len);
   o.write(h.data(), static_cast<std::streamsize>(len));
+}
+
+/// A checkpoint file's bytes: a regular file (not a directory, not a device such as /dev/zero),
+/// read whole with a bounded size (conv::read_file), so every read of Reader is bounded by it.
+inline conv::AlignedBuffer read_checkpoint_file(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
+    throw std::runtime_error(path + ": not a regular file, so not a checkpoint");
+  return conv::read_file(path, size_t{1} << 31);
+}
+
+/// Writes a checkpoint's bytes atomically (conv::write_file).
+inline void write_checkpoint_file(const std::string& path, const std::string& bytes) {
+  conv::write_file(path, reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
 }
 
 /// One array: its two dimensions, then its values.

@@ -8,7 +8,6 @@
 #include <functional>
 #include <sstream>
 #include <string>
-#include <sys/stat.h>
 
 #include "sasrnn/analysis/parallel.hpp"
 #include "sasrnn/rng.hpp"
@@ -363,15 +362,11 @@ std::string Trainer::checkpoint_bytes(const std::string& name) const {
 }
 
 void Trainer::save_checkpoint(const std::string& path) const {
-  const std::string bytes = checkpoint_bytes(path);
-  conv::write_file(path, reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+  ckpt::write_checkpoint_file(path, checkpoint_bytes(path));
 }
 
 void Trainer::load_checkpoint(const std::string& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
-    throw std::runtime_error(path + ": not a regular file, so not a checkpoint");
-  const conv::AlignedBuffer file = conv::read_file(path, size_t{1} << 31);
+  const conv::AlignedBuffer file = ckpt::read_checkpoint_file(path);
   load_checkpoint_bytes(file.data(), file.size(), path);
 }
 

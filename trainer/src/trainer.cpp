@@ -1,7 +1,5 @@
 #include "sasrnn/trainer/trainer.hpp"
 
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -629,8 +627,7 @@ void for_each_group(const Params<double>& p, const std::function<void(const Mat<
 }  // namespace
 
 void Trainer::save_checkpoint(const std::string& path) const {
-  const std::string bytes = checkpoint_bytes(path);
-  conv::write_file(path, reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+  ckpt::write_checkpoint_file(path, checkpoint_bytes(path));
 }
 
 std::string Trainer::checkpoint_bytes(const std::string& name) const {
@@ -660,12 +657,7 @@ std::string Trainer::checkpoint_bytes(const std::string& name) const {
 }
 
 void Trainer::load_checkpoint(const std::string& path) {
-  // A regular file (not a directory, not a device such as /dev/zero), read whole: its size is
-  // bounded (read_file), and every read below is bounded by it.
-  struct stat st {};
-  if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
-    throw std::runtime_error(path + ": not a regular file, so not a checkpoint");
-  const conv::AlignedBuffer file = conv::read_file(path, size_t{1} << 31);
+  const conv::AlignedBuffer file = ckpt::read_checkpoint_file(path);
   load_checkpoint_bytes(file.data(), file.size(), path);
 }
 

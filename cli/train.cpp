@@ -73,7 +73,7 @@ void set_mnist_evaluation(TrainArgs& a, train::TrainJob& job) {
   const std::string dir =
       job.cfg.mnist.data_dir.empty() ? analysis::default_mnist_dir() : job.cfg.mnist.data_dir;
   const int threads = job.cfg.threads;
-  if (job.validate_every > 0) {
+  if (job.validate_every > 0 || job.stop_validation > 0) {
     auto val = std::make_shared<analysis::MnistSet>(analysis::load_mnist(dir, analysis::MnistSplit::Validation));
     const int limit = a.validate_trials;
     job.validate = [val, limit, threads](const conv::ModelData& model) {
@@ -123,7 +123,7 @@ ff::ModelView ff_runtime_view(const conv::ModelData& model, conv::AlignedBuffer&
 constexpr const char* kRecurrentOnly[] = {
     "--n", "--sigma-rec", "--optimizer", "--lr-group", "--train", "--l2", "--clip", "--stop", "--target-loss",
     "--stop-from", "--decay-groups", "--catch-fraction", "--random-conditions", "--fixation-ms", "--stimulus-ms",
-    "--decision-ms", "--trial-ms"};
+    "--decision-ms", "--trial-ms", "--stop-validation"};
 /// And the options only a feedforward stack has.
 constexpr const char* kFeedforwardOnly[] = {"--sizes", "--weight-decay", "--plain-bp", "--train-images"};
 
@@ -311,6 +311,11 @@ int run(TrainArgs& a, const std::string& command) {
               << " images (the MNIST training split) per batch\n";
     return 2;
   }
+  if (job.stop_validation > 0 && (c.stop == train::StopRule::None || !(c.target_loss > 0))) {
+    std::cerr << "sasrnn train: --stop-validation confirms a stopping rule: give --stop authors|mean10 "
+                 "and --target-loss too\n";
+    return 2;
+  }
   job.command = command;
   // the outputs before any work (reading MNIST takes seconds, training hours)
   if (const int bad = train::check_job_outputs(job, std::cerr)) return bad;
@@ -323,7 +328,7 @@ int run(TrainArgs& a, const std::string& command) {
     }
     return train::run_train_job(job, std::cout, std::cerr);
   }
-  if (job.validate_every > 0) {
+  if (job.validate_every > 0 || job.stop_validation > 0) {
     const int reps = a.validate_trials;
     job.validate = [reps](const conv::ModelData& model) {
       conv::AlignedBuffer buf;
@@ -604,6 +609,13 @@ void add_train(CLI::App& app, int& status) {
                  ->capture_default_str()
                  ->group(eval_group),
              [](TrainArgs& x) { x.validate_trials = 5000; });
+  t->add_option("--stop-validation", a->job.stop_validation,
+                "The stopping rule (--stop) stops only when the held-out validation (as "
+                "--validate-every: MeanField, --validate-trials) scores at least ACC, else "
+                "training goes on; guards against a rule that holds on one lucky batch (0: off)")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str()
+      ->group(eval_group);
 
   t->add_option("--out,-o", a->job.out, "Model file to write (.sasrnn)")->required()->group(out_group);
   t->add_option("--log", a->job.log, "CSV log (default: OUT with .csv)")->group(out_group);

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <functional>
 #include <limits>
+#include <vector>
 
 #include "sasrnn/analysis/msi_eval.hpp"
 #include "sasrnn/analysis/parallel.hpp"
@@ -361,6 +362,45 @@ TEST(StopRule, TrainerStopsWhereTheRuleSaysWithTheSameParameters) {
   same.run([](const EpochStats&) { return true; });
   EXPECT_TRUE(same_params(same.params(), stopped.params()));
   for (size_t e = 0; e < expected; ++e) EXPECT_EQ(stopped.history()[e].loss, ref.history()[e].loss);
+}
+
+// --stop-validation: the rule holds from epoch 0 on (a target above every loss), and the
+// confirmation (the held-out validation in sasrnn train) refuses twice, then agrees.
+TEST(StopRule, AConfirmationCanLetTrainingGoOnUntilItAgrees) {
+  TrainConfig c = small_config(12, 12);
+  c.stop = StopRule::Authors;
+  c.target_loss = 1e9;
+  c.stop_from = 0;
+  Trainer alone(c);
+  alone.run([](const EpochStats&) { return true; });
+  EXPECT_EQ(alone.epoch(), 1);  // the rule alone stops after the first epoch
+  Trainer confirmed(c);
+  std::vector<int> asked;
+  confirmed.confirm_stop = [&] {
+    asked.push_back(confirmed.epoch());
+    return asked.size() == 3;
+  };
+  confirmed.run([](const EpochStats&) { return true; });
+  EXPECT_EQ(confirmed.epoch(), 3);
+  EXPECT_EQ(asked, (std::vector<int>{1, 2, 3}));  // asked after every epoch at which the rule held
+  // never confirmed: every epoch runs
+  Trainer never(c);
+  int calls = 0;
+  never.confirm_stop = [&] { return ++calls < 0; };
+  never.run([](const EpochStats&) { return true; });
+  EXPECT_EQ(never.epoch(), 12);
+  EXPECT_EQ(calls, 12);
+  // before stop_from the rule does not hold, so nothing is asked
+  c.stop_from = 5;
+  Trainer late(c);
+  std::vector<int> late_asked;
+  late.confirm_stop = [&] {
+    late_asked.push_back(late.epoch());
+    return true;
+  };
+  late.run([](const EpochStats&) { return true; });
+  EXPECT_EQ(late_asked, (std::vector<int>{6}));  // epoch index 5 is the 6th
+  EXPECT_EQ(late.epoch(), 6);
 }
 
 TEST(StopRule, TheAuthorsRecipeStopsTheAuthorsWay) {

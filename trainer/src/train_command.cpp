@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <memory>
 #include <sstream>
+#include <type_traits>
 
 namespace sasrnn::train {
 
@@ -171,6 +172,21 @@ int run_job(const JobOptions& job, const Config& cfg, std::ostream& out, std::os
     // Model selection: the best validated parameters (kept in the checkpoint).
     const bool validating = job.validate_every > 0 && job.validate;
     trainer.interrupted = [] { return StopSignals::received() != 0; };
+    // The stopping rule confirmed on held-out data (--stop-validation): stop only if good enough.
+    bool confirmed = false;
+    if constexpr (std::is_same_v<T, Trainer>) {
+      if (job.stop_validation > 0 && job.validate) {
+        trainer.confirm_stop = [&] {
+          const double score = job.validate(trainer.to_model(job.command));
+          confirmed = score >= job.stop_validation;
+          out << "stopping rule holds after epoch " << trainer.epoch() << "; validation " << score
+              << (confirmed ? " >= " : " < ") << job.stop_validation
+              << (confirmed ? ": stop" : ": go on") << "\n";
+          out.flush();
+          return confirmed;
+        };
+      }
+    }
     trainer.run([&](const auto& s) {
       if (validating && s.epoch + 1 >= job.validate_from &&
           (s.epoch + 1 - job.validate_from) % job.validate_every == 0) {
@@ -215,7 +231,7 @@ int run_job(const JobOptions& job, const Config& cfg, std::ostream& out, std::os
     }
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const int trained = trainer.epoch() - start;
-    const bool reached = trainer.stop_reached();
+    const bool reached = job.stop_validation > 0 ? confirmed : trainer.stop_reached();
     out << "trained " << trained << " epochs in " << format_duration(wall) << " ("
         << (trained ? wall / trained * 1e3 : 0.0) << " ms/epoch)"
         << (reached ? std::string(", stopped by the stopping rule") : "")

@@ -507,7 +507,8 @@ std::string Trainer::log_csv() const {
 void Trainer::run(const std::function<bool(const EpochStats&)>& on_epoch) {
   while (epoch_ < cfg_.epochs) {
     const EpochStats s = train_epoch();
-    if (!on_epoch(s) || stop_reached()) break;
+    if (!on_epoch(s)) break;
+    if (stop_reached() && (!confirm_stop || confirm_stop())) break;
   }
 }
 

@@ -32,6 +32,9 @@ struct JobOptions {
   int validate_every = 0;
   int validate_from = 0;
   std::function<double(const conv::ModelData&)> validate;
+  /// The stopping rule stops only when `validate` scores the current model at least this
+  /// (recurrent trainer; a rule must be set); else training goes on. 0 = the rule alone stops.
+  double stop_validation = 0;
 };
 
 /// A recurrent network's training (Trainer).

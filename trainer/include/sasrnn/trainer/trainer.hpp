@@ -119,9 +119,12 @@ class Trainer {
  public:
   explicit Trainer(const TrainConfig& cfg);
 
-  /// Runs epochs [epoch(), cfg.epochs) or until the stopping rule holds; calls `on_epoch` after
-  /// each (return false to stop early, e.g. to checkpoint).
+  /// Runs epochs [epoch(), cfg.epochs) or until the stopping rule holds (and `confirm_stop`, if
+  /// set, agrees); calls `on_epoch` after each (return false to stop early, e.g. to checkpoint).
   void run(const std::function<bool(const EpochStats&)>& on_epoch);
+  /// Asked after an epoch at which the stopping rule holds: false lets training go on (e.g. the
+  /// held-out validation is not good enough yet). Unset: the rule alone stops.
+  std::function<bool()> confirm_stop;
 
   /// One epoch: batch(es), forward, backward, l2, update. Returns its statistics.
   EpochStats train_epoch();

@@ -54,8 +54,9 @@ struct Options {
 /// The scratch of one step of a network of (at most) N units and NIn inputs: every per-step array,
 /// a member of the network (so in its RAM figure, network_ram_bytes(), and not on the stack), of
 /// a size fixed at compile time: 20 B per unit and 12 B per input with the portable kernels
-/// (3200 B at N = 150, NIn = 5), 16 B per unit and input more with AVX2 (its spike words). Holds
-/// no state between steps: results never depend on what it held.
+/// (3272 B at N = 150, NIn = 5, with the lane groups of the two active-unit lists), 16 B per unit
+/// and input more with AVX2 (its spike words). Holds no state between steps: results never depend
+/// on what it held.
 template <int N, int NIn>
 struct StepScratch {
   float u[N] = {};    ///< the pre-activations u(t+1)

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <random>
+#include <type_traits>
 #include <vector>
 
 #include "sasrnn/kernels.hpp"
@@ -116,5 +117,58 @@ TEST(Backends, Philox8EqualsPortable) {
       kernel::portable::philox8(index, 3u, 5u, 11u, seed, b, n);
       for (int l = 0; l < n; ++l)
         for (int k = 0; k < 4; ++k) EXPECT_EQ(a.w[k][l], b.w[k][l]) << "lane " << l << " n " << n;
+    }
+}
+
+TEST(Backends, MomentColumnsEqualTheRowKernels) {
+  // the moment cache's column kernels (8 V rows from mu and var stored column by column) give
+  // each row's sum of moment_rows / mean_rows, in the selected backend and the portable one
+  for (int cols : {1, 5, 8, 13, 150, 157})
+    for (uint32_t seed : {1u, 7u}) {
+      constexpr int kRows = 32;
+      std::vector<Rows> groups;
+      for (int k = 0; k < kRows / 4; ++k) groups.emplace_back(cols, seed + 100u * static_cast<uint32_t>(k));
+      const std::vector<float>& v = groups[0].v;
+      const std::vector<float>& v2 = groups[0].v2;
+      const int stride = kRows + 8;  // more than the rows: the stride is the caller's
+      std::vector<float> mu(static_cast<size_t>(stride) * static_cast<size_t>(cols), 9.0f);
+      std::vector<float> var(mu.size(), 9.0f);
+      float want_g[kRows], want_d2[kRows], want_mean[kRows];
+      for (int i = 0; i < kRows; ++i) {
+        const Rows& d = groups[static_cast<size_t>(i / 4)];
+        const size_t o = static_cast<size_t>(i % 4) * static_cast<size_t>(cols);
+        kernel::portable::moment_rows<1>(cols, d.pi.data() + o, d.m.data() + o, d.xi.data() + o,
+                                         v.data(), v2.data(), &want_g[i], &want_d2[i]);
+        kernel::portable::mean_rows<1>(cols, d.pi.data() + o, d.m.data() + o, v.data(), &want_mean[i]);
+        for (int j = 0; j < cols; ++j) {
+          mu[static_cast<size_t>(j * stride + i)] = d.mu[o + static_cast<size_t>(j)];
+          var[static_cast<size_t>(j * stride + i)] = d.var[o + static_cast<size_t>(j)];
+        }
+      }
+      kernel::Active<kCap> act;
+      act.fill_by_lane(v.data(), cols);
+      auto check = [&](auto vecs) {
+        constexpr int V = decltype(vecs)::value;
+        for (int i0 = 0; i0 + 8 * V <= kRows; i0 += 8) {
+          float g[8 * V], d2[8 * V], mean[8 * V], pg[8 * V], pd2[8 * V], pmean[8 * V];
+          kernel::moment_cols<V>(stride, mu.data() + i0, var.data() + i0, act, v2.data(), g, d2);
+          kernel::mean_cols<V>(stride, mu.data() + i0, act, mean);
+          kernel::portable::moment_cols<V>(stride, mu.data() + i0, var.data() + i0, act, v2.data(), pg, pd2);
+          kernel::portable::mean_cols<V>(stride, mu.data() + i0, act, pmean);
+          for (int q = 0; q < 8 * V; ++q) {
+            const int i = i0 + q;
+            EXPECT_EQ(bits(g[q]), bits(want_g[i])) << "moment_cols g V=" << V << " cols=" << cols << " row " << i;
+            EXPECT_EQ(bits(d2[q]), bits(want_d2[i])) << "moment_cols d2 V=" << V << " cols=" << cols << " row " << i;
+            EXPECT_EQ(bits(mean[q]), bits(want_mean[i])) << "mean_cols V=" << V << " cols=" << cols;
+            EXPECT_EQ(bits(pg[q]), bits(want_g[i])) << "portable moment_cols g V=" << V;
+            EXPECT_EQ(bits(pd2[q]), bits(want_d2[i])) << "portable moment_cols d2 V=" << V;
+            EXPECT_EQ(bits(pmean[q]), bits(want_mean[i])) << "portable mean_cols V=" << V;
+          }
+        }
+      };
+      check(std::integral_constant<int, 1>{});
+      check(std::integral_constant<int, 2>{});
+      check(std::integral_constant<int, 3>{});
+      check(std::integral_constant<int, 4>{});
     }
 }

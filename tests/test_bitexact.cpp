@@ -48,6 +48,8 @@ using AnyNet = NetworkUpTo<160, 16, 12>;
 template <int N, int NIn, int NOut>
 int compare(const conv::ModelData& d, Mode mode, uint64_t seed, bool noise, float alpha,
             uint32_t trials, int steps, const std::string& what, bool cache = false) {
+  // cache: the trial network (SampledPerTrial) or the moments (MeanField, MeanWeights) in a
+  // caller-owned cache, filled with garbage first
   const test::BuiltModel<N, NIn, NOut> model(d);
   EXPECT_EQ(model.status, Status::Ok);
   const ModelView& view = model.view;
@@ -55,16 +57,26 @@ int compare(const conv::ModelData& d, Mode mode, uint64_t seed, bool noise, floa
   Network<N, NIn, NOut> net;
   EXPECT_EQ(net.bind(view, opt), Status::Ok);
   std::vector<float> trial_cache(Network<N, NIn, NOut>::kTrialCacheFloats, -1.0f);
+  std::vector<float> moment_cache(Network<N, NIn, NOut>::kMomentCacheFloats, -1.0f);
   if (cache) {
     EXPECT_EQ(net.use_trial_cache(trial_cache.data(), trial_cache.size()), Status::Ok);
+    EXPECT_EQ(net.use_moment_cache(moment_cache.data(), moment_cache.size()), Status::Ok);
   }
   AnyNet any;
   EXPECT_EQ(any.bind(view, opt), Status::Ok);
   EXPECT_EQ(any.n_units(), N);
   EXPECT_EQ(any.trial_cache_floats(), (Network<N, NIn, NOut>::kTrialCacheFloats));
   std::vector<float> any_cache(any.trial_cache_floats(), -2.0f);
+  EXPECT_EQ(any.moment_cache_floats(), (Network<N, NIn, NOut>::kMomentCacheFloats));
+  std::vector<float> any_moments(any.moment_cache_floats(), -2.0f);
   if (cache) {
     EXPECT_EQ(any.use_trial_cache(any_cache.data(), any_cache.size()), Status::Ok);
+    // before bind(): filled by bind()
+    AnyNet fresh;
+    EXPECT_EQ(fresh.use_moment_cache(any_moments.data(), any_moments.size()), Status::Ok);
+    EXPECT_EQ(fresh.bind(view, opt), Status::Ok);
+    any = fresh;  // a copy has no cache
+    EXPECT_EQ(any.use_moment_cache(any_moments.data(), any_moments.size()), Status::Ok);
   }
   test::ReferenceNetwork ref(view, opt);
   std::mt19937 gen(static_cast<uint32_t>(seed * 7919u + static_cast<uint32_t>(mode)));
@@ -143,11 +155,13 @@ void all_modes(const conv::ModelData& d, const std::string& what, uint32_t trial
       for (bool noise : {true, false})
         compared += compare<N, NIn, NOut>(d, mode, seed, noise, noise ? 0.0f : 0.05f, trials,
                                           steps, what);
-  // SampledPerTrial with the trial network kept in a cache (Network::use_trial_cache)
-  for (uint64_t seed : {uint64_t{1}, uint64_t{0x9E3779B97F4A7C15ull}})
-    compared += compare<N, NIn, NOut>(d, Mode::SampledPerTrial, seed, true, 0.0f, trials, steps,
-                                      what + " (trial cache)", true);
-  EXPECT_EQ(compared, (4 * 2 * 2 + 2) * static_cast<int>(trials) * steps) << what;
+  // SampledPerTrial with the trial network kept in a cache (Network::use_trial_cache),
+  // MeanField and MeanWeights with the moments in one (Network::use_moment_cache)
+  for (Mode mode : {Mode::SampledPerTrial, Mode::MeanField, Mode::MeanWeights})
+    for (uint64_t seed : {uint64_t{1}, uint64_t{0x9E3779B97F4A7C15ull}})
+      compared += compare<N, NIn, NOut>(d, mode, seed, true, 0.0f, trials, steps,
+                                        what + " (cache)", true);
+  EXPECT_EQ(compared, (4 * 2 * 2 + 6) * static_cast<int>(trials) * steps) << what;
 }
 
 /// The model with precomputed moments (mu, var) in every layer: the network reads them in

@@ -30,7 +30,8 @@ using test::kModes;
 
 /// Runs two networks (model a, model b) side by side on MSI trials and counts the steps at which
 /// h, z or y differ in any bit. Also returns the number of compared steps. With `cache_a`,
-/// network a keeps its trial network in a cache (Network::use_trial_cache). NetA: the network
+/// network a keeps its trial network in a cache (Network::use_trial_cache; SampledPerTrial) and
+/// its moments in another (Network::use_moment_cache; MeanField, MeanWeights). NetA: the network
 /// type that runs model a (Network<N, 5, 2>, or the any-size NetworkUpTo of the host tools).
 template <int N, class NetA = Network<N, 5, 2>>
 std::pair<int, int> differing_steps(const conv::AlignedBuffer& a, const conv::AlignedBuffer& b,
@@ -45,9 +46,10 @@ std::pair<int, int> differing_steps(const conv::AlignedBuffer& a, const conv::Al
   Network<N, 5, 2> nb;
   EXPECT_EQ(na.bind(va, opt), Status::Ok);
   EXPECT_EQ(nb.bind(vb, opt), Status::Ok);
-  std::vector<float> cache(na.trial_cache_floats());
+  std::vector<float> cache(na.trial_cache_floats()), moments(na.moment_cache_floats(), -1.0f);
   if (cache_a) {
     EXPECT_EQ(na.use_trial_cache(cache.data(), cache.size()), Status::Ok);
+    EXPECT_EQ(na.use_moment_cache(moments.data(), moments.size()), Status::Ok);
   }
   const msi::Protocol protocol = msi::Protocol::test(20.0f);
   int differ = 0, steps = 0;
@@ -100,10 +102,13 @@ TEST_P(EveryEncoding, SparseRunsBitForBitLikeItsDecodedDenseModel) {
       EXPECT_EQ(differ, 0) << GetParam() << " " << mode_name(mode) << " seed " << seed;
       EXPECT_EQ(steps, 4 * 90);
     }
-  // the sparse model's trial network drawn into a cache: still the dense model's, uncached
-  const auto [differ, steps] = differing_steps<37>(encoded, dense, Mode::SampledPerTrial, 3, true);
-  EXPECT_EQ(differ, 0) << GetParam() << " trial cache";
-  EXPECT_EQ(steps, 4 * 90);
+  // the sparse model's trial network drawn into a cache, and its moments: still the dense
+  // model's, uncached
+  for (Mode mode : {Mode::SampledPerTrial, Mode::MeanField, Mode::MeanWeights}) {
+    const auto [differ, steps] = differing_steps<37>(encoded, dense, mode, 3, true);
+    EXPECT_EQ(differ, 0) << GetParam() << " cache " << mode_name(mode);
+    EXPECT_EQ(steps, 4 * 90);
+  }
   // the any-size network of the host tools runs the sparse model as the fixed-size one runs
   // its decoded dense model
   for (Mode mode : kModes)

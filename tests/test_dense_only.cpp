@@ -18,8 +18,9 @@
 
 using namespace sasrnn;
 
-static_assert(!kSparseBuilt && !kMomentsBuilt && !kTrialCacheBuilt,
-              "build this test with SASRNN_NO_SPARSE, SASRNN_NO_MOMENTS and SASRNN_NO_TRIAL_CACHE");
+static_assert(!kSparseBuilt && !kMomentsBuilt && !kTrialCacheBuilt && !kMomentCacheBuilt,
+              "build this test with SASRNN_NO_SPARSE, SASRNN_NO_MOMENTS, SASRNN_NO_TRIAL_CACHE and "
+              "SASRNN_NO_MOMENT_CACHE");
 
 namespace {
 
@@ -72,6 +73,20 @@ TEST(DenseOnly, SparseAndMomentModelsAreRefused) {
     EXPECT_EQ(load(f.data.get(), f.size, v), Status::EncodingNotBuilt) << name;
     EXPECT_EQ(v.n, 0u);  // nothing half-filled
   }
+}
+
+TEST(DenseOnly, MomentCacheIsRefusedAndNothingIsWritten) {
+  const File f = read("good.sasrnn");
+  ModelView v;
+  ASSERT_EQ((load<30, 5, 2>(f.data.get(), f.size, v)), Status::Ok);
+  Network<30, 5, 2> net;
+  ASSERT_EQ(net.bind(v, Options{}), Status::Ok);
+  std::vector<float> cache(Network<30, 5, 2>::kMomentCacheFloats, 5.0f);
+  EXPECT_EQ(net.use_moment_cache(cache.data(), cache.size()), Status::BadOption);
+  EXPECT_EQ(net.use_moment_cache(nullptr, 0), Status::Ok);
+  ASSERT_EQ(net.bind(v, Options{}), Status::Ok);
+  ASSERT_EQ(net.step(Network<30, 5, 2>::Input::Constant(0.5f)), Status::Ok);
+  for (float c : cache) ASSERT_EQ(c, 5.0f);
 }
 
 TEST(DenseOnly, TrialCacheIsRefusedAndNothingIsWritten) {

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -394,6 +395,58 @@ TEST(Network, TrialCacheHoldsTheTrialsConcreteNetwork) {
   EXPECT_EQ(cache[3], before);
 }
 
+TEST(Network, MomentCacheHoldsMuAndVarColumnByColumn) {
+  const conv::ModelData d = test::mixed_model(kN, kIn, kOut, 26);
+  Bound b = bind_model(d);
+  Options opt;
+  opt.mode = Mode::SampledPerStep;
+  opt.seed = 3;
+  Net net;
+  constexpr int stride = (kN + 7) / 8 * 8, out_stride = (kOut + 7) / 8 * 8;
+  EXPECT_EQ(Net::kMomentCacheFloats,
+            static_cast<size_t>(2 * (stride * kN + stride * kIn + out_stride * kN)));
+  std::vector<float> cache(Net::kMomentCacheFloats + 1, -7.0f);  // one float more than needed
+  ASSERT_EQ(net.bind(b.view, opt), Status::Ok);
+  EXPECT_EQ(net.use_moment_cache(cache.data(), Net::kMomentCacheFloats - 1), Status::BadOption);
+  ASSERT_EQ(net.use_moment_cache(cache.data(), cache.size()), Status::Ok);
+  EXPECT_EQ(cache[0], -7.0f);  // a sampled mode neither fills nor reads it
+  opt.mode = Mode::MeanField;
+  ASSERT_EQ(net.bind(b.view, opt), Status::Ok);  // bind() fills it
+  size_t k = 0;
+  for (const auto& [l, rows, cols] : {std::tuple{&d.recurrent, kN, kN}, {&d.input, kN, kIn},
+                                      {&d.output, kOut, kN}}) {
+    const int s = (rows + 7) / 8 * 8;
+    for (int what = 0; what < 2; ++what)  // mu, then var
+      for (int j = 0; j < cols; ++j)
+        for (int i = 0; i < s; ++i, ++k) {
+          const size_t c = static_cast<size_t>(i * cols + j);
+          const float want = i >= rows  ? 0.0f
+                             : what == 0 ? dyn::sas_mean(l->pi[c], l->m[c])
+                                         : dyn::sas_var(l->pi[c], l->m[c], l->xi[c]);
+          ASSERT_EQ(test::bits(cache[k]), test::bits(want)) << "float " << k;
+        }
+  }
+  EXPECT_EQ(k, cache.size() - 1);
+  EXPECT_EQ(cache.back(), -7.0f);  // nothing past the cache's floats
+  // a copy of the network has no cache and runs alike; a network whose cache is refused has none
+  Net copy = net;
+  Net refused;
+  ASSERT_EQ(refused.bind(b.view, opt), Status::Ok);
+  EXPECT_EQ(refused.use_moment_cache(cache.data(), 10), Status::BadOption);
+  std::fill(cache.begin(), cache.end(), 0.0f);  // only `net` reads it now: zero moments
+  Net::State u_net, u_copy, u_refused;
+  ASSERT_EQ(net.preactivation(test_x(), u_net), Status::Ok);
+  ASSERT_EQ(copy.preactivation(test_x(), u_copy), Status::Ok);
+  ASSERT_EQ(refused.preactivation(test_x(), u_refused), Status::Ok);
+  for (int i = 0; i < kN; ++i) {
+    EXPECT_EQ(u_net[i], 0.0f);  // it reads the cache
+    EXPECT_EQ(test::bits(u_copy[i]), test::bits(u_refused[i]));
+  }
+  ASSERT_EQ(net.use_moment_cache(nullptr, 0), Status::Ok);  // no cache: the model again
+  ASSERT_EQ(net.preactivation(test_x(), u_net), Status::Ok);
+  for (int i = 0; i < kN; ++i) EXPECT_EQ(test::bits(u_net[i]), test::bits(u_refused[i]));
+}
+
 TEST(Network, LeakUsesTheAlphaOverride) {
   Bound b = bind_model(test::mixed_model(kN, kIn, kOut, 25));
   Options opt;
@@ -485,13 +538,14 @@ TEST(Network, ReadoutsAndDecision) {
 
 TEST(Network, RamIsStateAndStepScratch) {
   // the model stays in the buffer: the object holds h, r, z, y, a few scalars and the per-step
-  // scratch (StepScratch: u, eps, r^2, x^2 and the active-unit lists; AVX2's spike words), all
-  // counted in network_ram_bytes()
+  // scratch (StepScratch: u, eps, r^2, x^2 and the active-unit lists with their lane groups;
+  // AVX2's spike words), all counted in network_ram_bytes()
   using Net = Network<150, 5, 2>;
   EXPECT_EQ((network_ram_bytes<150, 5, 2>()), sizeof(Net));
   EXPECT_LT((network_ram_bytes<150, 5, 2>()) - Net::kScratchBytes, 4096u);  // the state
   EXPECT_GE((network_ram_bytes<150, 5, 2>()) - Net::kScratchBytes, (2 * 150 + 2 * 2) * sizeof(float));
-  const size_t arrays = (3 * 150 + 5) * sizeof(float) + (150 + 8 + 5 + 8) * (sizeof(int32_t) + sizeof(float));
+  const size_t arrays = (3 * 150 + 5) * sizeof(float) + (150 + 8 + 5 + 8) * (sizeof(int32_t) + sizeof(float)) +
+                        2 * (kernel::kLanes + 1) * sizeof(int);
   EXPECT_GE(Net::kScratchBytes, arrays);
   // AVX2 adds its spike words: 4 per column of the recurrent and the input layer
   const size_t words = kernel::kSimd ? 4 * (152 + 8) * sizeof(uint32_t) : 0;

@@ -98,6 +98,10 @@ struct RuntimeVariant : Variant {
       cache.resize(net.trial_cache_floats());
       (void)net.use_trial_cache(cache.data(), cache.size());
     }
+    if (mode == Mode::MeanField || mode == Mode::MeanWeights) {  // and the moments
+      cache.resize(net.moment_cache_floats());
+      (void)net.use_moment_cache(cache.data(), cache.size());
+    }
   }
   std::vector<float> cache;
   void reset(uint32_t trial) override { net.reset(trial); }

@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "sasrnn/dynamics.hpp"
 #include "sasrnn/kernels.hpp"
 #include "sasrnn/model.hpp"
 #include "sasrnn/sparse.hpp"
@@ -110,6 +111,42 @@ struct Sparse {
     sparse::draw_row(*s, cols, row, step, trial, stream, seed, w);
   }
 };
+
+/// The moment cache of a layer (network.hpp, use_moment_cache()): mu and var of every connection
+/// stored column by column in caller-owned RAM, mu[j * stride + i] for row i, column j, with
+/// stride = moment_stride(rows) (the rows rounded up to 8; the padding rows hold 0), then var
+/// alike: 2 * moment_stride(rows) * cols floats.
+constexpr int moment_stride(int rows) { return (rows + 7) / 8 * 8; }
+constexpr size_t moment_layer_floats(int rows, int cols) {
+  return 2 * static_cast<size_t>(moment_stride(rows)) * static_cast<size_t>(cols);
+}
+
+/// Fills layer `l`'s moment cache at `mu` (var follows it) with dyn::sas_mean and dyn::sas_var of
+/// each connection's pi, m, xi (a sparse layer's decoded values): the values the dense-moments
+/// encoding stores and load() checks bit for bit. Absent connections of a sparse layer are 0
+/// there (their terms are +-0 in the dense layer of the decoded values: the sums are the same).
+inline void fill_moment_cache(const LayerView& l, int rows, int cols, float* mu) {
+  const ptrdiff_t stride = moment_stride(rows);
+  float* var = mu + stride * cols;
+  for (ptrdiff_t k = 0; k < 2 * stride * cols; ++k) mu[k] = 0.0f;
+  auto set = [&](int i, uint32_t j, float pi, float m, float xi) {
+    mu[static_cast<ptrdiff_t>(j) * stride + i] = dyn::sas_mean(pi, m);
+    var[static_cast<ptrdiff_t>(j) * stride + i] = dyn::sas_var(pi, m, xi);
+  };
+  if constexpr (kSparseBuilt) {
+    if (l.is_sparse) {
+      for (int i = 0; i < rows; ++i)
+        sparse::visit_row(l.sparse, static_cast<uint32_t>(cols), static_cast<uint32_t>(i),
+                          [&](uint32_t j, uint32_t, float pi, float m, float xi) { set(i, j, pi, m, xi); });
+      return;
+    }
+  }
+  for (int i = 0; i < rows; ++i)
+    for (int j = 0; j < cols; ++j) {
+      const ptrdiff_t k = static_cast<ptrdiff_t>(i) * cols + j;
+      set(i, static_cast<uint32_t>(j), l.pi[k], l.m[k], l.xi[k]);
+    }
+}
 
 /// Calls f(layer) with layer `l` (`cols` columns) as the struct of its encoding, and returns
 /// what f returns. Moments = false for the operations that read pi, m, xi (the sampled modes):

@@ -13,7 +13,13 @@
 //   moment_rows<R>(cols, pi, m, xi, v, v2, g, d2)   paper eq. 5: g[r] = sum_j mu_j v_j,
 //                                          d2[r] = sum_j var_j v2_j, var = (1 - pi)(xi + pi m m)
 //   mean_rows_precomputed<R>, moment_rows_precomputed<R>   the same from stored mu and var
+//   moment_cols<V>(stride, mu, var, Active<Cap>, v2, g, d2), mean_cols<V>(stride, mu, Active, out)
+//                                          the same sums of 8V rows from the moment cache, mu and
+//                                          var stored column by column (column j at mu + j * stride),
+//                                          over the active units grouped by lane (fill_by_lane())
 //   philox8(index, c1, c2, c3, seed, Blocks8&, n = 8)      8 Philox blocks (kernels/rng_batch.hpp)
+//   normals(seed, step, trial, stream, count, out)  out[i] = normal(seed, Counter{i, step, trial,
+//                                          stream}) for i in [0, count)
 //   sampled_row<Cap>(pi, m, xi, Active<Cap>, first, step, trial, stream, seed)
 //                                          sum_j w_j v_j with w_j drawn from paper eq. 3
 //   SpikeWords<Cap>                        its scratch for spike_moment_rows (may be empty)
@@ -50,10 +56,13 @@ constexpr const char* kBackendName = backend::kName;
 /// True when the selected backend uses SIMD (else the portable loops).
 constexpr bool kSimd = backend::kSimd;
 
+using backend::mean_cols;
 using backend::mean_rows;
 using backend::mean_rows_precomputed;
+using backend::moment_cols;
 using backend::moment_rows;
 using backend::moment_rows_precomputed;
+using backend::normals;
 using backend::philox8;
 using backend::sampled_row;
 using backend::spike_moment_rows;
@@ -67,13 +76,6 @@ inline float mean_row(int cols, const float* pi, const float* m, const float* v)
   return out;
 }
 
-/// out[i] = normal(seed, Counter{i, step, trial, stream}) for i in [0, count), 8 at a time.
-inline void normals(uint64_t seed, uint32_t step, uint32_t trial, uint32_t stream, int count,
-                    float* out) {
-  normals_with([](const uint32_t* index, uint32_t c1, uint32_t c2, uint32_t c3, uint64_t s,
-                  Blocks8& b, int n) { backend::philox8(index, c1, c2, c3, s, b, n); },
-               seed, step, trial, stream, count, out);
-}
 
 /// A concrete row (paper eq. 3) for a trial cache: the weights sampled_row() draws, every column
 /// (rng_batch.hpp, draw_row_with()).

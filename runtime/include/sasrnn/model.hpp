@@ -43,6 +43,13 @@ constexpr bool kTrialCacheBuilt = false;
 #else
 constexpr bool kTrialCacheBuilt = true;
 #endif
+/// -DSASRNN_NO_MOMENT_CACHE leaves out Network::use_moment_cache()'s code likewise (2 N^2 floats
+/// of RAM at N units, a host's choice).
+#ifdef SASRNN_NO_MOMENT_CACHE
+constexpr bool kMomentCacheBuilt = false;
+#else
+constexpr bool kMomentCacheBuilt = true;
+#endif
 
 /// -DSASRNN_NO_CHECKSUM leaves out load()'s check of the file's CRC-32C (its code and 1 KB table):
 /// a file with a checksum then loads as one without (ModelView::checksum_verified stays false).

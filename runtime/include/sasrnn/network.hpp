@@ -54,8 +54,9 @@ struct Options {
 /// The scratch of one step of a network of (at most) N units and NIn inputs: every per-step array,
 /// a member of the network (so in its RAM figure, network_ram_bytes(), and not on the stack), of
 /// a size fixed at compile time: 20 B per unit and 12 B per input with the portable kernels
-/// (3200 B at N = 150, NIn = 5), 16 B per unit and input more with AVX2 (its spike words). Holds
-/// no state between steps: results never depend on what it held.
+/// (3272 B at N = 150, NIn = 5, with the lane groups of the two active-unit lists), 16 B per unit
+/// and input more with AVX2 (its spike words). Holds no state between steps: results never depend
+/// on what it held.
 template <int N, int NIn>
 struct StepScratch {
   float u[N] = {};    ///< the pre-activations u(t+1)
@@ -144,6 +145,7 @@ class BasicNetwork {
       n_out_ = static_cast<int>(model.n_out);
     }
     if (cache_.p != nullptr && cache_.floats < trial_cache_floats()) return Status::BadOption;
+    if (moments_.p != nullptr && moments_.floats < moment_cache_floats()) return Status::BadOption;
     in_ = model.input;
     rec_ = model.recurrent;
     out_ = model.output;
@@ -154,6 +156,7 @@ class BasicNetwork {
     noise_scale_ =
         options.recurrent_noise ? dyn::recurrent_noise_scale(alpha, model.dynamics.sigma_rec) : 0.0f;
     bound_ = true;
+    if (moment_cached()) fill_moment_cache();
     reset(0);
     return Status::Ok;
   }
@@ -190,6 +193,38 @@ class BasicNetwork {
     cache_.p = cache;
     cache_.floats = floats;
     if (cached()) draw_trial_network();
+    return Status::Ok;
+  }
+
+  /// Floats of the optional moment cache of use_moment_cache() that fits every model it runs:
+  /// mu and var of the three layers, column by column (encoding::moment_layer_floats()).
+  static constexpr size_t kMomentCacheFloats = encoding::moment_layer_floats(N, N) +
+                                               encoding::moment_layer_floats(N, NIn) +
+                                               encoding::moment_layer_floats(NOut, N);
+  /// The same for the bound model's sizes (kMomentCacheFloats in Network).
+  size_t moment_cache_floats() const {
+    return encoding::moment_layer_floats(n_units(), n_units()) +
+           encoding::moment_layer_floats(n_units(), n_inputs()) +
+           encoding::moment_layer_floats(n_outputs(), n_units());
+  }
+
+  /// MeanField and MeanWeights only: keep mu = (1 - pi) m and var = (1 - pi)(xi + pi m m) of
+  /// every connection (the values the dense-moments encoding stores) in caller-owned memory of at
+  /// least kMomentCacheFloats floats, filled once by bind() (or here, if bound) from the model,
+  /// column by column: each step then reads only the columns of the active units (paper eq. 5
+  /// with the silent units' +-0 terms skipped), for every encoding, dense or sparse. Results are
+  /// bit for bit those without the cache. nullptr stops using it. BadOption if `floats` is too
+  /// small (kMomentCacheFloats in Network; moment_cache_floats() of the bound model in
+  /// NetworkUpTo, checked again by bind()) or the build leaves the cache out
+  /// (SASRNN_NO_MOMENT_CACHE). In the sampled modes the cache is kept but neither filled nor
+  /// read. The memory is the network's while in use; a copy of the network has no cache.
+  Status use_moment_cache(float* cache, size_t floats) {
+    moments_.p = nullptr;
+    const size_t need = AnySize ? moment_cache_floats() : kMomentCacheFloats;
+    if (cache != nullptr && (!kMomentCacheBuilt || floats < need)) return Status::BadOption;
+    moments_.p = cache;
+    moments_.floats = floats;
+    if (moment_cached()) fill_moment_cache();
     return Status::Ok;
   }
 
@@ -333,6 +368,54 @@ class BasicNetwork {
     });
   }
 
+  bool moment_cached() const {
+    return kMomentCacheBuilt && moments_.p != nullptr && bound_ &&
+           (options_.mode == Mode::MeanField || options_.mode == Mode::MeanWeights);
+  }
+
+  /// A layer's columns in the moment cache: mu, var and the stride of a column.
+  struct CachedMoments {
+    const float* mu;
+    const float* var;
+    int stride;
+  };
+  /// Layer 0 (recurrent), 1 (input) or 2 (output) in the moment cache.
+  CachedMoments cached_moments(int layer) const {
+    const int n = n_units();
+    float* p = moments_.p;
+    const int rows[3] = {n, n, n_outputs()}, cols[3] = {n, n_inputs(), n};
+    for (int k = 0; k < layer; ++k) p += encoding::moment_layer_floats(rows[k], cols[k]);
+    const int stride = encoding::moment_stride(rows[layer]);
+    return {p, p + static_cast<ptrdiff_t>(stride) * cols[layer], stride};
+  }
+
+  void fill_moment_cache() {
+    if constexpr (kMomentCacheBuilt) {
+      const int n = n_units();
+      encoding::fill_moment_cache(rec_, n, n, moments_.p);
+      encoding::fill_moment_cache(in_, n, n_inputs(), const_cast<float*>(cached_moments(1).mu));
+      encoding::fill_moment_cache(out_, n_outputs(), n, const_cast<float*>(cached_moments(2).mu));
+    }
+  }
+
+  /// Calls f(i0, std::integral_constant<int, V>) for the blocks of rows [i0, i0 + 8 V) that
+  /// cover `rows` rows, V = 4 and the remainder (its padding rows computed and not used).
+  template <int Rows, class F>
+  static void for_each_block(int rows, F&& f) {
+    int i = 0;
+    for (; i + 32 <= rows; i += 32) f(i, std::integral_constant<int, 4>{});
+    if constexpr (!AnySize) {
+      if constexpr (Rows % 32 != 0) f(i, std::integral_constant<int, (Rows % 32 + 7) / 8>{});
+    } else {
+      switch ((rows - i + 7) / 8) {
+        case 1: f(i, std::integral_constant<int, 1>{}); break;
+        case 2: f(i, std::integral_constant<int, 2>{}); break;
+        case 3: f(i, std::integral_constant<int, 3>{}); break;
+        default: break;
+      }
+    }
+  }
+
   Counter counter(uint32_t index, Stream s) const {
     return Counter{index, draw_step(), trial_, static_cast<uint32_t>(s)};
   }
@@ -370,7 +453,23 @@ class BasicNetwork {
             }
           });
         };
-        if (spikes) {
+        if (!spikes && moment_cached()) {  // paper eq. 5 from the moment cache
+          s.ar.fill_by_lane(r, n);
+          s.ax.fill_by_lane(x, n_in);
+          const CachedMoments rec = cached_moments(0), in = cached_moments(1);
+          for_each_block<N>(n, [&](int i0, auto vecs) {
+            constexpr int V = decltype(vecs)::value;
+            float g[8 * V], d2[8 * V], g_in[8 * V], d2_in[8 * V];
+            kernel::moment_cols<V>(rec.stride, rec.mu + i0, rec.var + i0, s.ar, s.r2, g, d2);
+            kernel::moment_cols<V>(in.stride, in.mu + i0, in.var + i0, s.ax, s.x2, g_in, d2_in);
+            for (int k = 0; k < 8 * V && i0 + k < n; ++k) {
+              const float d2k = d2_in[k] + d2[k];
+              float ui = g[k] + g_in[k];
+              if (d2k > 0.0f) ui += s.eps[i0 + k] * std::sqrt(d2k);  // paper eq. 4b
+              u[i0 + k] = ui;
+            }
+          });
+        } else if (spikes) {
           s.ar.fill(r, n);
           s.ax.fill(x, n_in);
           finish([&](int i, auto rows, float* g, float* d2, float* g_in, float* d2_in) {
@@ -400,6 +499,19 @@ class BasicNetwork {
         return;
       }
       case Mode::MeanWeights: {  // paper eq. 1b with w = mu
+        if (moment_cached()) {
+          s.ar.fill_by_lane(r, n);
+          s.ax.fill_by_lane(x, n_in);
+          const CachedMoments rec = cached_moments(0), in = cached_moments(1);
+          for_each_block<N>(n, [&](int i0, auto vecs) {
+            constexpr int V = decltype(vecs)::value;
+            float sr[8 * V], s_in[8 * V];
+            kernel::mean_cols<V>(rec.stride, rec.mu + i0, s.ar, sr);
+            kernel::mean_cols<V>(in.stride, in.mu + i0, s.ax, s_in);
+            for (int k = 0; k < 8 * V && i0 + k < n; ++k) u[i0 + k] = sr[k] + s_in[k];
+          });
+          return;
+        }
         for_each_group<N>(n, [&](int i, auto rows) {
           constexpr int R = decltype(rows)::value;
           float sr[R], s_in[R];
@@ -489,7 +601,22 @@ class BasicNetwork {
             }
           });
         };
-        if (spikes) {
+        if (!spikes && moment_cached()) {  // paper eq. 5c, 5f from the moment cache
+          s.ar.fill_by_lane(r, n);
+          const CachedMoments o = cached_moments(2);
+          for_each_block<NOut>(n_out, [&](int k0, auto vecs) {
+            constexpr int V = decltype(vecs)::value;
+            float g[8 * V], d2[8 * V];
+            kernel::moment_cols<V>(o.stride, o.mu + k0, o.var + k0, s.ar, s.r2, g, d2);
+            for (int k = 0; k < 8 * V && k0 + k < n_out; ++k) {
+              float z = g[k];
+              if (d2[k] > 0.0f)
+                z += normal(seed, counter(static_cast<uint32_t>(k0 + k), Stream::MeanFieldOut)) *
+                     std::sqrt(d2[k]);
+              z_[k0 + k] = z;
+            }
+          });
+        } else if (spikes) {
           s.ar.fill(r, n);
           finish([&](int k0, auto rows, float* g, float* d2) {
             encoding::visit_sampled(out_, n, [&](const auto& l) {
@@ -508,6 +635,17 @@ class BasicNetwork {
         break;
       }
       case Mode::MeanWeights: {
+        if (moment_cached()) {
+          s.ar.fill_by_lane(r, n);
+          const CachedMoments o = cached_moments(2);
+          for_each_block<NOut>(n_out, [&](int k0, auto vecs) {
+            constexpr int V = decltype(vecs)::value;
+            float z[8 * V];
+            kernel::mean_cols<V>(o.stride, o.mu + k0, s.ar, z);  // paper eq. 1d with w = mu
+            for (int k = 0; k < 8 * V && k0 + k < n_out; ++k) z_[k0 + k] = z[k];
+          });
+          break;
+        }
         for_each_group<NOut>(n_out, [&](int k0, auto rows) {
           constexpr int R = decltype(rows)::value;
           float z[R];
@@ -569,6 +707,20 @@ class BasicNetwork {
     }
   };
   TrialCache cache_;
+  /// The caller-owned moment cache (MeanField, MeanWeights; use_moment_cache()). Copying a network
+  /// does not copy it.
+  struct MomentCache {  // NOLINT(cppcoreguidelines-special-member-functions): copy = detach; no move needed
+    float* p = nullptr;
+    size_t floats = 0;
+    MomentCache() = default;
+    MomentCache(const MomentCache&) {}
+    MomentCache& operator=(const MomentCache&) {  // NOLINT(bugprone-unhandled-self-assignment): detaching is idempotent
+      p = nullptr;
+      floats = 0;
+      return *this;
+    }
+  };
+  MomentCache moments_;
   /// Every per-step array (StepScratch): in the network's RAM, not on the stack.
   Scratch scratch_;
   /// NetworkUpTo: the bound model's sizes (unused in Network, whose sizes are N, NIn, NOut).

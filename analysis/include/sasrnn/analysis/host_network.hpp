@@ -32,8 +32,10 @@ constexpr int kHostBatch = 16;
 using HostBatchNetwork = BatchNetworkUpTo<kHostMaxUnits, kHostMaxInputs, kHostMaxOutputs, kHostBatch>;
 
 /// One evaluation worker's network: a HostNetwork bound to `model`, with its own trial cache in
-/// SampledPerTrial (the trial's network drawn once per trial, the same results). Large (the
-/// network's state is sized by the host limits): keep it on the heap, one per worker.
+/// SampledPerTrial (the trial's network drawn once per trial) and its own moment cache in
+/// MeanField and MeanWeights (mu and var column by column, for dense and sparse models alike):
+/// the same results, faster. Large (the network's state is sized by the host limits): keep it
+/// on the heap, one per worker.
 struct WorkerNetwork {
   HostNetwork net;
   std::vector<float> cache;
@@ -42,6 +44,9 @@ struct WorkerNetwork {
     if (opt.mode == Mode::SampledPerTrial) {
       cache.resize(net.trial_cache_floats());
       net.use_trial_cache(cache.data(), cache.size());
+    } else if (opt.mode == Mode::MeanField || opt.mode == Mode::MeanWeights) {
+      cache.resize(net.moment_cache_floats());
+      net.use_moment_cache(cache.data(), cache.size());
     }
   }
   WorkerNetwork(const WorkerNetwork&) = delete;

@@ -13,6 +13,7 @@
 #include <immintrin.h>
 
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 
 #include "sasrnn/kernels/order.hpp"
@@ -143,6 +144,89 @@ inline void moment_rows_precomputed(int cols, const float* mu, const float* var,
 }
 
 // ---------------------------------------------------------------------------------------------
+// The moment cache's columns (network.hpp, use_moment_cache()): mu and var stored column by
+// column, 8 rows per vector. Lane l of the contract becomes a register per 8 rows that runs over
+// the active units of lane l in increasing j (Active::fill_by_lane()); the lanes are then combined
+// by the fixed tree, 8 rows at a time. Silent units are skipped (their terms are +-0).
+// ---------------------------------------------------------------------------------------------
+
+/// The sums of lane l (and the tree's partial sums) of 8 V rows: g, and d when Var.
+template <int V, bool Var>
+struct ColSums {
+  __m256 g[V], d[V];
+};
+
+/// The V * 8 rows' sums of lane l.
+template <int V, bool Var, int Cap>
+SASRNN_ALWAYS_INLINE ColSums<V, Var> lane_cols(int l, int stride, const float* mu,
+                                               const float* var, const Active<Cap>& a,
+                                               const float* v2) {
+  ColSums<V, Var> s;
+  for (int q = 0; q < V; ++q) s.g[q] = s.d[q] = _mm256_setzero_ps();
+  for (int k = a.lane_begin[l]; k < a.lane_begin[l + 1]; ++k) {
+    const int j = a.index[k];
+    const ptrdiff_t o = static_cast<ptrdiff_t>(j) * stride;
+    const __m256 vv = _mm256_set1_ps(a.value[k]);
+    for (int q = 0; q < V; ++q) s.g[q] = _mm256_add_ps(s.g[q], _mm256_mul_ps(_mm256_loadu_ps(mu + o + 8 * q), vv));
+    if constexpr (Var) {
+      const __m256 vv2 = _mm256_set1_ps(v2[j]);
+      for (int q = 0; q < V; ++q)
+        s.d[q] = _mm256_add_ps(s.d[q], _mm256_mul_ps(_mm256_loadu_ps(var + o + 8 * q), vv2));
+    }
+  }
+  return s;
+}
+
+template <int V, bool Var>
+SASRNN_ALWAYS_INLINE ColSums<V, Var> add_sums(const ColSums<V, Var>& x, const ColSums<V, Var>& y) {
+  ColSums<V, Var> s;
+  for (int q = 0; q < V; ++q) {
+    s.g[q] = _mm256_add_ps(x.g[q], y.g[q]);
+    s.d[q] = Var ? _mm256_add_ps(x.d[q], y.d[q]) : x.d[q];
+  }
+  return s;
+}
+
+/// g[0..8V) (and d2 when Var) of the rows at mu (var): the 8 lanes combined by the fixed tree
+/// ((0+4)+(2+6)) + ((1+5)+(3+7)), its left half parked in g and d2 meanwhile (fewer registers).
+template <int V, bool Var, int Cap>
+SASRNN_ALWAYS_INLINE void cols_tree(int stride, const float* mu, const float* var,
+                                    const Active<Cap>& a, const float* v2, float* g, float* d2) {
+  auto lane = [&](int l) { return lane_cols<V, Var>(l, stride, mu, var, a, v2); };
+  ColSums<V, Var> t = add_sums(lane(0), lane(4));
+  t = add_sums(t, add_sums(lane(2), lane(6)));
+  for (int q = 0; q < V; ++q) {
+    _mm256_storeu_ps(g + 8 * q, t.g[q]);
+    if constexpr (Var) _mm256_storeu_ps(d2 + 8 * q, t.d[q]);
+  }
+  ColSums<V, Var> u = add_sums(lane(1), lane(5));
+  u = add_sums(u, add_sums(lane(3), lane(7)));
+  for (int q = 0; q < V; ++q) {
+    _mm256_storeu_ps(g + 8 * q, _mm256_add_ps(_mm256_loadu_ps(g + 8 * q), u.g[q]));
+    if constexpr (Var) _mm256_storeu_ps(d2 + 8 * q, _mm256_add_ps(_mm256_loadu_ps(d2 + 8 * q), u.d[q]));
+  }
+}
+
+/// 8 V rows (V = 1..4); g and d2 two vectors at a time (their sums fill the registers).
+template <int V, int Cap>
+inline void moment_cols(int stride, const float* mu, const float* var, const Active<Cap>& a,
+                        const float* v2, float* g, float* d2) {
+  static_assert(V >= 1 && V <= 4, "blocks of up to 32 rows");
+  if constexpr (V > 2) {
+    cols_tree<2, true>(stride, mu, var, a, v2, g, d2);
+    cols_tree<V - 2, true>(stride, mu + 16, var + 16, a, v2, g + 16, d2 + 16);
+  } else {
+    cols_tree<V, true>(stride, mu, var, a, v2, g, d2);
+  }
+}
+
+template <int V, int Cap>
+inline void mean_cols(int stride, const float* mu, const Active<Cap>& a, float* out) {
+  static_assert(V >= 1 && V <= 4, "blocks of up to 32 rows");
+  cols_tree<V, false>(stride, mu, nullptr, a, nullptr, out, nullptr);
+}
+
+// ---------------------------------------------------------------------------------------------
 // Philox4x32-10 of 8 counters in vector registers.
 // ---------------------------------------------------------------------------------------------
 
@@ -153,6 +237,8 @@ SASRNN_ALWAYS_INLINE void philox8_regs(__m256i& x0, __m256i& x1, __m256i& x2, __
   const __m256i m1 = _mm256_set1_epi32(static_cast<int>(detail::kPhiloxM1));
   for (int round = 0; round < 10; ++round) {
     // 32x32 -> 64 products: even lanes directly, odd lanes shifted down; high halves blended.
+    // (Blending the low halves from the same products instead of _mm256_mullo_epi32 measured
+    // 6 % slower in SampledPerStep on the 2-core EPYC VM: more instructions, the same chain.)
     const __m256i pe0 = _mm256_mul_epu32(x0, m0);
     const __m256i po0 = _mm256_mul_epu32(_mm256_srli_epi64(x0, 32), m0);
     const __m256i hi0 = _mm256_blend_epi32(_mm256_srli_epi64(pe0, 32), po0, 0xAA);
@@ -182,6 +268,47 @@ inline void philox8(const uint32_t* index, uint32_t c1, uint32_t c2, uint32_t c3
   _mm256_store_si256(reinterpret_cast<__m256i*>(out.w[1]), x1);
   _mm256_store_si256(reinterpret_cast<__m256i*>(out.w[2]), x2);
   _mm256_store_si256(reinterpret_cast<__m256i*>(out.w[3]), x3);
+}
+
+/// out[i] = normal(seed, Counter{i, step, trial, stream}) for i in [0, count): 8 Philox blocks and
+/// the ziggurat's first attempt in registers (branch-free: the sign of a scalar normal_of_lane()
+/// is a branch taken half the time), the rare rejections finished by normal_from_block().
+inline void normals(uint64_t seed, uint32_t step, uint32_t trial, uint32_t stream, int count,
+                    float* out) {
+  const detail::ZigguratTables& z = detail::kZiggurat;
+  const __m256i byte_mask = _mm256_set1_epi32(0x7F);
+  const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  for (int i0 = 0; i0 < count; i0 += 8) {
+    __m256i x0 = _mm256_add_epi32(_mm256_set1_epi32(i0), lane);
+    __m256i x1 = _mm256_set1_epi32(static_cast<int>(step));
+    __m256i x2 = _mm256_set1_epi32(static_cast<int>(trial));
+    __m256i x3 = _mm256_set1_epi32(static_cast<int>(stream));
+    philox8_regs(x0, x1, x2, x3, seed);
+    // ziggurat, first attempt: mag = w1 >> 1, sign = w1 & 1, layer = w2 & 127 (rng.hpp)
+    const __m256i mag = _mm256_srli_epi32(x1, 1);
+    const __m256i layer = _mm256_and_si256(x2, byte_mask);
+    const __m256i kl = _mm256_i32gather_epi32(reinterpret_cast<const int*>(z.k), layer, 4);
+    const __m256 wl = _mm256_i32gather_ps(z.w, layer, 4);
+    const __m256i accept = _mm256_cmpgt_epi32(kl, mag);  // both < 2^31
+    const __m256 e = _mm256_xor_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(mag), wl),
+                                   _mm256_castsi256_ps(_mm256_slli_epi32(x1, 31)));
+    const int n = count - i0 < 8 ? count - i0 : 8;
+    alignas(32) float e8[8];
+    _mm256_store_ps(e8, e);
+    for (int l = 0; l < n; ++l) out[i0 + l] = e8[l];
+    int redo = ~_mm256_movemask_ps(_mm256_castsi256_ps(accept)) & ((1 << n) - 1);
+    while (redo != 0) {  // rejected first attempts: the rest of the ziggurat, scalar
+      const int l = __builtin_ctz(static_cast<unsigned>(redo));
+      redo &= redo - 1;
+      alignas(32) uint32_t w[4][8];
+      _mm256_store_si256(reinterpret_cast<__m256i*>(w[0]), x0);
+      _mm256_store_si256(reinterpret_cast<__m256i*>(w[1]), x1);
+      _mm256_store_si256(reinterpret_cast<__m256i*>(w[2]), x2);
+      _mm256_store_si256(reinterpret_cast<__m256i*>(w[3]), x3);
+      out[i0 + l] = normal_from_block(seed, Counter{static_cast<uint32_t>(i0 + l), step, trial, stream},
+                                      Block{{w[0][l], w[1][l], w[2][l], w[3][l]}});
+    }
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

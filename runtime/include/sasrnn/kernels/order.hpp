@@ -50,13 +50,31 @@ struct Lanes {
 /// `Cap` columns; a layer has `cols` <= Cap. Shared by every backend: the sampled kernels draw
 /// only the connections of these units (a skipped term is +-0, and every draw is a pure function
 /// of its counter, so skipping changes no other draw).
+/// fill_by_lane() lists the same units grouped by lane instead (the column kernels of the moment
+/// cache): entries [lane_begin[l], lane_begin[l + 1]) are the units j with j % kLanes == l, in
+/// increasing j, so each lane's sum runs over them in the order of the contract.
 template <int Cap>
 struct Active {
   int count = 0;
   int32_t index[Cap + 8] = {};
   float value[Cap + 8] = {};
+  int lane_begin[kLanes + 1] = {};  ///< fill_by_lane() only
   Active() = default;
   Active(const float* v, int cols) { fill(v, cols); }
+  /// The active entries of v[0..cols), grouped by lane (lane_begin), no padding.
+  void fill_by_lane(const float* v, int cols) {
+    int c = 0;
+    for (int l = 0; l < kLanes; ++l) {
+      lane_begin[l] = c;
+      for (int j = l; j < cols; j += kLanes) {
+        index[c] = j;
+        value[c] = v[j];
+        c += v[j] != 0.0f ? 1 : 0;
+      }
+    }
+    lane_begin[kLanes] = c;
+    count = c;
+  }
   /// The active entries of v[0..cols).
   void fill(const float* v, int cols) {
     int c = 0;  // a local: stores to index[] cannot alias it

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 
 #include "sasrnn/dynamics.hpp"
@@ -78,6 +79,26 @@ SASRNN_NOINLINE inline void moment_rows_precomputed(const float* mu, const float
     }
     g[r] = ag.total();
     d2[r] = ad.total();
+  }
+}
+
+/// The moment cache's column kernel: for rows q in [0, rows), g[q] = sum_j mu[j * stride + q] v_j
+/// and d2[q] = sum_j var[j * stride + q] v2_j over the active entries grouped by lane
+/// (Active::fill_by_lane(): lane l sums its units in increasing j). var = nullptr: g only.
+SASRNN_NOINLINE inline void moment_cols(const float* mu, const float* var, int stride, int rows,
+                                        const int32_t* index, const float* value,
+                                        const int* lane_begin, const float* v2, float* g,
+                                        float* d2) {
+  for (int q = 0; q < rows; ++q) {
+    Lanes<float> ag, ad;
+    for (int l = 0; l < kLanes; ++l)
+      for (int k = lane_begin[l]; k < lane_begin[l + 1]; ++k) {
+        const ptrdiff_t o = static_cast<ptrdiff_t>(index[k]) * stride + q;
+        ag.a[l] += mu[o] * value[k];
+        if (var != nullptr) ad.a[l] += var[o] * v2[index[k]];
+      }
+    g[q] = ag.total();
+    if (var != nullptr) d2[q] = ad.total();
   }
 }
 
@@ -168,9 +189,28 @@ inline void moment_rows_precomputed(int cols, const float* mu, const float* var,
   loop::moment_rows_precomputed(mu, var, cols, R, v, v2, g, d2);
 }
 
+template <int V, int Cap>
+inline void moment_cols(int stride, const float* mu, const float* var, const Active<Cap>& a,
+                        const float* v2, float* g, float* d2) {
+  loop::moment_cols(mu, var, stride, 8 * V, a.index, a.value, a.lane_begin, v2, g, d2);
+}
+
+template <int V, int Cap>
+inline void mean_cols(int stride, const float* mu, const Active<Cap>& a, float* out) {
+  loop::moment_cols(mu, nullptr, stride, 8 * V, a.index, a.value, a.lane_begin, nullptr, out,
+                    nullptr);
+}
+
 inline void philox8(const uint32_t* index, uint32_t c1, uint32_t c2, uint32_t c3, uint64_t seed,
                     Blocks8& out, int n = 8) {
   philox8_lanes(index, c1, c2, c3, seed, out, n);
+}
+
+inline void normals(uint64_t seed, uint32_t step, uint32_t trial, uint32_t stream, int count,
+                    float* out) {
+  normals_with([](const uint32_t* index, uint32_t c1, uint32_t c2, uint32_t c3, uint64_t s,
+                  Blocks8& b, int n) { philox8_lanes(index, c1, c2, c3, s, b, n); },
+               seed, step, trial, stream, count, out);
 }
 
 template <int Cap>

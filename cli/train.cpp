@@ -67,47 +67,61 @@ const std::map<std::string, train::TrainTask>& task_names() {
   return t;
 }
 
+/// An MNIST run's model selection score with the runtime: MeanField accuracy on the first `limit`
+/// images of the validation split (noise seed kValidationSeed). `to_view(model, buf)` gives the
+/// runtime's view of a recurrent network or a stack, so both trainers share this code.
+template <class ToView>
+std::function<double(const conv::ModelData&)> mnist_validation(const std::string& dir, int limit,
+                                                               int threads, ToView to_view) {
+  auto val = std::make_shared<analysis::MnistSet>(analysis::load_mnist(dir, analysis::MnistSplit::Validation));
+  return [val, limit, threads, to_view](const conv::ModelData& model) {
+    conv::AlignedBuffer buf;
+    const auto view = to_view(model, buf);
+    analysis::MnistEvalConfig e;
+    e.seed = kValidationSeed;
+    e.limit = std::min(limit, val->count);
+    e.threads = threads;
+    return analysis::evaluate_mnist(view, *val, e).accuracy();
+  };
+}
+
+/// An MNIST run's final evaluation with the runtime: accuracy on the first `limit` test images
+/// (seed 1) in each of `modes`, printed and returned as provenance metrics.
+template <class ToView>
+std::function<std::vector<conv::Metric>(const conv::ModelData&)> mnist_test_evaluation(
+    const std::string& dir, int limit, int threads, std::vector<Mode> modes, ToView to_view) {
+  auto test = std::make_shared<analysis::MnistSet>(analysis::load_mnist(dir, analysis::MnistSplit::Test));
+  return [test, limit, threads, modes = std::move(modes), to_view](const conv::ModelData& model) {
+    conv::AlignedBuffer buf;
+    const auto view = to_view(model, buf);
+    std::vector<conv::Metric> metrics;
+    for (Mode mode : modes) {
+      analysis::MnistEvalConfig e;
+      e.mode = mode;
+      e.seed = 1;
+      e.limit = std::min(limit, test->count);
+      e.threads = threads;
+      const analysis::MnistEvalResult r = analysis::evaluate_mnist(view, *test, e);
+      std::cout << "runtime evaluation, " << mode_name(mode) << ", " << r.count
+                << " test images: accuracy " << r.accuracy() << "\n";
+      std::cout.flush();
+      metrics.push_back({std::string("test_accuracy_") + mode_name(mode), r.accuracy()});
+    }
+    return metrics;
+  };
+}
+
 /// Validation and final evaluation of an MNIST run with the runtime (MeanField for the model
 /// selection on the validation split; every sampled mode on the test set at the end).
 void set_mnist_evaluation(TrainArgs& a, train::TrainJob& job) {
   const std::string dir =
       job.cfg.mnist.data_dir.empty() ? analysis::default_mnist_dir() : job.cfg.mnist.data_dir;
   const int threads = job.cfg.threads;
-  if (job.validate_every > 0 || job.stop_validation > 0) {
-    auto val = std::make_shared<analysis::MnistSet>(analysis::load_mnist(dir, analysis::MnistSplit::Validation));
-    const int limit = a.validate_trials;
-    job.validate = [val, limit, threads](const conv::ModelData& model) {
-      conv::AlignedBuffer buf;
-      const ModelView view = runtime_view(model, buf);
-      analysis::MnistEvalConfig e;
-      e.seed = kValidationSeed;
-      e.limit = std::min(limit, val->count);
-      e.threads = threads;
-      return analysis::evaluate_mnist(view, *val, e).accuracy();
-    };
-  }
-  if (a.eval_trials > 0) {
-    auto test = std::make_shared<analysis::MnistSet>(analysis::load_mnist(dir, analysis::MnistSplit::Test));
-    const int limit = a.eval_trials;
-    job.evaluate = [test, limit, threads](const conv::ModelData& model) {
-      conv::AlignedBuffer buf;
-      const ModelView view = runtime_view(model, buf);
-      std::vector<conv::Metric> metrics;
-      for (Mode mode : {Mode::MeanField, Mode::SampledPerStep, Mode::SampledPerTrial}) {
-        analysis::MnistEvalConfig e;
-        e.mode = mode;
-        e.seed = 1;
-        e.limit = std::min(limit, test->count);
-        e.threads = threads;
-        const analysis::MnistEvalResult r = analysis::evaluate_mnist(view, *test, e);
-        std::cout << "runtime evaluation, " << mode_name(mode) << ", " << r.count
-                  << " test images: accuracy " << r.accuracy() << "\n";
-        std::cout.flush();
-        metrics.push_back({std::string("test_accuracy_") + mode_name(mode), r.accuracy()});
-      }
-      return metrics;
-    };
-  }
+  if (job.validate_every > 0 || job.stop_validation > 0)
+    job.validate = mnist_validation(dir, a.validate_trials, threads, runtime_view);
+  if (a.eval_trials > 0)
+    job.evaluate = mnist_test_evaluation(
+        dir, a.eval_trials, threads, {Mode::MeanField, Mode::SampledPerStep, Mode::SampledPerTrial}, runtime_view);
 }
 
 /// The runtime's view of a feedforward stack built in memory; `buf` keeps its bytes alive.
@@ -187,39 +201,11 @@ int run_ff(TrainArgs& a, const std::string& command) {
   try {
     const std::string dir = c.data_dir.empty() ? analysis::default_mnist_dir() : c.data_dir;
     const int threads = c.threads;
-    if (job.validate_every > 0) {
-      auto val = std::make_shared<analysis::MnistSet>(analysis::load_mnist(dir, analysis::MnistSplit::Validation));
-      job.validate = [val, validate_images, threads](const conv::ModelData& model) {
-        conv::AlignedBuffer buf;
-        const ff::ModelView view = ff_runtime_view(model, buf);
-        analysis::MnistEvalConfig e;
-        e.seed = kValidationSeed;
-        e.limit = std::min(validate_images, val->count);
-        e.threads = threads;
-        return analysis::evaluate_mnist(view, *val, e).accuracy();
-      };
-    }
-    if (eval_images > 0) {
-      auto test = std::make_shared<analysis::MnistSet>(analysis::load_mnist(dir, analysis::MnistSplit::Test));
-      job.evaluate = [test, eval_images, threads](const conv::ModelData& model) {
-        conv::AlignedBuffer buf;
-        const ff::ModelView view = ff_runtime_view(model, buf);
-        std::vector<conv::Metric> metrics;
-        for (Mode mode : {Mode::MeanField, Mode::SampledPerStep, Mode::SampledPerTrial, Mode::MeanWeights}) {
-          analysis::MnistEvalConfig e;
-          e.mode = mode;
-          e.seed = 1;
-          e.limit = std::min(eval_images, test->count);
-          e.threads = threads;
-          const analysis::MnistEvalResult r = analysis::evaluate_mnist(view, *test, e);
-          std::cout << "runtime evaluation, " << mode_name(mode) << ", " << r.count
-                    << " test images: accuracy " << r.accuracy() << "\n";
-          std::cout.flush();
-          metrics.push_back({std::string("test_accuracy_") + mode_name(mode), r.accuracy()});
-        }
-        return metrics;
-      };
-    }
+    if (job.validate_every > 0) job.validate = mnist_validation(dir, validate_images, threads, ff_runtime_view);
+    if (eval_images > 0)
+      job.evaluate = mnist_test_evaluation(
+          dir, eval_images, threads,
+          {Mode::MeanField, Mode::SampledPerStep, Mode::SampledPerTrial, Mode::MeanWeights}, ff_runtime_view);
   } catch (const std::exception& e) {
     std::cerr << "sasrnn train: " << e.what() << "\n";
     return 1;

@@ -16,34 +16,12 @@ namespace an = sasrnn::mnist;
 MnistFfNetwork g_net;  // static storage: the network's RAM is counted in .bss, never on the stack
 float g_x[kMnistPixels];  // the input of the current image (3 KiB: not on the 8 KiB stack either)
 
-int run_mode(const sasrnn::ff::ModelView& view, sasrnn::Mode mode,
-             const uint8_t (*images)[kMnistPixels], const uint8_t* labels, const MnistConfig& cfg,
-             int8_t* decisions) {
-  const sasrnn::Status s = mnist_ff_bind(view, mode, cfg.seed);
-  if (s != sasrnn::Status::Ok) {
-    print("bind failed: %s\n", sasrnn::status_name(s));
-    return 1;
-  }
-  print("mode %s\n", sasrnn::mode_name(mode));
-  uint32_t correct = 0;
-  for (uint32_t k = 0; k < cfg.images; ++k) {
-    Fnv hash;
-    const int d = mnist_ff_classify(k, images[k], &hash);
-    if (d < 0) {
-      print("inference failed\n");
-      return 1;
-    }
-    decisions[k] = static_cast<int8_t>(d);
-    correct += d == labels[k] ? 1u : 0u;
-    HexLine line("");
-    print("image %lu label %d d=%d hash=%08lx y", static_cast<unsigned long>(k),
-          static_cast<int>(labels[k]), d, static_cast<unsigned long>(hash.h));
-    for (int j = 0; j < kMnistFfOut; ++j) line.add(g_net.output()[j]);
-    line.end();
-  }
-  print("accuracy %s: %lu/%lu images correct\n", sasrnn::mode_name(mode),
-        static_cast<unsigned long>(correct), static_cast<unsigned long>(cfg.images));
-  return 0;
+int run_mode(const sasrnn::ff::ModelView& view, sasrnn::Mode mode, const uint8_t (*images)[kMnistPixels],
+             const uint8_t* labels, const MnistConfig& cfg, int8_t* decisions) {
+  return run_mnist_mode(
+      mode, images, labels, cfg, decisions, kMnistFfOut, [&] { return mnist_ff_bind(view, mode, cfg.seed); },
+      [](uint32_t k, const uint8_t* image, Fnv* hash) { return mnist_ff_classify(k, image, hash); },
+      []() -> decltype(auto) { return g_net.output(); });
 }
 
 }  // namespace

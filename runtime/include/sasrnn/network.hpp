@@ -415,6 +415,7 @@ class BasicNetwork {
         case 1: f(i, std::integral_constant<int, 1>{}); break;
         case 2: f(i, std::integral_constant<int, 2>{}); break;
         case 3: f(i, std::integral_constant<int, 3>{}); break;
+        case 4: f(i, std::integral_constant<int, 4>{}); break;  // 25 to 31 rows left
         default: break;
       }
     }

@@ -127,11 +127,12 @@ TEST(Backends, MomentColumnsEqualTheRowKernels) {
     for (uint32_t seed : {1u, 7u}) {
       constexpr int kRows = 32;
       std::vector<Rows> groups;
+      groups.reserve(kRows / 4);
       for (int k = 0; k < kRows / 4; ++k) groups.emplace_back(cols, seed + 100u * static_cast<uint32_t>(k));
       const std::vector<float>& v = groups[0].v;
       const std::vector<float>& v2 = groups[0].v2;
-      const int stride = kRows + 8;  // more than the rows: the stride is the caller's
-      std::vector<float> mu(static_cast<size_t>(stride) * static_cast<size_t>(cols), 9.0f);
+      constexpr size_t stride = kRows + 8;  // more than the rows: the stride is the caller's
+      std::vector<float> mu(stride * static_cast<size_t>(cols), 9.0f);
       std::vector<float> var(mu.size(), 9.0f);
       float want_g[kRows], want_d2[kRows], want_mean[kRows];
       for (int i = 0; i < kRows; ++i) {
@@ -141,8 +142,9 @@ TEST(Backends, MomentColumnsEqualTheRowKernels) {
                                          v.data(), v2.data(), &want_g[i], &want_d2[i]);
         kernel::portable::mean_rows<1>(cols, d.pi.data() + o, d.m.data() + o, v.data(), &want_mean[i]);
         for (int j = 0; j < cols; ++j) {
-          mu[static_cast<size_t>(j * stride + i)] = d.mu[o + static_cast<size_t>(j)];
-          var[static_cast<size_t>(j * stride + i)] = d.var[o + static_cast<size_t>(j)];
+          const size_t c = static_cast<size_t>(j) * stride + static_cast<size_t>(i);
+          mu[c] = d.mu[o + static_cast<size_t>(j)];
+          var[c] = d.var[o + static_cast<size_t>(j)];
         }
       }
       kernel::Active<kCap> act;
@@ -151,10 +153,10 @@ TEST(Backends, MomentColumnsEqualTheRowKernels) {
         constexpr int V = decltype(vecs)::value;
         for (int i0 = 0; i0 + 8 * V <= kRows; i0 += 8) {
           float g[8 * V], d2[8 * V], mean[8 * V], pg[8 * V], pd2[8 * V], pmean[8 * V];
-          kernel::moment_cols<V>(stride, mu.data() + i0, var.data() + i0, act, v2.data(), g, d2);
-          kernel::mean_cols<V>(stride, mu.data() + i0, act, mean);
-          kernel::portable::moment_cols<V>(stride, mu.data() + i0, var.data() + i0, act, v2.data(), pg, pd2);
-          kernel::portable::mean_cols<V>(stride, mu.data() + i0, act, pmean);
+          kernel::moment_cols<V>(static_cast<int>(stride), mu.data() + i0, var.data() + i0, act, v2.data(), g, d2);
+          kernel::mean_cols<V>(static_cast<int>(stride), mu.data() + i0, act, mean);
+          kernel::portable::moment_cols<V>(static_cast<int>(stride), mu.data() + i0, var.data() + i0, act, v2.data(), pg, pd2);
+          kernel::portable::mean_cols<V>(static_cast<int>(stride), mu.data() + i0, act, pmean);
           for (int q = 0; q < 8 * V; ++q) {
             const int i = i0 + q;
             EXPECT_EQ(bits(g[q]), bits(want_g[i])) << "moment_cols g V=" << V << " cols=" << cols << " row " << i;

@@ -249,6 +249,9 @@ TEST(BitExact, BatchedNormalsEqualNormal) {
 
 TEST(BitExact, MixedClassesOddSize) {
   all_modes<13, 5, 2>(test::mixed_model(13, 5, 2, 21), "mixed N=13", 6, 40);
+  // the moment cache's last block of rows in every width: 30 rows (4 vectors), 37 = 32 + 5 (1)
+  all_modes<30, 5, 2>(test::mixed_model(30, 5, 2, 41), "mixed N=30", 3, 30);
+  all_modes<37, 5, 2>(test::mixed_model(37, 5, 2, 43), "mixed N=37", 3, 30);
 }
 
 TEST(BitExact, MixedClassesSoftmaxAndArgmax) {

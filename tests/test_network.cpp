@@ -419,7 +419,7 @@ TEST(Network, MomentCacheHoldsMuAndVarColumnByColumn) {
     for (int what = 0; what < 2; ++what)  // mu, then var
       for (int j = 0; j < cols; ++j)
         for (int i = 0; i < s; ++i, ++k) {
-          const size_t c = static_cast<size_t>(i * cols + j);
+          const size_t c = static_cast<size_t>(i) * static_cast<size_t>(cols) + static_cast<size_t>(j);
           const float want = i >= rows  ? 0.0f
                              : what == 0 ? dyn::sas_mean(l->pi[c], l->m[c])
                                          : dyn::sas_var(l->pi[c], l->m[c], l->xi[c]);

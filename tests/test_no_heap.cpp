@@ -109,14 +109,20 @@ TEST_P(NoHeapEncoding, LoadAndThousandStepsInEveryMode) {
   ModelView view;
   const Status loaded = load<30, 5, 2>(buf.data(), buf.size(), view);
   static float trial_cache[Net::kTrialCacheFloats];  // caller-owned, static: no heap either
+  static float moment_cache[Net::kMomentCacheFloats];
   int runs = 0, total_steps = 0;
-  for (int run = 0; run < 5; ++run) {  // every mode, then SampledPerTrial with a trial cache
-    const Mode mode = run < 4 ? static_cast<Mode>(run) : Mode::SampledPerTrial;
+  // every mode, then SampledPerTrial with a trial cache, MeanField and MeanWeights with a moment
+  // cache
+  const Mode cached_modes[3] = {Mode::SampledPerTrial, Mode::MeanField, Mode::MeanWeights};
+  for (int run = 0; run < 7; ++run) {
+    const Mode mode = run < 4 ? static_cast<Mode>(run) : cached_modes[run - 4];
     Options opt;
     opt.mode = mode;
     opt.seed = 11;
     if (net.bind(view, opt) != Status::Ok) break;
     if (net.use_trial_cache(run == 4 ? trial_cache : nullptr, Net::kTrialCacheFloats) != Status::Ok)
+      break;
+    if (net.use_moment_cache(run > 4 ? moment_cache : nullptr, Net::kMomentCacheFloats) != Status::Ok)
       break;
     ++runs;
     int steps = 0;
@@ -134,11 +140,13 @@ TEST_P(NoHeapEncoding, LoadAndThousandStepsInEveryMode) {
   }
   g_armed = false;
   EXPECT_EQ(loaded, Status::Ok);
-  EXPECT_EQ(runs, 5);  // no run skipped (a failed bind or cache would end the loop early)
-  EXPECT_EQ(total_steps, 5000);
-  float nonzero_weights = 0.0f;
+  EXPECT_EQ(runs, 7);  // no run skipped (a failed bind or cache would end the loop early)
+  EXPECT_EQ(total_steps, 7000);
+  float nonzero_weights = 0.0f, nonzero_moments = 0.0f;
   for (float w : trial_cache) nonzero_weights += w != 0.0f ? 1.0f : 0.0f;
-  EXPECT_GT(nonzero_weights, 0.0f);  // the cache was really drawn into
+  for (float w : moment_cache) nonzero_moments += w != 0.0f ? 1.0f : 0.0f;
+  EXPECT_GT(nonzero_weights, 0.0f);  // the caches were really filled
+  EXPECT_GT(nonzero_moments, 0.0f);
   EXPECT_EQ(g_allocations, before);
   EXPECT_TRUE(std::isfinite(checksum));
   EXPECT_NE(checksum, 0.0f);

@@ -2,7 +2,8 @@
 // tools and the firmware use, and stops the process (__builtin_trap, which libFuzzer and the
 // replay test report as a crash) if the runtime breaks a promise: a step that returns Ok with a
 // non-finite state or output, or SampledPerTrial giving other numbers with its trial cache than
-// without it (network.hpp promises bit for bit the same). A feedforward stack runs a few
+// without it, or MeanField and MeanWeights with their moment cache (network.hpp promises bit for
+// bit the same). A feedforward stack runs a few
 // inferences in every mode on the host tools' stack and on the firmware's 784-100-100-10, which
 // must agree bit for bit.
 #pragma once
@@ -50,7 +51,7 @@ bool run_steps(Net& net, uint32_t trial, std::vector<float>& trace) {
 }
 
 /// Every mode on `net` (which must fit the model); SampledPerTrial also with a trial cache,
-/// which must give the same outputs bit for bit.
+/// MeanField and MeanWeights with a moment cache, which must give the same outputs bit for bit.
 template <class Net>
 void exercise(Net& net, const ModelView& model, std::vector<float>& cache) {
   const Mode modes[] = {Mode::MeanField, Mode::SampledPerStep, Mode::SampledPerTrial, Mode::MeanWeights};
@@ -59,18 +60,25 @@ void exercise(Net& net, const ModelView& model, std::vector<float>& cache) {
     opt.mode = mode;
     opt.seed = 7;
     net.use_trial_cache(nullptr, 0);
+    net.use_moment_cache(nullptr, 0);
     if (net.bind(model, opt) != Status::Ok) continue;  // e.g. a trained alpha the options refuse
     std::vector<float> plain;
     const bool ok = run_steps(net, 1, plain);
-    if (mode != Mode::SampledPerTrial) continue;
-    cache.assign(net.trial_cache_floats(), 0.0f);
-    require(net.use_trial_cache(cache.data(), cache.size()) == Status::Ok);
+    if (mode == Mode::SampledPerStep) continue;
+    if (mode == Mode::SampledPerTrial) {
+      cache.assign(net.trial_cache_floats(), 0.0f);
+      require(net.use_trial_cache(cache.data(), cache.size()) == Status::Ok);
+    } else {
+      cache.assign(net.moment_cache_floats(), 0.0f);
+      require(net.use_moment_cache(cache.data(), cache.size()) == Status::Ok);
+    }
     require(net.bind(model, opt) == Status::Ok);
     std::vector<float> cached;
     const bool ok_cached = run_steps(net, 1, cached);
     require(ok == ok_cached && plain.size() == cached.size());
     require(plain.empty() || std::memcmp(plain.data(), cached.data(), plain.size() * sizeof(float)) == 0);
     net.use_trial_cache(nullptr, 0);
+    net.use_moment_cache(nullptr, 0);
   }
 }
 

@@ -7,6 +7,8 @@
 // Each offers the five row operations of the network's modes with one signature, so network.hpp
 // writes every mode once for all encodings. A new encoding is one struct here and one branch of
 // visit_layer(). Builds with SASRNN_NO_SPARSE or SASRNN_NO_MOMENTS leave those branches out.
+// fill_moment_cache() writes any encoding's mu and var into the network's moment cache (column by
+// column), from which MeanField and MeanWeights then run alike for every encoding.
 #pragma once
 
 #include <cstddef>

@@ -379,22 +379,26 @@ class BasicNetwork {
     const float* var;
     int stride;
   };
-  /// Layer 0 (recurrent), 1 (input) or 2 (output) in the moment cache.
-  CachedMoments cached_moments(int layer) const {
-    const int n = n_units();
+  /// The rows and columns of layer 0 (recurrent), 1 (input) or 2 (output).
+  int layer_rows(int layer) const { return layer == 2 ? n_outputs() : n_units(); }
+  int layer_cols(int layer) const { return layer == 1 ? n_inputs() : n_units(); }
+  /// Where layer 0, 1 or 2 starts in the moment cache (its mu; its var follows).
+  float* moment_layer(int layer) const {
     float* p = moments_.p;
-    const int rows[3] = {n, n, n_outputs()}, cols[3] = {n, n_inputs(), n};
-    for (int k = 0; k < layer; ++k) p += encoding::moment_layer_floats(rows[k], cols[k]);
-    const int stride = encoding::moment_stride(rows[layer]);
-    return {p, p + static_cast<ptrdiff_t>(stride) * cols[layer], stride};
+    for (int k = 0; k < layer; ++k) p += encoding::moment_layer_floats(layer_rows(k), layer_cols(k));
+    return p;
+  }
+  CachedMoments cached_moments(int layer) const {
+    const float* p = moment_layer(layer);
+    const int stride = encoding::moment_stride(layer_rows(layer));
+    return {p, p + static_cast<ptrdiff_t>(stride) * layer_cols(layer), stride};
   }
 
   void fill_moment_cache() {
     if constexpr (kMomentCacheBuilt) {
-      const int n = n_units();
-      encoding::fill_moment_cache(rec_, n, n, moments_.p);
-      encoding::fill_moment_cache(in_, n, n_inputs(), const_cast<float*>(cached_moments(1).mu));
-      encoding::fill_moment_cache(out_, n_outputs(), n, const_cast<float*>(cached_moments(2).mu));
+      const LayerView* layers[3] = {&rec_, &in_, &out_};
+      for (int k = 0; k < 3; ++k)
+        encoding::fill_moment_cache(*layers[k], layer_rows(k), layer_cols(k), moment_layer(k));
     }
   }
 
@@ -411,6 +415,7 @@ class BasicNetwork {
         case 1: f(i, std::integral_constant<int, 1>{}); break;
         case 2: f(i, std::integral_constant<int, 2>{}); break;
         case 3: f(i, std::integral_constant<int, 3>{}); break;
+        case 4: f(i, std::integral_constant<int, 4>{}); break;  // 25 to 31 rows left
         default: break;
       }
     }

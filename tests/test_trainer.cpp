@@ -13,6 +13,7 @@
 
 #include "sasrnn/analysis/msi_eval.hpp"
 #include "sasrnn/analysis/parallel.hpp"
+#include "sasrnn/trainer/allocator.hpp"
 #include "sasrnn/trainer/trainer.hpp"
 #include "support.hpp"
 
@@ -401,6 +402,16 @@ TEST(StopRule, AConfirmationCanLetTrainingGoOnUntilItAgrees) {
   late.run([](const EpochStats&) { return true; });
   EXPECT_EQ(late_asked, (std::vector<int>{6}));  // epoch index 5 is the 6th
   EXPECT_EQ(late.epoch(), 6);
+}
+
+// keep_training_memory() must really reach glibc's mallopt (a build where it silently compiled to
+// nothing ran training 2-3x slower, allocator.hpp); results do not depend on it.
+TEST(Allocator, KeepTrainingMemoryAppliesWithGlibc) {
+#if defined(__GLIBC__)
+  EXPECT_TRUE(keep_training_memory());
+#else
+  EXPECT_FALSE(keep_training_memory());
+#endif
 }
 
 TEST(StopRule, TheAuthorsRecipeStopsTheAuthorsWay) {

@@ -26,6 +26,7 @@
 #include "sasrnn/converter/compact.hpp"
 #include "sasrnn/converter/convert.hpp"
 #include "sasrnn/converter/model_file.hpp"
+#include "sasrnn/trainer/allocator.hpp"
 #include "sasrnn/trainer/mean_field.hpp"
 #include "sasrnn/trainer/trainer.hpp"
 #include "sasrnn/version.hpp"
@@ -792,6 +793,7 @@ py::dict stats_dict(const train::EpochStats& s) {
 py::tuple train_model(const std::string& task, const py::dict& kw, const py::object& callback,
                       const std::string& command) {
   const train::TrainConfig cfg = train_config(task, kw);
+  train::keep_training_memory();  // as sasrnn train: batch matrices reused (allocator.hpp)
   std::unique_ptr<train::Trainer> trainer;
   try {
     trainer = std::make_unique<train::Trainer>(cfg);

@@ -1,5 +1,7 @@
 #include "sasrnn/trainer/train_command.hpp"
 
+#include "sasrnn/trainer/allocator.hpp"
+
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -123,6 +125,7 @@ namespace {
 template <class T, class Config>
 int run_job(const JobOptions& job, const Config& cfg, std::ostream& out, std::ostream& err) {
   if (const int bad = check_job_outputs(job, err)) return bad;
+  keep_training_memory();  // freed batch matrices reused, not returned to the kernel (allocator.hpp)
   const std::string log_file = log_path(job);
   const std::string ckpt_path = checkpoint_path(job);
   std::unique_ptr<T> trainer_ptr;

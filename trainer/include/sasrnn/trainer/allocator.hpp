@@ -10,7 +10,8 @@
 namespace sasrnn::train {
 
 /// Called by `sasrnn train` (run_train_job) and the Python package's train() before training.
-/// Process-wide (mallopt); a no-op with a C library other than glibc. Returns whether it applied.
+/// Process-wide (mallopt); a no-op with a C library other than glibc, and under AddressSanitizer
+/// (its own allocator). Returns whether it applied.
 bool keep_training_memory();
 
 }  // namespace sasrnn::train

@@ -175,12 +175,23 @@ int run_job(const JobOptions& job, const Config& cfg, std::ostream& out, std::os
     // Model selection: the best validated parameters (kept in the checkpoint).
     const bool validating = job.validate_every > 0 && job.validate;
     trainer.interrupted = [] { return StopSignals::received() != 0; };
+    // The current parameters' validation score, computed at most once per epoch: the model
+    // selection and the stopping rule's confirmation may both ask for it after the same epoch.
+    int scored_epoch = -1;
+    double scored = 0;
+    const auto validation_score = [&] {
+      if (scored_epoch != trainer.epoch()) {
+        scored = job.validate(trainer.to_model(job.command));
+        scored_epoch = trainer.epoch();
+      }
+      return scored;
+    };
     // The stopping rule confirmed on held-out data (--stop-validation): stop only if good enough.
     bool confirmed = false;
     if constexpr (std::is_same_v<T, Trainer>) {
       if (job.stop_validation > 0 && job.validate) {
         trainer.confirm_stop = [&] {
-          const double score = job.validate(trainer.to_model(job.command));
+          const double score = validation_score();
           confirmed = score >= job.stop_validation;
           out << "stopping rule holds after epoch " << trainer.epoch() << "; validation " << score
               << (confirmed ? " >= " : " < ") << job.stop_validation
@@ -193,7 +204,7 @@ int run_job(const JobOptions& job, const Config& cfg, std::ostream& out, std::os
     trainer.run([&](const auto& s) {
       if (validating && s.epoch + 1 >= job.validate_from &&
           (s.epoch + 1 - job.validate_from) % job.validate_every == 0) {
-        const double score = job.validate(trainer.to_model(job.command));
+        const double score = validation_score();
         trainer.note_validation(score, s.epoch + 1);
         out << "validation after epoch " << s.epoch + 1 << ": " << score << " (best "
             << trainer.best_score() << " after epoch " << trainer.best_epoch() << ")\n";

@@ -219,12 +219,29 @@ TEST(Bounds, HugeWeightsThatOverflowTheModesAreRefusedAtLoad) {
     d.recurrent.xi[2 * d.n + j] = 0.3f * kMaxRowVar;
   }
   EXPECT_EQ(write_status(d), Status::VarianceOverflow);
-  // an absent connection (pi = 1) never enters a sum: any finite m is fine
+  // an absent connection (pi = 1) never enters a row's sum: large values are fine while its var
+  // (1 - pi)(xi + pi m^2) is 0 ...
   d = base;
   d.recurrent.pi[5] = 1.0f;
-  d.recurrent.m[5] = 3.0e38f;
-  d.recurrent.xi[5] = 3.0e38f;
+  d.recurrent.m[5] = 1.0e19f;
+  d.recurrent.xi[5] = 1.0e38f;
   EXPECT_EQ(write_status(d), Status::Ok);
+  // ... but not when xi + m^2 overflows: its var would be 0 * inf = NaN, and MeanField's sums
+  // NaN (found by fuzz_model: the AVX2 row kernels and the moment cache then disagreed)
+  for (const float m : {2.0e19f, -1.7e38f}) {
+    d.recurrent.m[5] = m;
+    d.recurrent.xi[5] = 0.0f;
+    EXPECT_EQ(write_status(d), Status::VarianceOverflow) << m;
+    // a sparse file does not store an absent connection at all
+    EXPECT_EQ(write_status(conv::with_encoding(d, conv::encoding_preset("sparse-f32"))), Status::Ok) << m;
+  }
+  d.recurrent.m[5] = 2.0e19f;
+  try {
+    conv::export_model(d, testing::TempDir() + "/never.json");
+    ADD_FAILURE() << "an absent connection with an infinite var was exported";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("array 'm_rec' has 2e+19 at (0, 5), expected a finite var (1 - pi)(xi + pi m m), also where pi = 1"), std::string::npos) << e.what();
+  }
 }
 
 namespace {

@@ -425,6 +425,71 @@ class BasicNetwork {
     return Counter{index, draw_step(), trial_, static_cast<uint32_t>(s)};
   }
 
+  // The moment cache's paths of preactivations() and compute_output(), out of line: their block
+  // sums (up to 4 x float[32]) would otherwise sit in the frame of step() in every mode, the
+  // firmware's (which runs without the cache) included (docs/firmware.md, Stack).
+
+  /// MeanField's u (paper eq. 4b) with G and Delta^2 of paper eq. 5a-b, 5d-e from the moment
+  /// cache; s.eps, s.r2 and s.x2 filled by preactivations().
+  SASRNN_NOINLINE void cached_moment_preactivations(const float* x, float* u, Scratch& s) const {
+    const int n = n_units();
+    s.ar.fill_by_lane(r_.data(), n);
+    s.ax.fill_by_lane(x, n_inputs());
+    const CachedMoments rec = cached_moments(0), in = cached_moments(1);
+    for_each_block<N>(n, [&](int i0, auto vecs) {
+      constexpr int V = decltype(vecs)::value;
+      float g[8 * V], d2[8 * V], g_in[8 * V], d2_in[8 * V];
+      kernel::moment_cols<V>(rec.stride, rec.mu + i0, rec.var + i0, s.ar, s.r2, g, d2);
+      kernel::moment_cols<V>(in.stride, in.mu + i0, in.var + i0, s.ax, s.x2, g_in, d2_in);
+      for (int k = 0; k < 8 * V && i0 + k < n; ++k) {
+        const float d2k = d2_in[k] + d2[k];
+        float ui = g[k] + g_in[k];
+        if (d2k > 0.0f) ui += s.eps[i0 + k] * std::sqrt(d2k);  // paper eq. 4b
+        u[i0 + k] = ui;
+      }
+    });
+  }
+
+  /// MeanWeights' u (paper eq. 1b with w = mu) from the moment cache.
+  SASRNN_NOINLINE void cached_mean_preactivations(const float* x, float* u, Scratch& s) const {
+    const int n = n_units();
+    s.ar.fill_by_lane(r_.data(), n);
+    s.ax.fill_by_lane(x, n_inputs());
+    const CachedMoments rec = cached_moments(0), in = cached_moments(1);
+    for_each_block<N>(n, [&](int i0, auto vecs) {
+      constexpr int V = decltype(vecs)::value;
+      float sr[8 * V], s_in[8 * V];
+      kernel::mean_cols<V>(rec.stride, rec.mu + i0, s.ar, sr);
+      kernel::mean_cols<V>(in.stride, in.mu + i0, s.ax, s_in);
+      for (int k = 0; k < 8 * V && i0 + k < n; ++k) u[i0 + k] = sr[k] + s_in[k];
+    });
+  }
+
+  /// z from the moment cache: MeanField's (paper eq. 4d with eq. 5c, 5f; s.r2 filled by
+  /// compute_output()) when `variance`, else MeanWeights' (paper eq. 1d with w = mu).
+  SASRNN_NOINLINE void cached_output(Scratch& s, bool variance) {
+    const int n_out = n_outputs();
+    s.ar.fill_by_lane(r_.data(), n_units());
+    const CachedMoments o = cached_moments(2);
+    for_each_block<NOut>(n_out, [&](int k0, auto vecs) {
+      constexpr int V = decltype(vecs)::value;
+      float g[8 * V], d2[8 * V];
+      if (!variance) {
+        kernel::mean_cols<V>(o.stride, o.mu + k0, s.ar, g);
+        for (int k = 0; k < 8 * V && k0 + k < n_out; ++k) z_[k0 + k] = g[k];
+        return;
+      }
+      kernel::moment_cols<V>(o.stride, o.mu + k0, o.var + k0, s.ar, s.r2, g, d2);
+      for (int k = 0; k < 8 * V && k0 + k < n_out; ++k) {
+        float z = g[k];
+        if (d2[k] > 0.0f)
+          z += normal(options_.seed, counter(static_cast<uint32_t>(k0 + k), Stream::MeanFieldOut)) *
+               std::sqrt(d2[k]);
+        z_[k0 + k] = z;
+      }
+    });
+  }
+
   /// u_i for every unit i (paper eq. 1b, or eq. 4b in MeanField) from r_ and x, into u (which
   /// may be s.u); the other arrays of `s` are its scratch.
   void preactivations(const float* x, float* u, Scratch& s) const {
@@ -458,22 +523,8 @@ class BasicNetwork {
             }
           });
         };
-        if (!spikes && moment_cached()) {  // paper eq. 5 from the moment cache
-          s.ar.fill_by_lane(r, n);
-          s.ax.fill_by_lane(x, n_in);
-          const CachedMoments rec = cached_moments(0), in = cached_moments(1);
-          for_each_block<N>(n, [&](int i0, auto vecs) {
-            constexpr int V = decltype(vecs)::value;
-            float g[8 * V], d2[8 * V], g_in[8 * V], d2_in[8 * V];
-            kernel::moment_cols<V>(rec.stride, rec.mu + i0, rec.var + i0, s.ar, s.r2, g, d2);
-            kernel::moment_cols<V>(in.stride, in.mu + i0, in.var + i0, s.ax, s.x2, g_in, d2_in);
-            for (int k = 0; k < 8 * V && i0 + k < n; ++k) {
-              const float d2k = d2_in[k] + d2[k];
-              float ui = g[k] + g_in[k];
-              if (d2k > 0.0f) ui += s.eps[i0 + k] * std::sqrt(d2k);  // paper eq. 4b
-              u[i0 + k] = ui;
-            }
-          });
+        if (!spikes && moment_cached()) {
+          cached_moment_preactivations(x, u, s);
         } else if (spikes) {
           s.ar.fill(r, n);
           s.ax.fill(x, n_in);
@@ -505,16 +556,7 @@ class BasicNetwork {
       }
       case Mode::MeanWeights: {  // paper eq. 1b with w = mu
         if (moment_cached()) {
-          s.ar.fill_by_lane(r, n);
-          s.ax.fill_by_lane(x, n_in);
-          const CachedMoments rec = cached_moments(0), in = cached_moments(1);
-          for_each_block<N>(n, [&](int i0, auto vecs) {
-            constexpr int V = decltype(vecs)::value;
-            float sr[8 * V], s_in[8 * V];
-            kernel::mean_cols<V>(rec.stride, rec.mu + i0, s.ar, sr);
-            kernel::mean_cols<V>(in.stride, in.mu + i0, s.ax, s_in);
-            for (int k = 0; k < 8 * V && i0 + k < n; ++k) u[i0 + k] = sr[k] + s_in[k];
-          });
+          cached_mean_preactivations(x, u, s);
           return;
         }
         for_each_group<N>(n, [&](int i, auto rows) {
@@ -606,21 +648,8 @@ class BasicNetwork {
             }
           });
         };
-        if (!spikes && moment_cached()) {  // paper eq. 5c, 5f from the moment cache
-          s.ar.fill_by_lane(r, n);
-          const CachedMoments o = cached_moments(2);
-          for_each_block<NOut>(n_out, [&](int k0, auto vecs) {
-            constexpr int V = decltype(vecs)::value;
-            float g[8 * V], d2[8 * V];
-            kernel::moment_cols<V>(o.stride, o.mu + k0, o.var + k0, s.ar, s.r2, g, d2);
-            for (int k = 0; k < 8 * V && k0 + k < n_out; ++k) {
-              float z = g[k];
-              if (d2[k] > 0.0f)
-                z += normal(seed, counter(static_cast<uint32_t>(k0 + k), Stream::MeanFieldOut)) *
-                     std::sqrt(d2[k]);
-              z_[k0 + k] = z;
-            }
-          });
+        if (!spikes && moment_cached()) {
+          cached_output(s, true);
         } else if (spikes) {
           s.ar.fill(r, n);
           finish([&](int k0, auto rows, float* g, float* d2) {
@@ -641,14 +670,7 @@ class BasicNetwork {
       }
       case Mode::MeanWeights: {
         if (moment_cached()) {
-          s.ar.fill_by_lane(r, n);
-          const CachedMoments o = cached_moments(2);
-          for_each_block<NOut>(n_out, [&](int k0, auto vecs) {
-            constexpr int V = decltype(vecs)::value;
-            float z[8 * V];
-            kernel::mean_cols<V>(o.stride, o.mu + k0, s.ar, z);  // paper eq. 1d with w = mu
-            for (int k = 0; k < 8 * V && k0 + k < n_out; ++k) z_[k0 + k] = z[k];
-          });
+          cached_output(s, false);
           break;
         }
         for_each_group<NOut>(n_out, [&](int k0, auto rows) {

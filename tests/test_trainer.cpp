@@ -15,6 +15,7 @@
 #include "sasrnn/analysis/parallel.hpp"
 #include "sasrnn/trainer/allocator.hpp"
 #include "sasrnn/trainer/trainer.hpp"
+#include "sasrnn/trainer/word_normals.hpp"
 #include "support.hpp"
 
 namespace {
@@ -548,6 +549,42 @@ TEST(TrainingNoise, FourNormalsPerBlockAreStandardNormal) {
   fill_normals<double>(99, Stream::MeanFieldU, 1010, 125, 2, 1.0, part);
   for (int s : {0, 64, 124})
     for (int b = 0; b < 2; ++b) EXPECT_EQ(part.col(s * 2 + b), a.col(s * 24 + 10 + b));
+}
+
+// The 8-wide first attempts of the selected backend (AVX2 on x86-64 hosts) are the plain loop's,
+// bit for bit: every layer, both signs, magnitudes at and around every acceptance threshold, and
+// random words.
+TEST(TrainingNoise, WordNormalBackendsAgree) {
+  const detail::ZigguratTables& z = detail::kZiggurat;
+  std::vector<uint32_t> words;
+  for (uint32_t layer = 0; layer < 128; ++layer)
+    for (uint32_t sign = 0; sign < 2; ++sign) {
+      const uint32_t k24 = z.k[layer] >> 7;  // the threshold in the word's 24-bit magnitude
+      for (uint32_t mag : {0u, 1u, k24 > 0 ? k24 - 1 : 0u, k24, k24 + 1, 0xFFFFFFu})
+        words.push_back(((mag & 0xFFFFFFu) << 8) | (sign << 7) | layer);
+    }
+  const size_t first_random = words.size();  // 1 536, a multiple of 8
+  uint64_t state = 12345;
+  for (int i = 0; i < 4096; ++i) {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    words.push_back(static_cast<uint32_t>(state >> 32));
+  }
+  while (words.size() % 8 != 0) words.push_back(0);
+  int accepted = 0;
+  for (size_t i = 0; i < words.size(); i += 8) {
+    float x[8], y[8];
+    const unsigned a = word_normals::first_attempts8(&words[i], x);
+    const unsigned b = word_normals::portable::first_attempts8(&words[i], y);
+    ASSERT_EQ(a, b) << i;
+    ASSERT_EQ(std::memcmp(x, y, sizeof x), 0) << i;
+    if (i >= first_random)
+      for (int l = 0; l < 8; ++l) accepted += (a >> l) & 1;
+  }
+  // random words are accepted at the tables' rate: P(mag < k[layer]) averaged over the layers,
+  // mag = 128 * (a uniform 24-bit integer); within 5 binomial standard errors
+  double p = 0;
+  for (int layer = 0; layer < 128; ++layer) p += std::ceil(z.k[layer] / 128.0) / 16777216.0 / 128.0;
+  EXPECT_NEAR(accepted / 4096.0, p, 5 * std::sqrt(p * (1 - p) / 4096.0)) << p;
 }
 
 }  // namespace

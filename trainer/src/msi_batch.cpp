@@ -2,7 +2,9 @@
 
 #include <cmath>
 
+#include "sasrnn/kernels.hpp"
 #include "sasrnn/rng.hpp"
+#include "sasrnn/trainer/word_normals.hpp"
 
 namespace sasrnn::train {
 
@@ -76,16 +78,17 @@ namespace {
 
 /// A standard normal from one 32-bit word: one ziggurat attempt with the runtime's tables
 /// (rng.hpp) -- layer from bits 0-6, sign from bit 7, a 24-bit magnitude from bits 8-31. The
-/// ~1.2 % of attempts outside their layer's rectangle finish exactly as the ziggurat does, with
-/// fresh uniforms from a block of their own (`spare`): the wedge test, the tail beyond r, or, if
-/// the attempt is rejected, a new independent normal. So four normals cost one Philox block.
-float word_normal(uint32_t w, uint64_t key, Counter spare) {
+/// ~2.8 % of attempts outside their layer's rectangle (the tables' rate at 24-bit magnitudes)
+/// finish exactly as the ziggurat does, with fresh uniforms from a block of their own (`spare`):
+/// the wedge test, the tail beyond r, or, if the attempt is rejected, a new independent normal.
+/// So four normals cost one Philox block. The fast path is word_normals::first_attempt() (8 at
+/// a time in fill_normals()); this finishes a rejected first attempt.
+float finish_word_normal(uint32_t w, uint64_t key, Counter spare) {
   const detail::ZigguratTables& z = detail::kZiggurat;
   const uint32_t layer = w & 127u;
   const bool negative = (w & 128u) != 0;
   const uint32_t mag = (w >> 8) << 7;  // 31-bit magnitude, 24 random bits
   const float x = static_cast<float>(mag) * z.w[layer];
-  if (mag < z.k[layer]) return negative ? -x : x;
   Block b = random_block(key, spare);
   if (layer == 0) {  // tail beyond r (Marsaglia 1964), as normal_from_block
     const float r = static_cast<float>(detail::kZigR);
@@ -113,13 +116,29 @@ void fill_normals(uint64_t key, Stream stream, uint32_t first, int steps, int co
     for (int bi = 0; bi < count; ++bi) {
       T* col = out.col(s * count + bi).data();
       const uint32_t trial = first + static_cast<uint32_t>(bi);
-      for (int i0 = 0; i0 < rows; i0 += 4) {
-        const Block b = random_block(key, Counter{static_cast<uint32_t>(i0 / 4), static_cast<uint32_t>(s),
-                                                  trial, static_cast<uint32_t>(stream)});
-        for (int k = 0; k < 4 && i0 + k < rows; ++k) {
-          const Counter spare{static_cast<uint32_t>(i0 + k), static_cast<uint32_t>(s), trial,
-                              static_cast<uint32_t>(stream) | 0x100u};
-          col[i0 + k] = scale * static_cast<T>(word_normal(b.w[k], key, spare));
+      // block q = random_block(key, Counter{q, s, trial, stream}) gives rows 4q..4q+3 (word k
+      // row 4q + k); the runtime's philox8() computes 8 such blocks at once, word for word the
+      // same, and word_normals the 8 first attempts of one word index at once
+      const int blocks = (rows + 3) / 4;
+      for (int q0 = 0; q0 < blocks; q0 += 8) {
+        const int nb = blocks - q0 < 8 ? blocks - q0 : 8;
+        uint32_t index[8];
+        for (int l = 0; l < 8; ++l) index[l] = static_cast<uint32_t>(q0 + l);
+        kernel::Blocks8 b;
+        kernel::philox8(index, static_cast<uint32_t>(s), trial, static_cast<uint32_t>(stream), key, b, nb);
+        for (int k = 0; k < 4; ++k) {
+          float x[8];
+          const unsigned accepted = word_normals::first_attempts8(b.w[k], x);
+          for (int l = 0; l < nb; ++l) {
+            const int i = 4 * (q0 + l) + k;
+            if (i >= rows) break;
+            if ((accepted >> l & 1u) == 0) {
+              const Counter spare{static_cast<uint32_t>(i), static_cast<uint32_t>(s), trial,
+                                  static_cast<uint32_t>(stream) | 0x100u};
+              x[l] = finish_word_normal(b.w[k][l], key, spare);
+            }
+            col[i] = scale * static_cast<T>(x[l]);
+          }
         }
       }
     }

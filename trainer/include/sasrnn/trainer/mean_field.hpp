@@ -150,6 +150,50 @@ struct Tape {
 template <class T>
 using Grads = Params<T>;
 
+namespace elementwise {
+
+// The element-wise parts of a step, over raw pointers that do not alias (__restrict) and without
+// branches, so that the compiler vectorizes them (the trainer builds with -fno-trapping-math,
+// which lets GCC turn the selects into blends); each value is computed by the same operations as
+// a plain per-element loop, so the numbers do not depend on whether it does.
+
+/// forward(): Delta = sqrt(Delta^2) where positive, else 0; u = G + eps Delta (eq. 4b); the leaky
+/// update of h (eq. 4a, with the recurrent noise); r = phi(h) (eq. 4c).
+template <class T>
+void step_forward(Eigen::Index count, const T* __restrict g, const T* __restrict d2,
+                  const T* __restrict eps, const T* __restrict noise, T alpha, T* __restrict sd,
+                  T* __restrict h, T* __restrict r) {
+  for (Eigen::Index k = 0; k < count; ++k) {
+    const T d = d2[k];
+    const T sdk = std::sqrt(d > T(0) ? d : T(0));  // the same as d > 0 ? sqrt(d) : 0
+    sd[k] = sdk;
+    const T u = g[k] + eps[k] * sdk;
+    const T hk = dyn::leak(h[k], u, alpha, noise[k]);
+    h[k] = hk;
+    r[k] = dyn::relu(hk);
+  }
+}
+
+/// backward(): delta(s+1) = (1 - alpha) delta(s+2) + dL/dr(s+1) phi'(h(s+1)) (eq. 9, 10a), then
+/// dL/dG = alpha delta and dL/dDelta^2 = dL/dG eps / (2 Delta), 0 where Delta = 0 (eq. 8; the
+/// quotient is then computed with 1 for Delta and not used).
+template <class T>
+void step_backward(Eigen::Index count, const T* __restrict dh_next, const T* __restrict dr,
+                   const T* __restrict h, const T* __restrict sd, const T* __restrict eps, T alpha,
+                   T* __restrict dh, T* __restrict dg, T* __restrict dd2) {
+  for (Eigen::Index k = 0; k < count; ++k) {
+    const T dhk = (T(1) - alpha) * dh_next[k] + dr[k] * dyn::relu_grad(h[k]);
+    dh[k] = dhk;
+    const T du = alpha * dhk;
+    dg[k] = du;
+    const T s = sd[k];
+    const T q = du * eps[k] / (T(2) * (s > T(0) ? s : T(1)));
+    dd2[k] = s > T(0) ? q : T(0);
+  }
+}
+
+}  // namespace elementwise
+
 /// Mean-field forward pass over a batch (paper eq. 4-5). Returns the loss.
 template <class T>
 T forward(const Params<T>& p, T alpha, const Batch<T>& b, const Noise<T>& nz, const LossSpec<T>& ls,
@@ -177,14 +221,9 @@ T forward(const Params<T>& p, T alpha, const Batch<T>& b, const Noise<T>& nz, co
     d2.noalias() = var_rec * r.cwiseAbs2();      // eq. 5e
     g += g_in.middleCols(s * B, B);
     d2 += d2_in.middleCols(s * B, B);
-    auto sd = cols(tape.sd_u);
-    for (Eigen::Index k = 0; k < g.size(); ++k) {
-      const T sdk = d2(k) > T(0) ? std::sqrt(d2(k)) : T(0);
-      sd(k) = sdk;
-      const T u = g(k) + nz.eps_u(n * s * B + k) * sdk;           // eq. 4b
-      h(k) = dyn::leak(h(k), u, alpha, nz.n_rec(n * s * B + k));  // eq. 4a
-      r(k) = dyn::relu(h(k));                                     // eq. 4c
-    }
+    const Eigen::Index off = static_cast<Eigen::Index>(n) * s * B;
+    elementwise::step_forward(g.size(), g.data(), d2.data(), nz.eps_u.data() + off, nz.n_rec.data() + off,
+                         alpha, tape.sd_u.data() + off, h.data(), r.data());
     cols(tape.h) = h;
     cols(tape.r) = r;
     auto z = tape.z.middleCols(s * B, B);
@@ -270,19 +309,13 @@ void backward(const Params<T>& p, T alpha, const Batch<T>& b, const Noise<T>& nz
       dr = dr_carry;
     }
     // eq. 9, 10a: delta(s+1) = (1 - alpha) delta(s+2) + dL/dr(s+1) phi'(h(s+1)).
-    const auto h = tape.h.middleCols(c0, B);
-    for (Eigen::Index k = 0; k < dh.size(); ++k)
-      dh(k) = (T(1) - alpha) * dh_next(k) + dr(k) * dyn::relu_grad(h(k));
-    // eq. 8: dL/du = alpha delta; u = G + eps sqrt(Delta^2) (eq. 4b).
-    auto dgs = dg.middleCols(c0, B);
-    auto dd2s = dd2.middleCols(c0, B);
-    const auto sd = tape.sd_u.middleCols(c0, B);
-    const auto eps = nz.eps_u.middleCols(c0, B);
-    for (Eigen::Index k = 0; k < dh.size(); ++k) {
-      const T du = alpha * dh(k);
-      dgs(k) = du;
-      dd2s(k) = sd(k) > T(0) ? du * eps(k) / (T(2) * sd(k)) : T(0);
-    }
+    // and eq. 8: dL/du = alpha delta; u = G + eps sqrt(Delta^2) (eq. 4b).
+    const Eigen::Index off = static_cast<Eigen::Index>(c0) * n;
+    elementwise::step_backward(dh.size(), dh_next.data(), dr.data(), tape.h.data() + off,
+                          tape.sd_u.data() + off, nz.eps_u.data() + off, alpha, dh.data(),
+                          dg.data() + off, dd2.data() + off);
+    const auto dgs = dg.middleCols(c0, B);
+    const auto dd2s = dd2.middleCols(c0, B);
     // eq. 10b: dL/dr(s) through u(s+1).
     const auto r_prev = tape.r_prev.middleCols(c0, B);
     dr_carry.noalias() = mu_rec.transpose() * dgs;

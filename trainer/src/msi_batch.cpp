@@ -110,15 +110,18 @@ float finish_word_normal(uint32_t w, uint64_t key, Counter spare) {
 
 template <class T>
 void fill_normals(uint64_t key, Stream stream, uint32_t first, int steps, int count, T scale,
-                  Mat<T>& out) {
+                  Mat<T>& out, int from_step) {
   const int rows = static_cast<int>(out.rows());
-  for (int s = 0; s < steps; ++s)
+  const int skipped = from_step < 0 ? 0 : (from_step < steps ? from_step : steps);
+  out.leftCols(static_cast<Eigen::Index>(skipped) * count).setZero();
+  for (int s = skipped; s < steps; ++s)
     for (int bi = 0; bi < count; ++bi) {
       T* col = out.col(s * count + bi).data();
       const uint32_t trial = first + static_cast<uint32_t>(bi);
       // block q = random_block(key, Counter{q, s, trial, stream}) gives rows 4q..4q+3 (word k
       // row 4q + k); the runtime's philox8() computes 8 such blocks at once, word for word the
-      // same, and word_normals the 8 first attempts of one word index at once
+      // same, and word_normals the 8 first attempts of one word index at once. The 32 rows are
+      // written from the first attempts, then the rejected ones are finished.
       const int blocks = (rows + 3) / 4;
       for (int q0 = 0; q0 < blocks; q0 += 8) {
         const int nb = blocks - q0 < 8 ? blocks - q0 : 8;
@@ -126,34 +129,35 @@ void fill_normals(uint64_t key, Stream stream, uint32_t first, int steps, int co
         for (int l = 0; l < 8; ++l) index[l] = static_cast<uint32_t>(q0 + l);
         kernel::Blocks8 b;
         kernel::philox8(index, static_cast<uint32_t>(s), trial, static_cast<uint32_t>(stream), key, b, nb);
-        for (int k = 0; k < 4; ++k) {
-          float x[8];
-          const unsigned accepted = word_normals::first_attempts8(b.w[k], x);
-          for (int l = 0; l < nb; ++l) {
+        float x[4][8];
+        unsigned accepted[4];
+        for (int k = 0; k < 4; ++k) accepted[k] = word_normals::first_attempts8(b.w[k], x[k]);
+        T* dst = col + 4 * q0;
+        const int n = rows - 4 * q0 < 32 ? rows - 4 * q0 : 32;
+        for (int r = 0; r < n; ++r) dst[r] = scale * static_cast<T>(x[r & 3][r >> 2]);
+        for (int k = 0; k < 4; ++k)
+          for (unsigned redo = ~accepted[k] & ((1u << nb) - 1u); redo != 0; redo &= redo - 1u) {
+            const int l = __builtin_ctz(redo);
             const int i = 4 * (q0 + l) + k;
-            if (i >= rows) break;
-            if ((accepted >> l & 1u) == 0) {
-              const Counter spare{static_cast<uint32_t>(i), static_cast<uint32_t>(s), trial,
-                                  static_cast<uint32_t>(stream) | 0x100u};
-              x[l] = finish_word_normal(b.w[k][l], key, spare);
-            }
-            col[i] = scale * static_cast<T>(x[l]);
+            if (i >= rows) continue;
+            const Counter spare{static_cast<uint32_t>(i), static_cast<uint32_t>(s), trial,
+                                static_cast<uint32_t>(stream) | 0x100u};
+            col[i] = scale * static_cast<T>(finish_word_normal(b.w[k][l], key, spare));
           }
-        }
       }
     }
 }
 
 template <class T>
 Noise<T> make_noise(uint64_t seed, uint32_t first, int count, int steps, int n, int n_out,
-                    double noise_scale) {
+                    double noise_scale, int output_from_step) {
   Noise<T> nz;
   nz.eps_u.resize(n, steps * count);
   nz.eps_out.resize(n_out, steps * count);
   nz.n_rec.resize(n, steps * count);
   const uint64_t key = seed ^ kNoiseSalt;
   fill_normals<T>(key, Stream::MeanFieldU, first, steps, count, T(1), nz.eps_u);
-  fill_normals<T>(key, Stream::MeanFieldOut, first, steps, count, T(1), nz.eps_out);
+  fill_normals<T>(key, Stream::MeanFieldOut, first, steps, count, T(1), nz.eps_out, output_from_step);
   if (noise_scale > 0)
     fill_normals<T>(key, Stream::RecurrentNoise, first, steps, count, static_cast<T>(noise_scale),
                     nz.n_rec);
@@ -164,9 +168,9 @@ Noise<T> make_noise(uint64_t seed, uint32_t first, int count, int steps, int n, 
 
 template Batch<float> make_msi_batch<float>(const MsiTaskConfig&, uint64_t, uint32_t, int, int);
 template Batch<double> make_msi_batch<double>(const MsiTaskConfig&, uint64_t, uint32_t, int, int);
-template Noise<float> make_noise<float>(uint64_t, uint32_t, int, int, int, int, double);
-template Noise<double> make_noise<double>(uint64_t, uint32_t, int, int, int, int, double);
-template void fill_normals<float>(uint64_t, Stream, uint32_t, int, int, float, Mat<float>&);
-template void fill_normals<double>(uint64_t, Stream, uint32_t, int, int, double, Mat<double>&);
+template Noise<float> make_noise<float>(uint64_t, uint32_t, int, int, int, int, double, int);
+template Noise<double> make_noise<double>(uint64_t, uint32_t, int, int, int, int, double, int);
+template void fill_normals<float>(uint64_t, Stream, uint32_t, int, int, float, Mat<float>&, int);
+template void fill_normals<double>(uint64_t, Stream, uint32_t, int, int, double, Mat<double>&, int);
 
 }  // namespace sasrnn::train

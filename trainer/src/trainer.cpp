@@ -78,8 +78,10 @@ ChunkResult run_mnist_chunk(const TrainConfig& cfg, const Params<double>& p,
                             uint32_t first, double loss_scale) {
   const Params<T> pt = p.template cast<T>();
   const Batch<T> b = make_mnist_batch<T>(set, cfg.mnist.sequence, images, count);
+  // the output (and its noise) only at the last step
   const Noise<T> nz = make_noise<T>(cfg.seed, first, count, b.steps, pt.n(), pt.n_out(),
-                                    dyn::recurrent_noise_scale(cfg.mnist_alpha, cfg.sigma_rec));
+                                    dyn::recurrent_noise_scale(cfg.mnist_alpha, cfg.sigma_rec),
+                                    b.steps - 1);
   const LossSpec<T> ls{static_cast<T>(loss_scale), LossKind::SoftmaxCrossEntropyLast};
   Tape<T> tape;
   ChunkResult res;

@@ -32,14 +32,18 @@ Batch<T> make_msi_batch(const MsiTaskConfig& task, uint64_t seed, uint32_t first
 /// Standard normals (times `scale`) for rows x (steps * count) entries: entry (i, s * count + b)
 /// is a pure function of (key, stream, trial first + b, step s, row i); four per Philox block
 /// (one ziggurat attempt per 32-bit word, finished exactly where the fast path rejects).
+/// Steps before `from_step` are set to 0 instead (values no one reads); the others are the same
+/// numbers whatever `from_step` is.
 template <class T>
 void fill_normals(uint64_t key, Stream stream, uint32_t first, int steps, int count, T scale,
-                  Mat<T>& out);
+                  Mat<T>& out, int from_step = 0);
 
 /// Quenched noise for those trials: eps^u, eps^out (N(0,1)) and the recurrent noise already
 /// scaled by sqrt(2 alpha sigma^2); a pure function of (seed, trial index, step, unit).
+/// eps^out only from step `output_from_step` on (0 before it): a loss at the last step only
+/// (MNIST) reads no other.
 template <class T>
 Noise<T> make_noise(uint64_t seed, uint32_t first, int count, int steps, int n, int n_out,
-                    double noise_scale);
+                    double noise_scale, int output_from_step = 0);
 
 }  // namespace sasrnn::train

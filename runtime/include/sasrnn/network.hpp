@@ -161,15 +161,16 @@ class BasicNetwork {
     return Status::Ok;
   }
 
-  /// Floats of one concrete network (recurrent, input and output weights) of the largest model:
-  /// the size of the optional trial cache of use_trial_cache() that fits every model it runs.
-  static constexpr size_t kTrialCacheFloats =
-      static_cast<size_t>(N) * N + static_cast<size_t>(N) * NIn + static_cast<size_t>(NOut) * N;
-  /// The same for the bound model's sizes (kTrialCacheFloats in Network).
-  size_t trial_cache_floats() const {
-    const size_t n = static_cast<size_t>(n_units());
-    return n * n + n * static_cast<size_t>(n_inputs()) + static_cast<size_t>(n_outputs()) * n;
+  /// Floats of one concrete network (recurrent, input and output weights) of n units, n_in
+  /// inputs and n_out outputs: the trial cache's size (use_trial_cache()).
+  static constexpr size_t trial_cache_floats(int n, int n_in, int n_out) {
+    return static_cast<size_t>(n) * static_cast<size_t>(n) + static_cast<size_t>(n) * static_cast<size_t>(n_in) +
+           static_cast<size_t>(n_out) * static_cast<size_t>(n);
   }
+  /// The trial cache that fits every model the network runs (N, NIn, NOut).
+  static constexpr size_t kTrialCacheFloats = trial_cache_floats(N, NIn, NOut);
+  /// The trial cache of the bound model (kTrialCacheFloats in Network).
+  size_t trial_cache_floats() const { return trial_cache_floats(n_units(), n_inputs(), n_outputs()); }
   /// The sizes of the bound model (N, NIn, NOut in Network; 0 in an unbound NetworkUpTo).
   int n_units() const { return AnySize ? n_ : N; }
   int n_inputs() const { return AnySize ? n_in_ : NIn; }
@@ -188,25 +189,23 @@ class BasicNetwork {
   Status use_trial_cache(float* cache, size_t floats) {
     cache_.p = nullptr;
     cache_.drawn = false;
-    const size_t need = AnySize ? trial_cache_floats() : kTrialCacheFloats;
-    if (cache != nullptr && (!kTrialCacheBuilt || floats < need)) return Status::BadOption;
+    if (cache != nullptr && (!kTrialCacheBuilt || floats < trial_cache_floats())) return Status::BadOption;
     cache_.p = cache;
     cache_.floats = floats;
     if (cached()) draw_trial_network();
     return Status::Ok;
   }
 
-  /// Floats of the optional moment cache of use_moment_cache() that fits every model it runs:
+  /// Floats of the moment cache (use_moment_cache()) of n units, n_in inputs and n_out outputs:
   /// mu and var of the three layers, column by column (encoding::moment_layer_floats()).
-  static constexpr size_t kMomentCacheFloats = encoding::moment_layer_floats(N, N) +
-                                               encoding::moment_layer_floats(N, NIn) +
-                                               encoding::moment_layer_floats(NOut, N);
-  /// The same for the bound model's sizes (kMomentCacheFloats in Network).
-  size_t moment_cache_floats() const {
-    return encoding::moment_layer_floats(n_units(), n_units()) +
-           encoding::moment_layer_floats(n_units(), n_inputs()) +
-           encoding::moment_layer_floats(n_outputs(), n_units());
+  static constexpr size_t moment_cache_floats(int n, int n_in, int n_out) {
+    return encoding::moment_layer_floats(n, n) + encoding::moment_layer_floats(n, n_in) +
+           encoding::moment_layer_floats(n_out, n);
   }
+  /// The moment cache that fits every model the network runs (N, NIn, NOut).
+  static constexpr size_t kMomentCacheFloats = moment_cache_floats(N, NIn, NOut);
+  /// The moment cache of the bound model (kMomentCacheFloats in Network).
+  size_t moment_cache_floats() const { return moment_cache_floats(n_units(), n_inputs(), n_outputs()); }
 
   /// MeanField and MeanWeights only: keep mu = (1 - pi) m and var = (1 - pi)(xi + pi m m) of
   /// every connection (the values the dense-moments encoding stores) in caller-owned memory of at
@@ -220,8 +219,7 @@ class BasicNetwork {
   /// read. The memory is the network's while in use; a copy of the network has no cache.
   Status use_moment_cache(float* cache, size_t floats) {
     moments_.p = nullptr;
-    const size_t need = AnySize ? moment_cache_floats() : kMomentCacheFloats;
-    if (cache != nullptr && (!kMomentCacheBuilt || floats < need)) return Status::BadOption;
+    if (cache != nullptr && (!kMomentCacheBuilt || floats < moment_cache_floats())) return Status::BadOption;
     moments_.p = cache;
     moments_.floats = floats;
     if (moment_cached()) fill_moment_cache();

@@ -122,7 +122,7 @@ TEST(Npz, ReadsNumpySavezValuesBitForBit) {
   EXPECT_EQ(bits(d.recurrent.m[0]), 0x80000000u);  // -0.0
   EXPECT_EQ(d.recurrent.m[1], 1e-40f);             // subnormal
   EXPECT_EQ(d.recurrent.m[12 + 1], 0.1f);
-  EXPECT_EQ(d.recurrent.m[12 + 2], 3.4e38f);
+  EXPECT_EQ(d.recurrent.m[12 + 2], 1.8e19f);
   EXPECT_EQ(d.dynamics.alpha, 0.2f);
   EXPECT_EQ(d.dynamics.tau_ms, 100.0f);
   EXPECT_EQ(d.dynamics.dt_ms, 20.0f);
@@ -249,8 +249,13 @@ TEST(Json, EveryFloatRoundTripsBitForBit) {
       const float p = std::fabs(finite());
       l->pi[k] = p <= 1.0f ? p : 1.0f / p;
       // a huge m or xi only on an absent connection (pi = 1): a model whose sums would overflow
-      // is refused (MeanOverflow, VarianceOverflow), and absent connections never enter them
+      // is refused (MeanOverflow, VarianceOverflow), and absent connections never enter them;
+      // their xi + m^2 must still be finite (their var is 0 * (xi + m^2)): square roots if not
       if (std::fabs(l->m[k]) > 1.0e6f || l->xi[k] > 1.0e6f) l->pi[k] = 1.0f;
+      if (!std::isfinite(l->xi[k] + l->m[k] * l->m[k])) {
+        l->m[k] = std::copysign(std::sqrt(std::fabs(l->m[k])), l->m[k]);
+        l->xi[k] = std::sqrt(l->xi[k]);
+      }
     }
   d.recurrent.m[0] = -0.0f;
   d.recurrent.m[1] = 1.0f;

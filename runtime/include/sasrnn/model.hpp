@@ -295,12 +295,12 @@ inline Status check_values(float pi, float m, float xi, const LayerNames& names,
   if (pi < 0.0f || pi > 1.0f) return r.element(Status::PiOutOfRange, names.pi, i, j, pi, SASRNN_EXPECTED("in [0, 1]"));
   if (xi < 0.0f) return r.element(Status::XiNegative, names.xi, i, j, xi, SASRNN_EXPECTED(">= 0"));
   // Every connection's var (dyn::sas_var, paper eq. 5d-f) enters MeanField's sums, an absent one
-  // (pi = 1) too, multiplied by its activity: it must be finite (0 when pi = 1), never
-  // 0 * inf = NaN, whatever the activity (0 or not; the moment cache skips silent units, the row
-  // kernels do not). The row bounds below judge the sums over pi < 1.
-  if (!finite(dyn::sas_var(pi, m, xi)))
+  // (pi = 1) too, multiplied by its activity: there it must be 0, not 0 * inf = NaN, whatever
+  // the activity (0 or not; the moment cache skips silent units, the row kernels do not). The
+  // row bounds (RowBound) keep every var finite where pi < 1.
+  if (pi == 1.0f && !finite(dyn::sas_var(pi, m, xi)))
     return r.element(Status::VarianceOverflow, names.m, i, j, m,
-                     SASRNN_EXPECTED("a finite var (1 - pi)(xi + pi m m), also where pi = 1"));
+                     SASRNN_EXPECTED("xi + m m finite where pi = 1 (its var 0 * (xi + m m) is then 0, not NaN)"));
   return Status::Ok;
 }
 

@@ -427,9 +427,10 @@ class BasicNetwork {
   // sums (up to 4 x float[32]) would otherwise sit in the frame of step() in every mode, the
   // firmware's (which runs without the cache) included (docs/firmware.md, Stack).
 
-  /// MeanField's u (paper eq. 4b) with G and Delta^2 of paper eq. 5a-b, 5d-e from the moment
-  /// cache; s.eps, s.r2 and s.x2 filled by preactivations().
-  SASRNN_NOINLINE void cached_moment_preactivations(const float* x, float* u, Scratch& s) const {
+  /// u from the moment cache: MeanField's (paper eq. 4b with G and Delta^2 of paper eq. 5a-b,
+  /// 5d-e; s.eps, s.r2 and s.x2 filled by preactivations()) when `variance`, else MeanWeights'
+  /// (paper eq. 1b with w = mu).
+  SASRNN_NOINLINE void cached_preactivations(const float* x, float* u, Scratch& s, bool variance) const {
     const int n = n_units();
     s.ar.fill_by_lane(r_.data(), n);
     s.ax.fill_by_lane(x, n_inputs());
@@ -437,6 +438,12 @@ class BasicNetwork {
     for_each_block<N>(n, [&](int i0, auto vecs) {
       constexpr int V = decltype(vecs)::value;
       float g[8 * V], d2[8 * V], g_in[8 * V], d2_in[8 * V];
+      if (!variance) {
+        kernel::mean_cols<V>(rec.stride, rec.mu + i0, s.ar, g);
+        kernel::mean_cols<V>(in.stride, in.mu + i0, s.ax, g_in);
+        for (int k = 0; k < 8 * V && i0 + k < n; ++k) u[i0 + k] = g[k] + g_in[k];
+        return;
+      }
       kernel::moment_cols<V>(rec.stride, rec.mu + i0, rec.var + i0, s.ar, s.r2, g, d2);
       kernel::moment_cols<V>(in.stride, in.mu + i0, in.var + i0, s.ax, s.x2, g_in, d2_in);
       for (int k = 0; k < 8 * V && i0 + k < n; ++k) {
@@ -445,21 +452,6 @@ class BasicNetwork {
         if (d2k > 0.0f) ui += s.eps[i0 + k] * std::sqrt(d2k);  // paper eq. 4b
         u[i0 + k] = ui;
       }
-    });
-  }
-
-  /// MeanWeights' u (paper eq. 1b with w = mu) from the moment cache.
-  SASRNN_NOINLINE void cached_mean_preactivations(const float* x, float* u, Scratch& s) const {
-    const int n = n_units();
-    s.ar.fill_by_lane(r_.data(), n);
-    s.ax.fill_by_lane(x, n_inputs());
-    const CachedMoments rec = cached_moments(0), in = cached_moments(1);
-    for_each_block<N>(n, [&](int i0, auto vecs) {
-      constexpr int V = decltype(vecs)::value;
-      float sr[8 * V], s_in[8 * V];
-      kernel::mean_cols<V>(rec.stride, rec.mu + i0, s.ar, sr);
-      kernel::mean_cols<V>(in.stride, in.mu + i0, s.ax, s_in);
-      for (int k = 0; k < 8 * V && i0 + k < n; ++k) u[i0 + k] = sr[k] + s_in[k];
     });
   }
 
@@ -522,7 +514,7 @@ class BasicNetwork {
           });
         };
         if (!spikes && moment_cached()) {
-          cached_moment_preactivations(x, u, s);
+          cached_preactivations(x, u, s, true);
         } else if (spikes) {
           s.ar.fill(r, n);
           s.ax.fill(x, n_in);
@@ -554,7 +546,7 @@ class BasicNetwork {
       }
       case Mode::MeanWeights: {  // paper eq. 1b with w = mu
         if (moment_cached()) {
-          cached_mean_preactivations(x, u, s);
+          cached_preactivations(x, u, s, false);
           return;
         }
         for_each_group<N>(n, [&](int i, auto rows) {

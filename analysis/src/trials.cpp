@@ -39,19 +39,33 @@ void run_single(HostNetwork& net, const TrialSet& set, int k, std::vector<float>
   set.finish(k, first, y.data(), net.decide());
 }
 
+/// A batch network bound to the model with its moment cache in `cache`, or null if the batch does
+/// not run the model (the sampled modes).
+std::unique_ptr<HostBatchNetwork> bound_batch(const ModelView& model, const Options& opt,
+                                              std::vector<float>& cache) {
+  auto net = std::make_unique<HostBatchNetwork>();  // large: on the heap, not the stack
+  cache.resize(HostBatchNetwork::moment_cache_floats(static_cast<int>(model.n),
+                                                     static_cast<int>(model.n_in),
+                                                     static_cast<int>(model.n_out)));
+  if (net->use_moment_cache(cache.data(), cache.size()) != Status::Ok) {
+    cache.clear();  // a build without the cache: the batch reads the layers' rows
+    net->use_moment_cache(nullptr, 0);
+  }
+  if (net->bind(model, opt) != Status::Ok) return nullptr;
+  return net;
+}
+
 /// One worker: the batch network if it runs the model, the single one when needed.
 struct Worker {
   const ModelView& model;
   const Options& opt;
   std::unique_ptr<HostBatchNetwork> batch;
+  std::vector<float> batch_cache;  ///< the batch's moment cache
   std::unique_ptr<WorkerNetwork> single;
   std::vector<float> x, y, r;
 
   Worker(const ModelView& m, const Options& o, bool batched) : model(m), opt(o) {
-    if (batched) {
-      batch = std::make_unique<HostBatchNetwork>();
-      batch->bind(model, opt);
-    }
+    if (batched) batch = bound_batch(model, opt, batch_cache);
     x.resize(static_cast<size_t>(model.n_in) * kHostBatch);
     y.resize(model.n_out);
     r.resize(model.n);
@@ -106,8 +120,8 @@ TrialsRun run_trials(const ModelView& model, const Options& opt, const TrialSet&
   TrialsRun run;
   if (set.count <= 0) return run;
   if (batch) {
-    auto probe = std::make_unique<HostBatchNetwork>();  // large: not on the stack
-    run.batched = probe->bind(model, opt) == Status::Ok;
+    std::vector<float> cache;
+    run.batched = bound_batch(model, opt, cache) != nullptr;
   }
   const int per = run.batched ? kHostBatch : 1;  // trials per unit of work
   const int units = (set.count + per - 1) / per;

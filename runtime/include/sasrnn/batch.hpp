@@ -12,6 +12,9 @@
 // Modes so far: MeanField (paper eq. 4-5) and MeanWeights (paper eq. 1 with w = mu), dense layers
 // with or without stored moments. bind() refuses the sampled modes and sparse layers with
 // Status::BadOption; those run in Network. Recurrent noise (paper eq. 1a) as in Network.
+// With a caller-owned moment cache (use_moment_cache(), the layout and size of Network's) each
+// step reads mu and var column by column and skips the units silent in every trial of the batch;
+// it then also runs sparse layers (the cache holds their decoded moments).
 #pragma once
 
 #include <cmath>
@@ -19,6 +22,7 @@
 #include <cstdint>
 
 #include "sasrnn/dynamics.hpp"
+#include "sasrnn/encoding.hpp"
 #include "sasrnn/kernels.hpp"
 #include "sasrnn/kernels/batch_rows.hpp"
 #include "sasrnn/model.hpp"
@@ -46,7 +50,13 @@ class BasicBatchNetwork {
     const Status checked = Single::check(model, options, alpha_);  // the checks of one source
     if (checked != Status::Ok) return checked;
     if (options.mode != Mode::MeanField && options.mode != Mode::MeanWeights) return Status::BadOption;
-    if (model.input.is_sparse || model.recurrent.is_sparse || model.output.is_sparse)
+    if ((model.input.is_sparse || model.recurrent.is_sparse || model.output.is_sparse) &&
+        cache_ == nullptr)
+      return Status::BadOption;
+    if (cache_ != nullptr &&
+        cache_floats_ < moment_cache_floats(static_cast<int>(model.n),
+                                                    static_cast<int>(model.n_in),
+                                                    static_cast<int>(model.n_out)))
       return Status::BadOption;
     n_ = static_cast<int>(model.n);
     n_in_ = static_cast<int>(model.n_in);
@@ -60,8 +70,31 @@ class BasicBatchNetwork {
                        ? dyn::recurrent_noise_scale(alpha_, model.dynamics.sigma_rec)
                        : 0.0f;
     bound_ = true;
+    if (cache_ != nullptr) moment_cache().fill(rec_, in_, out_);
     const uint32_t zero[B] = {};
     reset(zero);
+    return Status::Ok;
+  }
+
+  /// The moment cache that fits every model this network runs (Network's kMomentCacheFloats).
+  static constexpr size_t kMomentCacheFloats = Single::kMomentCacheFloats;
+
+  /// Floats of the moment cache of a model of n units, n_in inputs and n_out outputs (Network's).
+  static constexpr size_t moment_cache_floats(int n, int n_in, int n_out) {
+    return Single::moment_cache_floats(n, n_in, n_out);
+  }
+
+  /// Use `floats` floats at `cache` (caller-owned, at least moment_cache_floats() of the models it
+  /// will bind) for mu and var of every connection, filled by bind(). Unbinds: call bind() after
+  /// it (nullptr stops using the cache). Results are bit for bit those without it. BadOption if
+  /// the build leaves the cache out (SASRNN_NO_MOMENT_CACHE); bind() refuses a model the cache
+  /// does not fit with BadOption.
+  Status use_moment_cache(float* cache, size_t floats) {
+    bound_ = false;
+    cache_ = nullptr;
+    if (cache != nullptr && !kMomentCacheBuilt) return Status::BadOption;
+    cache_ = cache;
+    cache_floats_ = floats;
     return Status::Ok;
   }
 
@@ -89,68 +122,67 @@ class BasicBatchNetwork {
       if (std::fabs(x[k]) > kMaxActivity) return Status::InputOverflow;
     }
     Scratch& s = scratch_;
-    const uint64_t seed = options_.seed;
     const bool mean_field = options_.mode == Mode::MeanField;
     for (int j = 0; j < n_in; ++j)
       for (int b = 0; b < B; ++b) s.x[j][b] = x[b * n_in + j];
     // pre-activations u (paper eq. 4b; eq. 1b with w = mu in MeanWeights)
     if (mean_field) {
-      for (int b = 0; b < B; ++b)
-        kernel::normals(seed, step_, trial_[b], static_cast<uint32_t>(Stream::MeanFieldU), n,
-                        s.eps[b]);
+      draw_normals(Stream::MeanFieldU, n, &s.eps[0][0]);
       square(&r_[0][0], &s.r2[0][0], n * B);
       square(&s.x[0][0], &s.x2[0][0], n_in * B);
-      moments(rec_, n, n, &r_[0][0], &s.r2[0][0], &s.g[0][0], &s.d2[0][0]);       // eq. 5b, 5e
-      moments(in_, n, n_in, &s.x[0][0], &s.x2[0][0], &s.g_in[0][0], &s.d2_in[0][0]);  // 5a, 5d
+      moments(0, rec_, n, n, &r_[0][0], &s.r2[0][0], &s.g[0][0], &s.d2[0][0]);       // eq. 5b, 5e
+      moments(1, in_, n, n_in, &s.x[0][0], &s.x2[0][0], &s.g_in[0][0], &s.d2_in[0][0]);  // 5a, 5d
       for (int i = 0; i < n; ++i)
-        for (int b = 0; b < B; ++b) {
+        for (int b = 0; b < B; ++b) {  // branch-free, so that the loop over b runs in vectors
           const float d2k = s.d2_in[i][b] + s.d2[i][b];
-          float ui = s.g[i][b] + s.g_in[i][b];
-          if (d2k > 0.0f) ui += s.eps[b][i] * std::sqrt(d2k);
-          s.u[i][b] = ui;
+          const float ui = s.g[i][b] + s.g_in[i][b];
+          const float noisy = ui + s.eps[i][b] * std::sqrt(d2k > 0.0f ? d2k : 0.0f);
+          s.u[i][b] = d2k > 0.0f ? noisy : ui;  // Network's `if (d2k > 0) ui += ...`
         }
     } else {
-      means(rec_, n, n, &r_[0][0], &s.g[0][0]);
-      means(in_, n, n_in, &s.x[0][0], &s.g_in[0][0]);
+      means(0, rec_, n, n, &r_[0][0], &s.g[0][0]);
+      means(1, in_, n, n_in, &s.x[0][0], &s.g_in[0][0]);
       for (int i = 0; i < n; ++i)
         for (int b = 0; b < B; ++b) s.u[i][b] = s.g[i][b] + s.g_in[i][b];
     }
     // h and r (paper eq. 1a / 4a, 1c)
-    if (noise_scale_ > 0.0f)
-      for (int b = 0; b < B; ++b)
-        kernel::normals(seed, step_, trial_[b], static_cast<uint32_t>(Stream::RecurrentNoise), n,
-                        s.eps[b]);
-    for (int i = 0; i < n; ++i)
-      for (int b = 0; b < B; ++b) {
-        const float noise = noise_scale_ > 0.0f ? noise_scale_ * s.eps[b][i] : 0.0f;
-        h_[i][b] = dyn::leak(h_[i][b], s.u[i][b], alpha_, noise);
-        r_[i][b] = dyn::relu(h_[i][b]);
-      }
+    if (noise_scale_ > 0.0f) {
+      draw_normals(Stream::RecurrentNoise, n, &s.eps[0][0]);
+      for (int i = 0; i < n; ++i)
+        for (int b = 0; b < B; ++b) {
+          h_[i][b] = dyn::leak(h_[i][b], s.u[i][b], alpha_, noise_scale_ * s.eps[i][b]);
+          r_[i][b] = dyn::relu(h_[i][b]);
+        }
+    } else {
+      for (int i = 0; i < n; ++i)
+        for (int b = 0; b < B; ++b) {
+          h_[i][b] = dyn::leak(h_[i][b], s.u[i][b], alpha_, 0.0f);
+          r_[i][b] = dyn::relu(h_[i][b]);
+        }
+    }
     // z (paper eq. 4d; eq. 1d with w = mu) and y (eq. 1e)
     if (mean_field) {
       square(&r_[0][0], &s.r2[0][0], n * B);
-      moments(out_, n_out, n, &r_[0][0], &s.r2[0][0], &s.g[0][0], &s.d2[0][0]);  // eq. 5c, 5f
+      moments(2, out_, n_out, n, &r_[0][0], &s.r2[0][0], &s.g[0][0], &s.d2[0][0]);  // eq. 5c, 5f
+      // every output's normal drawn (8 at a time; each a pure function of its counter), used
+      // where Network draws it: d2 > 0
+      draw_normals(Stream::MeanFieldOut, n_out, &s.eps_out[0][0]);
       for (int k = 0; k < n_out; ++k)
         for (int b = 0; b < B; ++b) {
-          float z = s.g[k][b];
-          if (s.d2[k][b] > 0.0f)
-            z += normal(seed, Counter{static_cast<uint32_t>(k), step_, trial_[b],
-                                      static_cast<uint32_t>(Stream::MeanFieldOut)}) *
-                 std::sqrt(s.d2[k][b]);
-          z_[k][b] = z;
+          const float d2k = s.d2[k][b];
+          const float noisy = s.g[k][b] + s.eps_out[k][b] * std::sqrt(d2k > 0.0f ? d2k : 0.0f);
+          z_[k][b] = d2k > 0.0f ? noisy : s.g[k][b];
         }
     } else {
-      means(out_, n_out, n, &r_[0][0], &z_[0][0]);
+      means(2, out_, n_out, n, &r_[0][0], &z_[0][0]);
     }
     for (int b = 0; b < B; ++b)  // paper eq. 1e
       apply_readout(readout_, n_out, &z_[0][b], &y_[0][b], B);
     ++step_;
-    bool finite = true;
-    for (int i = 0; i < n; ++i)
-      for (int b = 0; b < B; ++b) finite = finite && std::isfinite(h_[i][b]);
-    for (int k = 0; k < n_out; ++k)
-      for (int b = 0; b < B; ++b) finite = finite && std::isfinite(y_[k][b]);
-    if (!finite) {
+    int not_finite = 0;  // no early exit: the loops run in vectors
+    for (int k = 0; k < n * B; ++k) not_finite |= std::isfinite((&h_[0][0])[k]) ? 0 : 1;
+    for (int k = 0; k < n_out * B; ++k) not_finite |= std::isfinite((&y_[0][0])[k]) ? 0 : 1;
+    if (not_finite != 0) {
       diverged_ = true;
       return Status::NonFiniteState;
     }
@@ -178,24 +210,54 @@ class BasicBatchNetwork {
   }
 
  private:
-  /// Every per-step array, trial-minor ([unit][trial]) except the normals ([trial][unit]).
+  /// Every per-step array, trial-minor ([unit][trial]).
   struct Scratch {
     float x[NIn][B], x2[NIn][B], r2[N][B];
     float g[N][B], d2[N][B], g_in[N][B], d2_in[N][B], u[N][B];
-    float eps[B][N];
+    float eps[N][B], eps_out[NOut][B];
+    float drawn[N > NOut ? N : NOut];  ///< one trial's normals, before they go to their lane
     float row_mu[N > NIn ? N : NIn], row_var[N > NIn ? N : NIn];  ///< a row's moments
+    kernel::batch::ActiveColumns<(N > NIn ? N : NIn)> active;  ///< with the moment cache
   };
+
+  /// eps[i * B + b] = normal(seed, Counter{i, step, trial of lane b, stream}) for i < count:
+  /// each trial's normals drawn 8 at a time (kernel::normals), into its lane.
+  void draw_normals(Stream stream, int count, float* eps) {
+    Scratch& s = scratch_;
+    for (int b = 0; b < B; ++b) {
+      kernel::normals(options_.seed, step_, trial_[b], static_cast<uint32_t>(stream), count,
+                      s.drawn);
+      for (int i = 0; i < count; ++i) eps[i * B + b] = s.drawn[i];
+    }
+  }
 
   static void square(const float* a, float* a2, int count) {
     for (int k = 0; k < count; ++k) a2[k] = a[k] * a[k];
   }
-  /// The mean-field sums of the `rows` rows of dense layer l for every trial.
-  void moments(const LayerView& l, int rows, int cols, const float* v, const float* v2, float* g,
-               float* d2) {
+  encoding::MomentCache moment_cache() const { return {cache_, n_units(), n_inputs(), n_outputs()}; }
+
+  /// The mean-field sums of the `rows` rows of layer `layer` (l: 0 recurrent, 1 input, 2 output)
+  /// for every trial: from the moment cache's columns, or from l's rows (dense).
+  void moments(int layer, const LayerView& l, int rows, int cols, const float* v, const float* v2,
+               float* g, float* d2) {
+    if (cache_ != nullptr) {
+      const encoding::MomentCache::Columns c = moment_cache().columns(layer);
+      scratch_.active.template fill<B>(v, cols);
+      kernel::batch::cached_rows_batch<B, true>(rows, c.stride, c.mu, c.var, scratch_.active, v,
+                                                v2, g, d2);
+      return;
+    }
     kernel::batch::moment_rows_batch<B>(cols, rows, l.pi, l.m, l.xi, l.mu, l.var, v, v2,
                                         scratch_.row_mu, scratch_.row_var, g, d2);
   }
-  void means(const LayerView& l, int rows, int cols, const float* v, float* out) {
+  void means(int layer, const LayerView& l, int rows, int cols, const float* v, float* out) {
+    if (cache_ != nullptr) {
+      const encoding::MomentCache::Columns c = moment_cache().columns(layer);
+      scratch_.active.template fill<B>(v, cols);
+      kernel::batch::cached_rows_batch<B, false>(rows, c.stride, c.mu, nullptr, scratch_.active,
+                                                 v, nullptr, out, nullptr);
+      return;
+    }
     kernel::batch::mean_rows_batch<B>(cols, rows, l.pi, l.m, l.mu, v, scratch_.row_mu, out);
   }
 
@@ -209,6 +271,8 @@ class BasicBatchNetwork {
   bool bound_ = false;
   bool diverged_ = false;
   int n_ = 0, n_in_ = 0, n_out_ = 0;  ///< BatchNetworkUpTo: the bound model's sizes
+  float* cache_ = nullptr;  ///< the caller's moment cache (use_moment_cache()), or none
+  size_t cache_floats_ = 0;
   float h_[N][B] = {}, r_[N][B] = {}, z_[NOut][B] = {}, y_[NOut][B] = {};
   Scratch scratch_ = {};
 };

@@ -150,6 +150,40 @@ inline void fill_moment_cache(const LayerView& l, int rows, int cols, float* mu)
     }
 }
 
+/// A network's whole moment cache (Network and BatchNetwork, use_moment_cache()): the layers
+/// recurrent (0, n x n), input (1, n x n_in) and output (2, n_out x n) one after the other, each as
+/// fill_moment_cache() lays it out. The one place that knows this layout.
+struct MomentCache {
+  /// A layer's columns: mu[j * stride + i] and var[j * stride + i] of row i, column j.
+  struct Columns {
+    const float* mu;
+    const float* var;
+    int stride;
+  };
+  float* p;
+  int n, n_in, n_out;
+
+  static constexpr size_t floats(int n, int n_in, int n_out) {
+    return moment_layer_floats(n, n) + moment_layer_floats(n, n_in) + moment_layer_floats(n_out, n);
+  }
+  int rows(int layer) const { return layer == 2 ? n_out : n; }
+  int cols(int layer) const { return layer == 1 ? n_in : n; }
+  float* layer(int k) const {
+    float* q = p;
+    for (int i = 0; i < k; ++i) q += moment_layer_floats(rows(i), cols(i));
+    return q;
+  }
+  Columns columns(int k) const {
+    const float* q = layer(k);
+    const int stride = moment_stride(rows(k));
+    return {q, q + static_cast<ptrdiff_t>(stride) * cols(k), stride};
+  }
+  void fill(const LayerView& rec, const LayerView& in, const LayerView& out) const {
+    const LayerView* layers[3] = {&rec, &in, &out};
+    for (int k = 0; k < 3; ++k) fill_moment_cache(*layers[k], rows(k), cols(k), layer(k));
+  }
+};
+
 /// Calls f(layer) with layer `l` (`cols` columns) as the struct of its encoding, and returns
 /// what f returns. Moments = false for the operations that read pi, m, xi (the sampled modes):
 /// a layer with stored moments is then visited as Dense, so that f is not built twice alike.

@@ -199,8 +199,7 @@ class BasicNetwork {
   /// Floats of the moment cache (use_moment_cache()) of n units, n_in inputs and n_out outputs:
   /// mu and var of the three layers, column by column (encoding::moment_layer_floats()).
   static constexpr size_t moment_cache_floats(int n, int n_in, int n_out) {
-    return encoding::moment_layer_floats(n, n) + encoding::moment_layer_floats(n, n_in) +
-           encoding::moment_layer_floats(n_out, n);
+    return encoding::MomentCache::floats(n, n_in, n_out);
   }
   /// The moment cache that fits every model the network runs (N, NIn, NOut).
   static constexpr size_t kMomentCacheFloats = moment_cache_floats(N, NIn, NOut);
@@ -371,33 +370,15 @@ class BasicNetwork {
            (options_.mode == Mode::MeanField || options_.mode == Mode::MeanWeights);
   }
 
-  /// A layer's columns in the moment cache: mu, var and the stride of a column.
-  struct CachedMoments {
-    const float* mu;
-    const float* var;
-    int stride;
-  };
-  /// The rows and columns of layer 0 (recurrent), 1 (input) or 2 (output).
-  int layer_rows(int layer) const { return layer == 2 ? n_outputs() : n_units(); }
-  int layer_cols(int layer) const { return layer == 1 ? n_inputs() : n_units(); }
-  /// Where layer 0, 1 or 2 starts in the moment cache (its mu; its var follows).
-  float* moment_layer(int layer) const {
-    float* p = moments_.p;
-    for (int k = 0; k < layer; ++k) p += encoding::moment_layer_floats(layer_rows(k), layer_cols(k));
-    return p;
+  /// The moment cache's layout (encoding::MomentCache): layer 0 recurrent, 1 input, 2 output.
+  encoding::MomentCache moment_cache() const {
+    return {moments_.p, n_units(), n_inputs(), n_outputs()};
   }
-  CachedMoments cached_moments(int layer) const {
-    const float* p = moment_layer(layer);
-    const int stride = encoding::moment_stride(layer_rows(layer));
-    return {p, p + static_cast<ptrdiff_t>(stride) * layer_cols(layer), stride};
-  }
+  using CachedMoments = encoding::MomentCache::Columns;
+  CachedMoments cached_moments(int layer) const { return moment_cache().columns(layer); }
 
   void fill_moment_cache() {
-    if constexpr (kMomentCacheBuilt) {
-      const LayerView* layers[3] = {&rec_, &in_, &out_};
-      for (int k = 0; k < 3; ++k)
-        encoding::fill_moment_cache(*layers[k], layer_rows(k), layer_cols(k), moment_layer(k));
-    }
+    if constexpr (kMomentCacheBuilt) moment_cache().fill(rec_, in_, out_);
   }
 
   /// Calls f(i0, std::integral_constant<int, V>) for the blocks of rows [i0, i0 + 8 V) that

@@ -27,8 +27,9 @@ using HostNetwork = NetworkUpTo<kHostMaxUnits, kHostMaxInputs, kHostMaxOutputs>;
 /// Trials a host evaluation advances at once (B of BatchNetwork): 16 runs the most trial-steps
 /// per second at N = 150 (docs/performance.md, sasrnn_batch_throughput).
 constexpr int kHostBatch = 16;
-/// HostNetwork for kHostBatch trials at once (MeanField and MeanWeights on dense layers; its
-/// bind() refuses the rest). About 0.7 MB (sized by the host limits): on the heap, one per worker.
+/// HostNetwork for kHostBatch trials at once (MeanField and MeanWeights; with a moment cache also
+/// sparse layers; its bind() refuses the rest). About 0.75 MB (sized by the host limits): on the
+/// heap, one per worker.
 using HostBatchNetwork = BatchNetworkUpTo<kHostMaxUnits, kHostMaxInputs, kHostMaxOutputs, kHostBatch>;
 
 /// One evaluation worker's network: a HostNetwork bound to `model`, with its own trial cache in

@@ -2,8 +2,8 @@
 // evaluations (so `sasrnn run`, the trainer's validation, `convert`'s accuracy gate and
 // `sasrnn analyze`'s sweeps) and the recorded traces. Trials run on every worker of
 // for_each_trial, kHostBatch at a time in HostBatchNetwork where it runs the model (MeanField and
-// MeanWeights, dense layers), else one at a time in HostNetwork (WorkerNetwork: a trial cache in
-// SampledPerTrial, a moment cache in MeanField and MeanWeights). Either way every trial's results
+// MeanWeights, with its moment cache: any encoding), else one at a time in HostNetwork
+// (WorkerNetwork: a trial cache in SampledPerTrial). Either way every trial's results
 // are bit for bit those of its own single run (BatchNetwork's contract), so nothing a caller sees
 // depends on the batch or the thread count.
 #pragma once

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "sasrnn/analysis/decoded_model.hpp"
+#include "sasrnn/analysis/host_network.hpp"
 #include "sasrnn/analysis/msi_eval.hpp"
 #include "sasrnn/analysis/trials.hpp"
 #include "sasrnn/converter/model_file.hpp"
@@ -136,8 +138,49 @@ TEST(Trials, WhatTheBatchDoesNotRunRunsAlone) {
   ASSERT_EQ(load(compact.data(), compact.size(), view), Status::Ok);
   ASSERT_TRUE(view.recurrent.is_sparse);
   const Outcome o = run(view, Mode::MeanField, 3, 4, true);
-  EXPECT_FALSE(o.batched);
+  EXPECT_TRUE(o.batched);  // the batch runs sparse layers through its moment cache
   expect_same(o, run(view, Mode::MeanField, 3, 4, false), "compact");
+}
+
+TEST(Trials, ACompactModelRunsDecodedAsItsSparseLayersWould) {
+  // run_trials decodes the sparse layers (DecodedModel); every mode gives what the runtime gives
+  // on the sparse layers themselves, trial by trial and step by step
+  const conv::AlignedBuffer compact = shipped("msi_n150_compact.sasrnn");
+  if (compact.size() == 0) GTEST_SKIP() << "no shipped compact model";
+  ModelView view;
+  ASSERT_EQ(load(compact.data(), compact.size(), view), Status::Ok);
+  ASSERT_TRUE(view.recurrent.is_sparse && view.input.is_sparse && view.output.is_sparse);
+  const analysis::DecodedModel decoded(view);
+  EXPECT_TRUE(decoded.decoded());
+  EXPECT_FALSE(decoded.view().recurrent.is_sparse);
+  for (Mode mode : {Mode::MeanField, Mode::SampledPerStep, Mode::SampledPerTrial, Mode::MeanWeights}) {
+    const int count = 5, steps = 20;
+    const Outcome o = run(view, mode, count, steps, false);
+    // the same trials on the sparse layers, one HostNetwork, no cache
+    Options opt;
+    opt.mode = mode;
+    opt.seed = 11;
+    static analysis::HostNetwork net;  // large: not on the stack
+    ASSERT_EQ(net.bind(view, opt), Status::Ok);
+    size_t differ = 0, active = 0;
+    for (int k = 0; k < count; ++k) {
+      net.reset(static_cast<uint32_t>(3 * k + 1));
+      for (int t = 0; t < steps; ++t) {
+        std::mt19937 gen(static_cast<uint32_t>(k * 1000 + t));
+        float x[5];
+        for (float& xj : x) xj = gen() % 4 == 0 ? 0.0f : static_cast<float>(gen() % 1000) / 1000.0f;
+        ASSERT_EQ(net.step(x), Status::Ok);
+        for (int i = 0; i < 150; ++i) {
+          const uint32_t r = bits(net.rates()[i]);
+          differ += r != o.rates[(static_cast<size_t>(k) * steps + t) * 150 + i];
+          active += r != 0;
+        }
+      }
+      EXPECT_EQ(net.decide(), o.decision[static_cast<size_t>(k)]) << mode_name(mode);
+    }
+    EXPECT_EQ(differ, 0u) << mode_name(mode);
+    EXPECT_GT(active, 0u) << mode_name(mode);
+  }
 }
 
 TEST(Trials, TheMsiEvaluationIsTheSameBatched) {

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "named_arrays.hpp"
+#include "sasrnn/analysis/decoded_model.hpp"
 #include "sasrnn/analysis/host_network.hpp"
 #include "sasrnn/analysis/mnist_eval.hpp"
 #include "sasrnn/analysis/msi_eval.hpp"
@@ -304,8 +305,9 @@ void run_trials(const Model& m, const Options& opt, int threads, TrialOf trial_o
   std::vector<std::string> errors(static_cast<size_t>(o.count));
   {
     py::gil_scoped_release release;
+    const analysis::DecodedModel decoded(m.view);  // compact layers at the dense kernels' speed
     analysis::for_each_trial(o.count, default_threads(threads), [&](int) {
-      auto worker = std::make_shared<analysis::WorkerNetwork>(m.view, opt);
+      auto worker = std::make_shared<analysis::WorkerNetwork>(decoded.view(), opt);
       return [&, worker](int k) {
         analysis::HostNetwork& net = worker->net;
         net.reset(trial_of(k));

@@ -166,15 +166,23 @@ inline uint32_t present_bits(const SparseView& s, uint32_t cols, uint32_t row, u
 
 /// Calls f(j, cls, pi, m, xi) for the stored connections of `row` in columns [j0, j0 + 32), in
 /// increasing column j, and moves the cursor past them; pi = 0 for classes without pi, xi = 0 for
-/// classes without xi.
-template <ValueType T, class F>
+/// classes without xi. SkipSilent: the connections of the columns where v[j] == 0 (v: the
+/// presynaptic values) are passed over undecoded (the cursor still moves past them): a silent
+/// unit's term is +-0, which the sums may skip (kernels/order.hpp).
+template <ValueType T, bool SkipSilent = false, class F>
 inline void for_each_in_tile(const SparseView& s, uint32_t cols, uint32_t row, uint32_t j0,
-                             RowCursor& c, F&& f) {
+                             RowCursor& c, F&& f, const float* v = nullptr) {
   const float m_scale = T == ValueType::Q8 ? s.m_scale[row] : 0.0f;
   const float xi_scale = T == ValueType::Q8 ? s.xi_scale[row] : 0.0f;
   for (uint32_t word = present_bits(s, cols, row, j0); word != 0; word &= word - 1u) {
     const uint32_t j = j0 + static_cast<uint32_t>(lowest_bit(word));
     const uint32_t cl = class_of(s.cls, c.k);
+    if (SkipSilent && v[j] == 0.0f) {
+      c.kp += (cl & kHasPi) != 0 ? 1u : 0u;
+      c.kx += (cl & kHasXi) != 0 ? 1u : 0u;
+      ++c.k;
+      continue;
+    }
     const float pi = (cl & kHasPi) != 0 ? decode_pi<T>(s.pi, c.kp++) : 0.0f;
     const float m = decode_m<T>(s.m, c.k, m_scale);
     const float xi = (cl & kHasXi) != 0 ? decode_xi<T>(s.xi, c.kx++, xi_scale) : 0.0f;
@@ -184,55 +192,60 @@ inline void for_each_in_tile(const SparseView& s, uint32_t cols, uint32_t row, u
 }
 
 /// for_each_in_tile() with the value type chosen at run time.
-template <class F>
+/// (SkipSilent: only the columns where v[j] != 0.)
+template <bool SkipSilent = false, class F>
 inline void visit_tile(const SparseView& s, uint32_t cols, uint32_t row, uint32_t j0,
-                       RowCursor& c, F&& f) {
+                       RowCursor& c, F&& f, const float* v = nullptr) {
   switch (s.type) {
-    case ValueType::F32: for_each_in_tile<ValueType::F32>(s, cols, row, j0, c, f); return;
-    case ValueType::F16: for_each_in_tile<ValueType::F16>(s, cols, row, j0, c, f); return;
-    case ValueType::Q8: for_each_in_tile<ValueType::Q8>(s, cols, row, j0, c, f); return;
+    case ValueType::F32: for_each_in_tile<ValueType::F32, SkipSilent>(s, cols, row, j0, c, f, v); return;
+    case ValueType::F16: for_each_in_tile<ValueType::F16, SkipSilent>(s, cols, row, j0, c, f, v); return;
+    case ValueType::Q8: for_each_in_tile<ValueType::Q8, SkipSilent>(s, cols, row, j0, c, f, v); return;
   }
 }
 
-/// Calls f(j, cls, pi, m, xi) for every stored connection of `row`, in increasing column j.
-template <ValueType T, class F>
-inline void for_each_in_row(const SparseView& s, uint32_t cols, uint32_t row, F&& f) {
+/// Calls f(j, cls, pi, m, xi) for every stored connection of `row`, in increasing column j
+/// (SkipSilent: only where v[j] != 0, as for_each_in_tile()).
+template <ValueType T, bool SkipSilent = false, class F>
+inline void for_each_in_row(const SparseView& s, uint32_t cols, uint32_t row, F&& f,
+                            const float* v = nullptr) {
   RowCursor c = row_start(s, row);
-  for (uint32_t j0 = 0; j0 < cols; j0 += 32) for_each_in_tile<T>(s, cols, row, j0, c, f);
+  for (uint32_t j0 = 0; j0 < cols; j0 += 32) for_each_in_tile<T, SkipSilent>(s, cols, row, j0, c, f, v);
 }
 
 /// for_each_in_row() with the value type chosen at run time (once per row).
-template <class F>
-inline void visit_row(const SparseView& s, uint32_t cols, uint32_t row, F&& f) {
+template <bool SkipSilent = false, class F>
+inline void visit_row(const SparseView& s, uint32_t cols, uint32_t row, F&& f,
+                      const float* v = nullptr) {
   switch (s.type) {
-    case ValueType::F32: for_each_in_row<ValueType::F32>(s, cols, row, f); return;
-    case ValueType::F16: for_each_in_row<ValueType::F16>(s, cols, row, f); return;
-    case ValueType::Q8: for_each_in_row<ValueType::Q8>(s, cols, row, f); return;
+    case ValueType::F32: for_each_in_row<ValueType::F32, SkipSilent>(s, cols, row, f, v); return;
+    case ValueType::F16: for_each_in_row<ValueType::F16, SkipSilent>(s, cols, row, f, v); return;
+    case ValueType::Q8: for_each_in_row<ValueType::Q8, SkipSilent>(s, cols, row, f, v); return;
   }
 }
 
 /// Mean-field sums of one row (paper eq. 5): g = sum_j mu_j v_j, d2 = sum_j var_j v_j^2,
 /// in the lane order of kernel::moment_rows(). `v2` holds v_j * v_j.
-inline void moment_row(const SparseView& s, uint32_t cols, int row, const float* v,
+SASRNN_NOINLINE inline void moment_row(const SparseView& s, uint32_t cols, int row, const float* v,
                        const float* v2, float& g, float& d2) {
   kernel::Lanes<float> ag, ad;
-  visit_row(s, cols, static_cast<uint32_t>(row),
+  visit_row<true>(s, cols, static_cast<uint32_t>(row),
             [&](uint32_t j, uint32_t, float pi, float m, float xi) {
-              // a silent unit's term is +-0: it leaves its lane unchanged (kernels.hpp)
               ag.a[j % kernel::kLanes] += dyn::sas_mean(pi, m) * v[j];
               ad.a[j % kernel::kLanes] += dyn::sas_var(pi, m, xi) * v2[j];
-            });
+            },
+            v);  // a silent unit's term is +-0: passed over undecoded
   g = ag.total();
   d2 = ad.total();
 }
 
 /// sum_j mu_j v_j of one row (MeanWeights), in the lane order of kernel::mean_rows().
-inline float mean_row(const SparseView& s, uint32_t cols, int row, const float* v) {
+SASRNN_NOINLINE inline float mean_row(const SparseView& s, uint32_t cols, int row, const float* v) {
   kernel::Lanes<float> acc;
-  visit_row(s, cols, static_cast<uint32_t>(row),
+  visit_row<true>(s, cols, static_cast<uint32_t>(row),
             [&](uint32_t j, uint32_t, float pi, float m, float) {
               acc.a[j % kernel::kLanes] += dyn::sas_mean(pi, m) * v[j];
-            });
+            },
+            v);  // silent units passed over undecoded
   return acc.total();
 }
 
@@ -263,9 +276,8 @@ inline float sampled_row(const SparseView& s, uint32_t cols, int row, const floa
     }
     b.n = 0;
   };
-  visit_row(s, cols, static_cast<uint32_t>(row),
+  visit_row<true>(s, cols, static_cast<uint32_t>(row),
             [&](uint32_t j, uint32_t c, float pi, float m, float xi) {
-              if (v[j] == 0.0f) return;
               const int l = b.n++;
               b.index[l] = first + j;
               b.j[l] = j;
@@ -275,7 +287,8 @@ inline float sampled_row(const SparseView& s, uint32_t cols, int row, const floa
               b.xi[l] = xi;
               b.v[l] = v[j];
               if (b.n == 8) flush();
-            });
+            },
+            v);  // silent units passed over undecoded
   if (b.n > 0) flush();
   return acc.total();
 }
@@ -338,13 +351,13 @@ inline void spike_moment_rows(const SparseView& s, uint32_t cols, int row, int r
     }
     if (n > 0) flush();
     for (int r = 0; r < rows; ++r)
-      visit_tile(s, cols, row0 + static_cast<uint32_t>(r), j0, cur[r],
+      visit_tile<true>(s, cols, row0 + static_cast<uint32_t>(r), j0, cur[r],
                  [&](uint32_t j, uint32_t c, float pi, float m, float xi) {
-                   if (v[j] == 0.0f) return;
                    if ((c & kHasPi) != 0 && uniform01(words[r][j - j0]) < pi) return;  // spike
                    ag[r].a[j % kernel::kLanes] += m * v[j];
                    ad[r].a[j % kernel::kLanes] += xi * v2[j];
-                 });
+                 },
+                 v);  // silent units passed over undecoded
   }
   for (int r = 0; r < rows; ++r) {
     g[r] = ag[r].total();

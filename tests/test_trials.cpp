@@ -2,8 +2,10 @@
 // single run, for the shipped models (MSI N = 150, MNIST rows N = 100) in MeanField and
 // MeanWeights: outputs, decisions and the rates of every step; the MSI evaluation as a whole; a
 // set whose size is not a multiple of the batch; a trial whose input is refused in the middle of a
-// batch (its batch runs again one trial at a time, each trial keeping its own status); and the
-// models and modes the batch does not run (sparse layers, sampled modes) run one at a time.
+// batch (its batch runs again one trial at a time, each trial keeping its own status); the modes
+// the batch does not run (the sampled modes) run one at a time; and a model with sparse layers,
+// which run_trials decodes into dense ones (DecodedModel), runs in every mode and every sparse
+// encoding as the runtime runs its sparse layers.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -16,6 +18,7 @@
 #include "sasrnn/analysis/host_network.hpp"
 #include "sasrnn/analysis/msi_eval.hpp"
 #include "sasrnn/analysis/trials.hpp"
+#include "sasrnn/converter/compact.hpp"
 #include "sasrnn/converter/model_file.hpp"
 #include "support.hpp"
 
@@ -142,17 +145,16 @@ TEST(Trials, WhatTheBatchDoesNotRunRunsAlone) {
   expect_same(o, run(view, Mode::MeanField, 3, 4, false), "compact");
 }
 
-TEST(Trials, ACompactModelRunsDecodedAsItsSparseLayersWould) {
-  // run_trials decodes the sparse layers (DecodedModel); every mode gives what the runtime gives
-  // on the sparse layers themselves, trial by trial and step by step
-  const conv::AlignedBuffer compact = shipped("msi_n150_compact.sasrnn");
-  if (compact.size() == 0) GTEST_SKIP() << "no shipped compact model";
-  ModelView view;
-  ASSERT_EQ(load(compact.data(), compact.size(), view), Status::Ok);
-  ASSERT_TRUE(view.recurrent.is_sparse && view.input.is_sparse && view.output.is_sparse);
+namespace {
+
+/// run_trials decodes the sparse layers (DecodedModel); in every mode it must give what the
+/// runtime gives on the sparse layers themselves, trial by trial and step by step.
+void expect_decoded_runs_as_sparse(const ModelView& view, const std::string& what) {
   const analysis::DecodedModel decoded(view);
-  EXPECT_TRUE(decoded.decoded());
-  EXPECT_FALSE(decoded.view().recurrent.is_sparse);
+  EXPECT_TRUE(decoded.decoded()) << what;
+  EXPECT_FALSE(decoded.view().recurrent.is_sparse || decoded.view().input.is_sparse ||
+               decoded.view().output.is_sparse) << what;
+  const int n = static_cast<int>(view.n), n_in = static_cast<int>(view.n_in);
   for (Mode mode : {Mode::MeanField, Mode::SampledPerStep, Mode::SampledPerTrial, Mode::MeanWeights}) {
     const int count = 5, steps = 20;
     const Outcome o = run(view, mode, count, steps, false);
@@ -161,26 +163,45 @@ TEST(Trials, ACompactModelRunsDecodedAsItsSparseLayersWould) {
     opt.mode = mode;
     opt.seed = 11;
     static analysis::HostNetwork net;  // large: not on the stack
-    ASSERT_EQ(net.bind(view, opt), Status::Ok);
+    ASSERT_EQ(net.bind(view, opt), Status::Ok) << what;
     size_t differ = 0, active = 0;
+    std::vector<float> x(static_cast<size_t>(n_in));
     for (int k = 0; k < count; ++k) {
       net.reset(static_cast<uint32_t>(3 * k + 1));
       for (int t = 0; t < steps; ++t) {
-        std::mt19937 gen(static_cast<uint32_t>(k * 1000 + t));
-        float x[5];
+        std::mt19937 gen(static_cast<uint32_t>(k * 1000 + t));  // run()'s inputs
         for (float& xj : x) xj = gen() % 4 == 0 ? 0.0f : static_cast<float>(gen() % 1000) / 1000.0f;
-        ASSERT_EQ(net.step(x), Status::Ok);
-        for (int i = 0; i < 150; ++i) {
+        ASSERT_EQ(net.step(x.data()), Status::Ok) << what;
+        for (int i = 0; i < n; ++i) {
           const uint32_t r = bits(net.rates()[i]);
-          differ += r != o.rates[(static_cast<size_t>(k) * steps + t) * 150 + i];
+          differ += r != o.rates[(static_cast<size_t>(k) * steps + static_cast<size_t>(t)) * n + static_cast<size_t>(i)];
           active += r != 0;
         }
       }
-      EXPECT_EQ(net.decide(), o.decision[static_cast<size_t>(k)]) << mode_name(mode);
+      EXPECT_EQ(net.decide(), o.decision[static_cast<size_t>(k)]) << what << " " << mode_name(mode);
     }
-    EXPECT_EQ(differ, 0u) << mode_name(mode);
-    EXPECT_GT(active, 0u) << mode_name(mode);
+    EXPECT_EQ(differ, 0u) << what << " " << mode_name(mode);
+    EXPECT_GT(active, 0u) << what << " " << mode_name(mode);
   }
+}
+
+}  // namespace
+
+TEST(Trials, ACompactModelRunsDecodedAsItsSparseLayersWould) {
+  for (const char* preset : {"sparse-f32", "f16", "q8", "compact"}) {
+    const conv::ModelData d = test::mixed_model(37, 5, 2, 21);
+    const conv::AlignedBuffer buf =
+        conv::build_model_file(conv::with_encoding(d, conv::encoding_preset(preset)));
+    ModelView view;
+    ASSERT_EQ(load(buf.data(), buf.size(), view), Status::Ok) << preset;
+    expect_decoded_runs_as_sparse(view, preset);
+  }
+  const conv::AlignedBuffer compact = shipped("msi_n150_compact.sasrnn");
+  if (compact.size() == 0) GTEST_SKIP() << "no shipped compact model";
+  ModelView view;
+  ASSERT_EQ(load(compact.data(), compact.size(), view), Status::Ok);
+  ASSERT_TRUE(view.recurrent.is_sparse && view.input.is_sparse && view.output.is_sparse);
+  expect_decoded_runs_as_sparse(view, "msi_n150_compact");
 }
 
 TEST(Trials, TheMsiEvaluationIsTheSameBatched) {

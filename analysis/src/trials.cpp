@@ -123,9 +123,9 @@ TrialsRun run_trials(const ModelView& stored, const Options& opt, const TrialSet
   }
   TrialsRun run;
   if (set.count <= 0) return run;
-  if (batch) {
-    std::vector<float> cache;
-    run.batched = bound_batch(model, opt, cache) != nullptr;
+  if (batch) {  // the model is dense (decoded): the batch binds it with or without its cache
+    auto probe = std::make_unique<HostBatchNetwork>();  // large: on the heap, not the stack
+    run.batched = probe->bind(model, opt) == Status::Ok;
   }
   const int per = run.batched ? kHostBatch : 1;  // trials per unit of work
   const int units = (set.count + per - 1) / per;

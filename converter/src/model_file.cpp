@@ -128,16 +128,10 @@ LayerData read_layer(const LayerView& v) {
     l.encoding.moments = v.has_moments();
     return l;
   }
-  l.pi.assign(count, 1.0f);  // absent
-  l.m.assign(count, 0.0f);
-  l.xi.assign(count, 0.0f);
-  for (uint32_t i = 0; i < v.rows; ++i)
-    sparse::visit_row(v.sparse, v.cols, i, [&](uint32_t j, uint32_t, float pi, float m, float xi) {
-      const size_t k = static_cast<size_t>(i) * v.cols + j;
-      l.pi[k] = pi;
-      l.m[k] = m;
-      l.xi[k] = xi;
-    });
+  l.pi.resize(count);
+  l.m.resize(count);
+  l.xi.resize(count);
+  sparse::decode_layer(v.sparse, v.rows, v.cols, l.pi.data(), l.m.data(), l.xi.data());
   l.encoding.sparse = true;
   l.encoding.values = v.sparse.type;
   return l;

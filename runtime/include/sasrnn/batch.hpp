@@ -9,12 +9,13 @@
 // loops' bounds differ, and the arrays are laid out [unit][trial], so a smaller model uses their
 // first n * B floats.
 //
-// Modes so far: MeanField (paper eq. 4-5) and MeanWeights (paper eq. 1 with w = mu), dense layers
-// with or without stored moments. bind() refuses the sampled modes and sparse layers with
-// Status::BadOption; those run in Network. Recurrent noise (paper eq. 1a) as in Network.
-// With a caller-owned moment cache (use_moment_cache(), the layout and size of Network's) each
-// step reads mu and var column by column and skips the units silent in every trial of the batch;
-// it then also runs sparse layers (the cache holds their decoded moments).
+// Modes so far: MeanField (paper eq. 4-5) and MeanWeights (paper eq. 1 with w = mu); bind()
+// refuses the sampled modes with Status::BadOption (they run in Network). Recurrent noise (paper
+// eq. 1a) as in Network. Without a cache it reads dense layers (with or without stored moments)
+// row by row and refuses sparse layers with BadOption. With a caller-owned moment cache
+// (use_moment_cache(), the layout and size of Network's) each step reads mu and var column by
+// column and skips the units silent in every trial of the batch; it then also runs sparse layers
+// (the cache holds their decoded moments).
 #pragma once
 
 #include <cmath>
@@ -135,9 +136,7 @@ class BasicBatchNetwork {
       for (int i = 0; i < n; ++i)
         for (int b = 0; b < B; ++b) {  // branch-free, so that the loop over b runs in vectors
           const float d2k = s.d2_in[i][b] + s.d2[i][b];
-          const float ui = s.g[i][b] + s.g_in[i][b];
-          const float noisy = ui + s.eps[i][b] * std::sqrt(d2k > 0.0f ? d2k : 0.0f);
-          s.u[i][b] = d2k > 0.0f ? noisy : ui;  // Network's `if (d2k > 0) ui += ...`
+          s.u[i][b] = with_noise(s.g[i][b] + s.g_in[i][b], s.eps[i][b], d2k);
         }
     } else {
       means(0, rec_, n, n, &r_[0][0], &s.g[0][0]);
@@ -148,17 +147,9 @@ class BasicBatchNetwork {
     // h and r (paper eq. 1a / 4a, 1c)
     if (noise_scale_ > 0.0f) {
       draw_normals(Stream::RecurrentNoise, n, &s.eps[0][0]);
-      for (int i = 0; i < n; ++i)
-        for (int b = 0; b < B; ++b) {
-          h_[i][b] = dyn::leak(h_[i][b], s.u[i][b], alpha_, noise_scale_ * s.eps[i][b]);
-          r_[i][b] = dyn::relu(h_[i][b]);
-        }
+      advance(n, [&](int i, int b) { return noise_scale_ * s.eps[i][b]; });
     } else {
-      for (int i = 0; i < n; ++i)
-        for (int b = 0; b < B; ++b) {
-          h_[i][b] = dyn::leak(h_[i][b], s.u[i][b], alpha_, 0.0f);
-          r_[i][b] = dyn::relu(h_[i][b]);
-        }
+      advance(n, [](int, int) { return 0.0f; });
     }
     // z (paper eq. 4d; eq. 1d with w = mu) and y (eq. 1e)
     if (mean_field) {
@@ -168,11 +159,7 @@ class BasicBatchNetwork {
       // where Network draws it: d2 > 0
       draw_normals(Stream::MeanFieldOut, n_out, &s.eps_out[0][0]);
       for (int k = 0; k < n_out; ++k)
-        for (int b = 0; b < B; ++b) {
-          const float d2k = s.d2[k][b];
-          const float noisy = s.g[k][b] + s.eps_out[k][b] * std::sqrt(d2k > 0.0f ? d2k : 0.0f);
-          z_[k][b] = d2k > 0.0f ? noisy : s.g[k][b];
-        }
+        for (int b = 0; b < B; ++b) z_[k][b] = with_noise(s.g[k][b], s.eps_out[k][b], s.d2[k][b]);
     } else {
       means(2, out_, n_out, n, &r_[0][0], &z_[0][0]);
     }
@@ -229,6 +216,24 @@ class BasicBatchNetwork {
                       s.drawn);
       for (int i = 0; i < count; ++i) eps[i * B + b] = s.drawn[i];
     }
+  }
+
+  /// Network's `x = base; if (d2 > 0) x += eps * sqrt(d2)` (paper eq. 4b, 4d), branch-free so
+  /// that the loops over the trials run in vectors: the same operations where d2 > 0, else base.
+  static float with_noise(float base, float eps, float d2) {
+    const float noisy = base + eps * std::sqrt(d2 > 0.0f ? d2 : 0.0f);
+    return d2 > 0.0f ? noisy : base;
+  }
+
+  /// h and r of every unit and trial (paper eq. 1a / 4a, 1c) with noise(i, b): one loop per
+  /// noise, so that the loop over the trials runs in vectors.
+  template <class Noise>
+  void advance(int n, Noise&& noise) {
+    for (int i = 0; i < n; ++i)
+      for (int b = 0; b < B; ++b) {
+        h_[i][b] = dyn::leak(h_[i][b], scratch_.u[i][b], alpha_, noise(i, b));
+        r_[i][b] = dyn::relu(h_[i][b]);
+      }
   }
 
   static void square(const float* a, float* a2, int count) {

@@ -223,6 +223,26 @@ inline void visit_row(const SparseView& s, uint32_t cols, uint32_t row, F&& f,
   }
 }
 
+/// The dense pi, m, xi (row-major, rows x cols, each room for rows * cols floats) of a sparse
+/// layer: the stored connections decoded, the absent ones pi = 1, m = xi = 0 (a spike in every
+/// draw, a zero moment). A sparse layer runs bit for bit as this dense layer (test_compact).
+inline void decode_layer(const SparseView& s, uint32_t rows, uint32_t cols, float* pi, float* m,
+                         float* xi) {
+  const size_t count = static_cast<size_t>(rows) * cols;
+  for (size_t k = 0; k < count; ++k) {
+    pi[k] = 1.0f;
+    m[k] = 0.0f;
+    xi[k] = 0.0f;
+  }
+  for (uint32_t i = 0; i < rows; ++i)
+    visit_row(s, cols, i, [&](uint32_t j, uint32_t, float p, float mm, float x) {
+      const size_t k = static_cast<size_t>(i) * cols + j;
+      pi[k] = p;
+      m[k] = mm;
+      xi[k] = x;
+    });
+}
+
 /// Mean-field sums of one row (paper eq. 5): g = sum_j mu_j v_j, d2 = sum_j var_j v_j^2,
 /// in the lane order of kernel::moment_rows(). `v2` holds v_j * v_j.
 SASRNN_NOINLINE inline void moment_row(const SparseView& s, uint32_t cols, int row, const float* v,

@@ -42,16 +42,10 @@ class DecodedModel {
   static void decode(LayerView& l, uint32_t rows, uint32_t cols, Arrays& a) {
     if (!l.is_sparse) return;
     const size_t count = static_cast<size_t>(rows) * cols;
-    a.pi.assign(count, 1.0f);  // absent: pi = 1, m = xi = 0
-    a.m.assign(count, 0.0f);
-    a.xi.assign(count, 0.0f);
-    for (uint32_t i = 0; i < rows; ++i)
-      sparse::visit_row(l.sparse, cols, i, [&](uint32_t j, uint32_t, float pi, float m, float xi) {
-        const size_t k = static_cast<size_t>(i) * cols + j;
-        a.pi[k] = pi;
-        a.m[k] = m;
-        a.xi[k] = xi;
-      });
+    a.pi.resize(count);
+    a.m.resize(count);
+    a.xi.resize(count);
+    sparse::decode_layer(l.sparse, rows, cols, a.pi.data(), a.m.data(), a.xi.data());
     l.pi = a.pi.data();
     l.m = a.m.data();
     l.xi = a.xi.data();

@@ -190,6 +190,16 @@ foreach(board ${SASRNN_BOARDS})
               -P ${_fw_scripts}/run_count.cmake)
     set_tests_properties(fw.${board}.insn_count_compact PROPERTIES FIXTURES_REQUIRED fw_${board}
                          FIXTURES_SETUP fw_${board}_compact_counted LABELS "${_fw_labels}" TIMEOUT 300)
+    if(board STREQUAL "mps2-an386")
+      # scripts/fw-profile: the plugin's per-address profile summed per function (and it must
+      # account for every instruction the plugin counted).
+      add_test(NAME fw.${board}.profile
+        COMMAND ${SASRNN_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/fw-profile ${dir}/msi_count_compact.elf
+                --machine ${board} --plugin $<TARGET_FILE:sasrnn_insn_plugin> --top 5 --annotate spike_tile)
+      set_tests_properties(fw.${board}.profile PROPERTIES FIXTURES_REQUIRED fw_${board}
+        PASS_REGULAR_EXPRESSION "instructions executed.*spike_moment_rows_of.*spike_tile<[^\n]*: [1-9][0-9]+ instructions"
+        LABELS "${_fw_labels}" TIMEOUT 300)
+    endif()
     list(APPEND stack_files ${dir}/msi_fw_compact.txt ${dir}/msi_count_compact.txt ${dir}/msi_count_compact_o3.txt)
     list(APPEND stack_fixtures fw_${board}_compact_ran fw_${board}_compact_counted)
   endif()

@@ -3,7 +3,9 @@
 // function (sasrnn_fw_mark in the firmware; address given as mark=0x... by the caller).
 //   qemu-system-arm ... -plugin libsasrnn_insn_plugin.so,mark=0x1234 -d plugin
 // prints "sasrnn-mark <k> <instructions>" for the k-th mark and "sasrnn-insns <total>" at exit
-// (QEMU's log: stderr).
+// (QEMU's log: stderr). With profile=FILE it also writes, at exit, one line "<address> <count>"
+// (hexadecimal, decimal) per executed instruction address to FILE: where the instructions went,
+// which scripts/fw-profile sums per function.
 //
 // Debian's QEMU loads plugins but ships no qemu-plugin.h, so the parts of the plugin ABI used
 // here are declared below: API version 1 (QEMU 7.x). Only opaque handles and plain C types cross
@@ -13,6 +15,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <string>
+#include <unordered_map>
 
 extern "C" {
 
@@ -53,6 +57,11 @@ namespace {
 uint64_t g_insns = 0;  // executed instructions (one vCPU: the mps2 boards have one core)
 uint64_t g_mark_addr = ~0ull;
 uint64_t g_marks = 0;
+// Never destroyed: QEMU calls on_exit() after the process has run this library's static
+// destructors (its own exit handler was registered first).
+std::string& g_profile = *new std::string;  // profile=FILE, or empty
+// per instruction address; the addresses of the counts stay valid when the map grows
+std::unordered_map<uint64_t, uint64_t>& g_per_addr = *new std::unordered_map<uint64_t, uint64_t>;
 
 void on_mark(unsigned int /*vcpu*/, void* /*udata*/) {
   char line[64];
@@ -67,6 +76,9 @@ void on_translate(qemu_plugin_id_t /*id*/, struct qemu_plugin_tb* tb) {
     // Per instruction, not per block: a block left early (exception, semihosting call) is
     // counted exactly as far as it ran.
     qemu_plugin_register_vcpu_insn_exec_inline(insn, QEMU_PLUGIN_INLINE_ADD_U64, &g_insns, 1);
+    if (!g_profile.empty())
+      qemu_plugin_register_vcpu_insn_exec_inline(insn, QEMU_PLUGIN_INLINE_ADD_U64,
+                                                 &g_per_addr[qemu_plugin_insn_vaddr(insn)], 1);
     if (qemu_plugin_insn_vaddr(insn) == g_mark_addr)
       qemu_plugin_register_vcpu_insn_exec_cb(insn, on_mark, QEMU_PLUGIN_CB_NO_REGS, nullptr);
   }
@@ -76,6 +88,15 @@ void on_exit(qemu_plugin_id_t /*id*/, void* /*udata*/) {
   char line[64];
   std::snprintf(line, sizeof line, "sasrnn-insns %" PRIu64 "\n", g_insns);
   qemu_plugin_outs(line);
+  if (g_profile.empty()) return;
+  std::FILE* f = std::fopen(g_profile.c_str(), "w");
+  if (f == nullptr) {
+    std::fprintf(stderr, "sasrnn_insn_plugin: cannot write %s\n", g_profile.c_str());
+    return;
+  }
+  for (const auto& [addr, count] : g_per_addr)
+    if (count != 0) std::fprintf(f, "%" PRIx64 " %" PRIu64 "\n", addr, count);
+  std::fclose(f);
 }
 
 }  // namespace
@@ -90,8 +111,12 @@ int qemu_plugin_install(qemu_plugin_id_t id, const struct qemu_info_t* /*info*/,
         std::fprintf(stderr, "sasrnn_insn_plugin: bad argument '%s'\n", argv[k]);
         return -1;
       }
+    } else if (std::strncmp(argv[k], "profile=", 8) == 0 && argv[k][8] != '\0') {
+      g_profile = argv[k] + 8;
     } else {
-      std::fprintf(stderr, "sasrnn_insn_plugin: unknown argument '%s' (expected mark=ADDRESS)\n",
+      std::fprintf(stderr,
+                   "sasrnn_insn_plugin: unknown argument '%s' (expected mark=ADDRESS or "
+                   "profile=FILE)\n",
                    argv[k]);
       return -1;
     }

@@ -98,10 +98,10 @@ struct Sparse {
     for (int k = 0; k < R; ++k) out[k] = sparse::mean_row(*s, cols, i + k, v);
   }
   template <int R, int Cap>
-  void spike_moments(int i, const kernel::Active<Cap>& /*a*/, const float* v, const float* v2,
+  void spike_moments(int i, const kernel::Active<Cap>& a, const float* v, const float* v2,
                      uint32_t step, uint32_t trial, uint32_t stream, uint64_t seed,
                      kernel::SpikeWords<Cap>& /*words*/, float* g, float* d2) const {
-    sparse::spike_moment_rows(*s, cols, i, R, v, v2, step, trial, stream, seed, g, d2);
+    sparse::spike_moment_rows(*s, cols, i, R, a.mask, v, v2, step, trial, stream, seed, g, d2);
   }
   template <int Cap>
   float sampled_row(int row, const kernel::Active<Cap>& /*a*/, const float* v, uint32_t step,

@@ -13,11 +13,18 @@
 // that is exactly zero there. So a sparse layer gives bit for bit the results of the dense f32
 // layer holding its decoded values (tests/test_compact.cpp checks this in every mode). The
 // random draw of connection (i, j) uses the same counter as in a dense layer.
+//
+// On a Cortex-M the walk is the cost (firmware.md's compact tables; scripts/fw-profile shows where
+// the instructions go): the mean-field rows write out the eight lanes of each byte of the presence
+// bitmap so that their partial sums stay in registers, the SampledPerStep rows walk each tile in a
+// small out-of-line function (spike_tile()) with pointers instead of indices, and the presence
+// bits of a tile come from one 8-byte load.
 #pragma once
 
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <utility>
 
 #include "sasrnn/dynamics.hpp"
 #include "sasrnn/kernels.hpp"
@@ -71,7 +78,7 @@ namespace sparse {
 
 /// IEEE binary16 -> binary32, exact for every input (no hardware conversion needed; x86 hosts
 /// with F16C use the instruction, which gives the same value for every non-NaN half).
-inline float half_to_float(uint16_t h) {
+SASRNN_ALWAYS_INLINE float half_to_float(uint16_t h) {
 #if defined(__F16C__) && !defined(SASRNN_NO_SIMD)
   return _cvtsh_ss(h);
 #endif
@@ -86,19 +93,19 @@ inline float half_to_float(uint16_t h) {
   return detail::bits_to_float(sign | ((exponent + 112u) << 23) | (mantissa << 13));
 }
 
-inline float load_f32(const uint8_t* p) {
+SASRNN_ALWAYS_INLINE float load_f32(const uint8_t* p) {
   float f;
   std::memcpy(&f, p, sizeof f);  // little-endian targets (x86, Cortex-M)
   return f;
 }
 
-inline uint16_t load_u16(const uint8_t* p) {
+SASRNN_ALWAYS_INLINE uint16_t load_u16(const uint8_t* p) {
   return static_cast<uint16_t>(p[0] | (static_cast<uint16_t>(p[1]) << 8));
 }
 
 /// Spike probability number k of a layer.
 template <ValueType T>
-inline float decode_pi(const uint8_t* b, uint32_t k) {
+SASRNN_ALWAYS_INLINE float decode_pi(const uint8_t* b, uint32_t k) {
   if constexpr (T == ValueType::F32) return load_f32(b + 4 * static_cast<size_t>(k));
   if constexpr (T == ValueType::F16) return half_to_float(load_u16(b + 2 * static_cast<size_t>(k)));
   if constexpr (T == ValueType::Q8) return static_cast<float>(b[k]) * (1.0f / 255.0f);
@@ -106,35 +113,43 @@ inline float decode_pi(const uint8_t* b, uint32_t k) {
 
 /// Slab mean number k (Q8: signed byte times the row's scale).
 template <ValueType T>
-inline float decode_m(const uint8_t* b, uint32_t k, float scale) {
+SASRNN_ALWAYS_INLINE float decode_m(const uint8_t* b, uint32_t k, float scale) {
   if constexpr (T == ValueType::F32) return load_f32(b + 4 * static_cast<size_t>(k));
   if constexpr (T == ValueType::F16) return half_to_float(load_u16(b + 2 * static_cast<size_t>(k)));
   if constexpr (T == ValueType::Q8) {
-    const int q = b[k] < 128 ? b[k] : b[k] - 256;
+    int8_t q;
+    std::memcpy(&q, b + k, 1);  // the byte as two's complement (a single sign-extending load)
     return static_cast<float>(q) * scale;
   }
 }
 
 /// Slab variance number k (Q8: unsigned byte times the row's scale).
 template <ValueType T>
-inline float decode_xi(const uint8_t* b, uint32_t k, float scale) {
+SASRNN_ALWAYS_INLINE float decode_xi(const uint8_t* b, uint32_t k, float scale) {
   if constexpr (T == ValueType::Q8) return static_cast<float>(b[k]) * scale;
   else return decode_m<T>(b, k, scale);
 }
 
 inline bool bit(const uint8_t* bits, uint64_t k) { return ((bits[k >> 3] >> (k & 7u)) & 1u) != 0; }
 
-inline uint32_t class_of(const uint8_t* cls, uint32_t s) { return (cls[s >> 2] >> ((s & 3u) * 2u)) & 3u; }
+SASRNN_ALWAYS_INLINE uint32_t class_of(const uint8_t* cls, uint32_t s) {
+  return (cls[s >> 2] >> ((s & 3u) * 2u)) & 3u;
+}
 
 /// The 32 bits of `bits` (length `bytes`) from bit k on; bits past the end read as 0.
-inline uint32_t bits32(const uint8_t* bits, uint32_t bytes, uint64_t k) {
+SASRNN_ALWAYS_INLINE uint32_t bits32(const uint8_t* bits, uint32_t bytes, uint64_t k) {
   const uint64_t b0 = k >> 3;
+  if (b0 + 8 <= bytes) {  // the common case: one 8-byte load (little-endian targets)
+    uint64_t w8;
+    std::memcpy(&w8, bits + b0, sizeof w8);
+    return static_cast<uint32_t>(w8 >> (k & 7u));
+  }
   uint64_t w = 0;
   for (uint32_t b = 0; b < 5 && b0 + b < bytes; ++b) w |= static_cast<uint64_t>(bits[b0 + b]) << (8 * b);
   return static_cast<uint32_t>(w >> (k & 7u));
 }
 
-inline int lowest_bit(uint32_t w) {
+SASRNN_ALWAYS_INLINE int lowest_bit(uint32_t w) {
 #if defined(__GNUC__)
   return __builtin_ctz(w);
 #else
@@ -153,12 +168,13 @@ struct RowCursor {
   uint32_t k, kp, kx;
 };
 
-inline RowCursor row_start(const SparseView& s, uint32_t row) {
+SASRNN_ALWAYS_INLINE RowCursor row_start(const SparseView& s, uint32_t row) {
   return RowCursor{s.m_start[row], s.pi_start[row], s.xi_start[row]};
 }
 
 /// The presence bits of `row` for columns [j0, j0 + 32) (bit b = column j0 + b; none past cols).
-inline uint32_t present_bits(const SparseView& s, uint32_t cols, uint32_t row, uint32_t j0) {
+SASRNN_ALWAYS_INLINE uint32_t present_bits(const SparseView& s, uint32_t cols, uint32_t row,
+                                           uint32_t j0) {
   uint32_t word = bits32(s.present, s.present_bytes, static_cast<uint64_t>(row) * cols + j0);
   if (cols - j0 < 32) word &= (1u << (cols - j0)) - 1u;
   return word;
@@ -191,18 +207,6 @@ inline void for_each_in_tile(const SparseView& s, uint32_t cols, uint32_t row, u
   }
 }
 
-/// for_each_in_tile() with the value type chosen at run time.
-/// (SkipSilent: only the columns where v[j] != 0.)
-template <bool SkipSilent = false, class F>
-inline void visit_tile(const SparseView& s, uint32_t cols, uint32_t row, uint32_t j0,
-                       RowCursor& c, F&& f, const float* v = nullptr) {
-  switch (s.type) {
-    case ValueType::F32: for_each_in_tile<ValueType::F32, SkipSilent>(s, cols, row, j0, c, f, v); return;
-    case ValueType::F16: for_each_in_tile<ValueType::F16, SkipSilent>(s, cols, row, j0, c, f, v); return;
-    case ValueType::Q8: for_each_in_tile<ValueType::Q8, SkipSilent>(s, cols, row, j0, c, f, v); return;
-  }
-}
-
 /// Calls f(j, cls, pi, m, xi) for every stored connection of `row`, in increasing column j
 /// (SkipSilent: only where v[j] != 0, as for_each_in_tile()).
 template <ValueType T, bool SkipSilent = false, class F>
@@ -221,6 +225,61 @@ inline void visit_row(const SparseView& s, uint32_t cols, uint32_t row, F&& f,
     case ValueType::F16: for_each_in_row<ValueType::F16, SkipSilent>(s, cols, row, f, v); return;
     case ValueType::Q8: for_each_in_row<ValueType::Q8, SkipSilent>(s, cols, row, f, v); return;
   }
+}
+
+/// One lane of a byte of a tile (lane_terms()): the stored connection in column j8 + L, if any.
+template <uint32_t L, ValueType T, bool SkipSilent, class F>
+SASRNN_ALWAYS_INLINE void lane_term(const SparseView& s, uint32_t byte, uint32_t j8, RowCursor& c,
+                                    float m_scale, float xi_scale, F& f, const float* v) {
+  if (((byte >> L) & 1u) == 0) return;
+  const uint32_t j = j8 + L;
+  const uint32_t cl = class_of(s.cls, c.k);
+  // SkipSilent: passed over undecoded, as in for_each_in_tile()
+  if (!SkipSilent || v[j] != 0.0f)
+    f(std::integral_constant<uint32_t, L>{}, j, cl,
+      (cl & kHasPi) != 0 ? decode_pi<T>(s.pi, c.kp) : 0.0f, decode_m<T>(s.m, c.k, m_scale),
+      (cl & kHasXi) != 0 ? decode_xi<T>(s.xi, c.kx, xi_scale) : 0.0f);
+  c.kp += cl & kHasPi;
+  c.kx += cl >> 1;
+  ++c.k;
+}
+
+template <ValueType T, bool SkipSilent, class F, uint32_t... L>
+SASRNN_ALWAYS_INLINE void lane_terms(const SparseView& s, uint32_t byte, uint32_t j8, RowCursor& c,
+                                     float m_scale, float xi_scale, F& f, const float* v,
+                                     std::integer_sequence<uint32_t, L...>) {
+  (lane_term<L, T, SkipSilent>(s, byte, j8, c, m_scale, xi_scale, f, v), ...);
+}
+
+/// for_each_in_tile() with the lane of each term a compile-time constant: f(lane, j, cls, pi, m,
+/// xi) with lane a std::integral_constant equal to j % kernel::kLanes. A tile starts at a multiple
+/// of 32, so bit b of each byte of its presence word is lane b; the eight lanes of a byte are
+/// written out, and a kernel's partial sums indexed by `lane` stay in registers (indexed by
+/// j % kLanes at run time they live in memory: on a Cortex-M4F a load and a store per term).
+template <ValueType T, bool SkipSilent = false, class F>
+SASRNN_ALWAYS_INLINE void for_each_in_tile_by_lane(const SparseView& s, uint32_t cols,
+                                                   uint32_t row, uint32_t j0, RowCursor& c, F&& f,
+                                                   const float* v = nullptr) {
+  static_assert(kernel::kLanes == 8, "a byte of the presence word holds one column per lane");
+  const float m_scale = T == ValueType::Q8 ? s.m_scale[row] : 0.0f;
+  const float xi_scale = T == ValueType::Q8 ? s.xi_scale[row] : 0.0f;
+  const uint32_t word = present_bits(s, cols, row, j0);
+  if (word == 0) return;
+  for (uint32_t b0 = 0; b0 < 32 && (word >> b0) != 0; b0 += 8) {
+    const uint32_t byte = (word >> b0) & 0xFFu;
+    if (byte != 0)
+      lane_terms<T, SkipSilent>(s, byte, j0 + b0, c, m_scale, xi_scale, f, v,
+                                std::make_integer_sequence<uint32_t, kernel::kLanes>{});
+  }
+}
+
+/// for_each_in_row() by lane (for_each_in_tile_by_lane()).
+template <ValueType T, bool SkipSilent = false, class F>
+SASRNN_ALWAYS_INLINE void for_each_in_row_by_lane(const SparseView& s, uint32_t cols, uint32_t row,
+                                                  F&& f, const float* v = nullptr) {
+  RowCursor c = row_start(s, row);
+  for (uint32_t j0 = 0; j0 < cols; j0 += 32)
+    for_each_in_tile_by_lane<T, SkipSilent>(s, cols, row, j0, c, f, v);
 }
 
 /// The dense pi, m, xi (row-major, rows x cols, each room for rows * cols floats) of a sparse
@@ -243,30 +302,55 @@ inline void decode_layer(const SparseView& s, uint32_t rows, uint32_t cols, floa
     });
 }
 
-/// Mean-field sums of one row (paper eq. 5): g = sum_j mu_j v_j, d2 = sum_j var_j v_j^2,
-/// in the lane order of kernel::moment_rows(). `v2` holds v_j * v_j.
-SASRNN_NOINLINE inline void moment_row(const SparseView& s, uint32_t cols, int row, const float* v,
-                       const float* v2, float& g, float& d2) {
+/// Mean-field sums of one row (paper eq. 5) with values of type T: moment_row().
+template <ValueType T>
+SASRNN_NOINLINE void moment_row_of(const SparseView& s, uint32_t cols, int row, const float* v,
+                                   const float* v2, float& g, float& d2) {
   kernel::Lanes<float> ag, ad;
-  visit_row<true>(s, cols, static_cast<uint32_t>(row),
-            [&](uint32_t j, uint32_t, float pi, float m, float xi) {
-              ag.a[j % kernel::kLanes] += dyn::sas_mean(pi, m) * v[j];
-              ad.a[j % kernel::kLanes] += dyn::sas_var(pi, m, xi) * v2[j];
-            },
-            v);  // a silent unit's term is +-0: passed over undecoded
+  for_each_in_row_by_lane<T, true>(
+      s, cols, static_cast<uint32_t>(row),
+      [&](auto lane, uint32_t j, uint32_t, float pi, float m, float xi) {
+        ag.a[lane] += dyn::sas_mean(pi, m) * v[j];
+        ad.a[lane] += dyn::sas_var(pi, m, xi) * v2[j];
+      },
+      v);  // a silent unit's term is +-0: passed over undecoded
   g = ag.total();
   d2 = ad.total();
 }
 
-/// sum_j mu_j v_j of one row (MeanWeights), in the lane order of kernel::mean_rows().
-SASRNN_NOINLINE inline float mean_row(const SparseView& s, uint32_t cols, int row, const float* v) {
+/// Mean-field sums of one row (paper eq. 5): g = sum_j mu_j v_j, d2 = sum_j var_j v_j^2,
+/// in the lane order of kernel::moment_rows(). `v2` holds v_j * v_j.
+inline void moment_row(const SparseView& s, uint32_t cols, int row, const float* v,
+                       const float* v2, float& g, float& d2) {
+  switch (s.type) {
+    case ValueType::F32: moment_row_of<ValueType::F32>(s, cols, row, v, v2, g, d2); return;
+    case ValueType::F16: moment_row_of<ValueType::F16>(s, cols, row, v, v2, g, d2); return;
+    case ValueType::Q8: break;  // (load() admits no other type)
+  }
+  moment_row_of<ValueType::Q8>(s, cols, row, v, v2, g, d2);
+}
+
+/// sum_j mu_j v_j of one row (MeanWeights) with values of type T: mean_row().
+template <ValueType T>
+SASRNN_NOINLINE float mean_row_of(const SparseView& s, uint32_t cols, int row, const float* v) {
   kernel::Lanes<float> acc;
-  visit_row<true>(s, cols, static_cast<uint32_t>(row),
-            [&](uint32_t j, uint32_t, float pi, float m, float) {
-              acc.a[j % kernel::kLanes] += dyn::sas_mean(pi, m) * v[j];
-            },
-            v);  // silent units passed over undecoded
+  for_each_in_row_by_lane<T, true>(
+      s, cols, static_cast<uint32_t>(row),
+      [&](auto lane, uint32_t j, uint32_t, float pi, float m, float) {
+        acc.a[lane] += dyn::sas_mean(pi, m) * v[j];
+      },
+      v);  // silent units passed over undecoded
   return acc.total();
+}
+
+/// sum_j mu_j v_j of one row (MeanWeights), in the lane order of kernel::mean_rows().
+inline float mean_row(const SparseView& s, uint32_t cols, int row, const float* v) {
+  switch (s.type) {
+    case ValueType::F32: return mean_row_of<ValueType::F32>(s, cols, row, v);
+    case ValueType::F16: return mean_row_of<ValueType::F16>(s, cols, row, v);
+    case ValueType::Q8: break;
+  }
+  return mean_row_of<ValueType::Q8>(s, cols, row, v);
 }
 
 /// sum_j w_j v_j of one row with weights drawn from paper eq. 3, the draw of (row, j) from
@@ -330,28 +414,80 @@ inline void draw_row(const SparseView& s, uint32_t cols, int row, uint32_t step,
             });
 }
 
-/// The SampledPerStep sums of rows row..row+rows-1, all in one group of four (kernel::
-/// spike_moment_rows(), bit for bit): g = sum_j z_j m_j v_j, d2 = sum_j z_j xi_j v2_j with the
-/// spike z_j of connection (row + r, j) from word (row + r) mod 4 of the block of rng.hpp's
-/// spike_counter(). The rows are walked together, 32 columns at a time: one Philox block for
-/// every active column that any of them stores (8 blocks at a time) serves all of them. Absent
-/// connections (pi = 1, never a slab) are not stored; classes without pi (pi = 0) are always
-/// slabs; silent presynaptic units are skipped.
-inline void spike_moment_rows(const SparseView& s, uint32_t cols, int row, int rows,
-                              const float* v, const float* v2, uint32_t step, uint32_t trial,
-                              uint32_t stream, uint64_t seed, float* g, float* d2) {
+/// Where the walk of one row of spike_moment_rows_of() stands: its next pi, m and xi values and
+/// the number of its next stored connection (for the class).
+struct SpikeWalk {
+  const uint8_t* pi;
+  const uint8_t* m;
+  const uint8_t* xi;
+  uint32_t k;
+  float m_scale, xi_scale;  ///< Q8 only
+};
+
+/// The terms of one row in one tile of spike_moment_rows_of(): `w` its stored columns (bit t:
+/// column j0 + t), `act` the active ones, `word` the spike words, `vt`/`v2t` v and v^2 from j0.
+/// Out of line: a walk with few live values, whose registers hold the whole loop on a Cortex-M.
+template <ValueType T>
+SASRNN_NOINLINE void spike_tile(SpikeWalk& walk, const uint8_t* cls, uint32_t w, uint32_t act,
+                                const uint32_t* word, const float* vt, const float* v2t,
+                                float* gl, float* dl) {
+  constexpr uint32_t kBytes = value_bytes(T);
+  const uint8_t* pp = walk.pi;
+  const uint8_t* mp = walk.m;
+  const uint8_t* xp = walk.xi;
+  uint32_t k = walk.k;
+  do {
+    const uint32_t t = static_cast<uint32_t>(lowest_bit(w));
+    w &= w - 1u;
+    const uint32_t cl = class_of(cls, k++);
+    // A silent unit (its term is +-0) or a spike (w = 0) adds nothing: passed over without
+    // decoding m and xi.
+    if (((act >> t) & 1u) != 0 &&
+        ((cl & kHasPi) == 0 || !(uniform01(word[t]) < decode_pi<T>(pp, 0)))) {
+      gl[t % kernel::kLanes] += decode_m<T>(mp, 0, walk.m_scale) * vt[t];
+      // a class without xi adds xi v_j^2 = +0, which the sum may skip (kernels/order.hpp)
+      if ((cl & kHasXi) != 0)
+        dl[t % kernel::kLanes] += decode_xi<T>(xp, 0, walk.xi_scale) * v2t[t];
+    }
+    pp += kBytes * (cl & kHasPi);
+    xp += kBytes * (cl >> 1);
+    mp += kBytes;
+  } while (w != 0);
+  walk.pi = pp;
+  walk.m = mp;
+  walk.xi = xp;
+  walk.k = k;
+}
+
+/// spike_moment_rows() with values of type T.
+template <ValueType T>
+SASRNN_NOINLINE void spike_moment_rows_of(const SparseView& s, uint32_t cols, int row, int rows,
+                                          const uint32_t* active, const float* v,
+                                          const float* v2, uint32_t step, uint32_t trial,
+                                          uint32_t stream, uint64_t seed, float* g, float* d2) {
+  constexpr uint32_t kBytes = value_bytes(T);
   const uint32_t row0 = static_cast<uint32_t>(row);
   const uint32_t first = (row0 >> 2) * cols;
   const uint32_t q0 = row0 & 3u;
   kernel::Lanes<float> ag[4], ad[4];
-  RowCursor cur[4];
-  for (int r = 0; r < rows; ++r) cur[r] = row_start(s, row0 + static_cast<uint32_t>(r));
+  SpikeWalk walk[4];
+  for (int r = 0; r < rows; ++r) {
+    const uint32_t i = row0 + static_cast<uint32_t>(r);
+    walk[r] = SpikeWalk{s.pi + kBytes * s.pi_start[i], s.m + kBytes * s.m_start[i],
+                        s.xi + kBytes * s.xi_start[i], s.m_start[i],
+                        T == ValueType::Q8 ? s.m_scale[i] : 0.0f,
+                        T == ValueType::Q8 ? s.xi_scale[i] : 0.0f};
+  }
   uint32_t words[4][32];  // the spike words of the tile's columns, per row of the group
   for (uint32_t j0 = 0; j0 < cols; j0 += 32) {
+    const uint32_t act = active[j0 >> 5];
+    uint32_t present[4] = {};
     uint32_t need = 0;  // active columns stored in any of the rows
-    for (int r = 0; r < rows; ++r) need |= present_bits(s, cols, row0 + static_cast<uint32_t>(r), j0);
-    for (uint32_t w = need; w != 0; w &= w - 1u)
-      if (v[j0 + static_cast<uint32_t>(lowest_bit(w))] == 0.0f) need &= ~(w & (~w + 1u));
+    for (int r = 0; r < rows; ++r) {
+      present[r] = present_bits(s, cols, row0 + static_cast<uint32_t>(r), j0);
+      need |= present[r];
+    }
+    need &= act;
     uint32_t index[8] = {};
     uint32_t at[8] = {};
     int n = 0;
@@ -371,18 +507,41 @@ inline void spike_moment_rows(const SparseView& s, uint32_t cols, int row, int r
     }
     if (n > 0) flush();
     for (int r = 0; r < rows; ++r)
-      visit_tile<true>(s, cols, row0 + static_cast<uint32_t>(r), j0, cur[r],
-                 [&](uint32_t j, uint32_t c, float pi, float m, float xi) {
-                   if ((c & kHasPi) != 0 && uniform01(words[r][j - j0]) < pi) return;  // spike
-                   ag[r].a[j % kernel::kLanes] += m * v[j];
-                   ad[r].a[j % kernel::kLanes] += xi * v2[j];
-                 },
-                 v);  // silent units passed over undecoded
+      if (present[r] != 0)
+        spike_tile<T>(walk[r], s.cls, present[r], act, words[r], v + j0, v2 + j0, ag[r].a,
+                      ad[r].a);
   }
   for (int r = 0; r < rows; ++r) {
     g[r] = ag[r].total();
     d2[r] = ad[r].total();
   }
+}
+
+/// The SampledPerStep sums of rows row..row+rows-1, all in one group of four (kernel::
+/// spike_moment_rows(), bit for bit): g = sum_j z_j m_j v_j, d2 = sum_j z_j xi_j v2_j with the
+/// spike z_j of connection (row + r, j) from word (row + r) mod 4 of the block of rng.hpp's
+/// spike_counter(). The rows are walked together, 32 columns at a time: one Philox block for
+/// every active column that any of them stores (8 blocks at a time) serves all of them. `active`
+/// is kernel::Active::mask of v (bit j set iff v_j != 0). Absent connections (pi = 1, never a
+/// slab) are not stored; classes without pi (pi = 0) are always slabs; silent presynaptic units
+/// and spikes are passed over without decoding m and xi.
+inline void spike_moment_rows(const SparseView& s, uint32_t cols, int row, int rows,
+                              const uint32_t* active, const float* v, const float* v2,
+                              uint32_t step, uint32_t trial, uint32_t stream, uint64_t seed,
+                              float* g, float* d2) {
+  switch (s.type) {
+    case ValueType::F32:
+      spike_moment_rows_of<ValueType::F32>(s, cols, row, rows, active, v, v2, step, trial, stream,
+                                           seed, g, d2);
+      return;
+    case ValueType::F16:
+      spike_moment_rows_of<ValueType::F16>(s, cols, row, rows, active, v, v2, step, trial, stream,
+                                           seed, g, d2);
+      return;
+    case ValueType::Q8: break;
+  }
+  spike_moment_rows_of<ValueType::Q8>(s, cols, row, rows, active, v, v2, step, trial, stream, seed,
+                                      g, d2);
 }
 
 }  // namespace sparse

@@ -59,6 +59,9 @@ struct Active {
   int32_t index[Cap + 8] = {};
   float value[Cap + 8] = {};
   int lane_begin[kLanes + 1] = {};  ///< fill_by_lane() only
+  /// fill() only: bit j % 32 of mask[j / 32] is set iff v[j] != 0 (the sparse rows test a tile
+  /// of 32 columns at once).
+  uint32_t mask[(Cap + 31) / 32] = {};
   Active() = default;
   Active(const float* v, int cols) { fill(v, cols); }
   /// The active entries of v[0..cols), grouped by lane (lane_begin), no padding.
@@ -88,6 +91,9 @@ struct Active {
       value[c + l] = 0.0f;
     }
     count = c;
+    for (uint32_t& w : mask) w = 0;
+    for (int k = 0; k < c; ++k)
+      mask[static_cast<uint32_t>(index[k]) >> 5] |= 1u << (static_cast<uint32_t>(index[k]) & 31u);
   }
 };
 

@@ -76,12 +76,9 @@ struct SparseView {
 
 namespace sparse {
 
-/// IEEE binary16 -> binary32, exact for every input (no hardware conversion needed; x86 hosts
-/// with F16C use the instruction, which gives the same value for every non-NaN half).
-SASRNN_ALWAYS_INLINE float half_to_float(uint16_t h) {
-#if defined(__F16C__) && !defined(SASRNN_NO_SIMD)
-  return _cvtsh_ss(h);
-#endif
+/// half_to_float() in integer arithmetic: out of line, as the kernels' unrolled loops would
+/// otherwise copy it into every lane (f16 values are not the microcontroller's encoding).
+SASRNN_NOINLINE inline float half_to_float_soft(uint16_t h) {
   const uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;
   const uint32_t exponent = (h >> 10) & 0x1Fu;
   const uint32_t mantissa = h & 0x3FFu;
@@ -91,6 +88,16 @@ SASRNN_ALWAYS_INLINE float half_to_float(uint16_t h) {
   }
   if (exponent == 31) return detail::bits_to_float(sign | 0x7F800000u | (mantissa << 13));
   return detail::bits_to_float(sign | ((exponent + 112u) << 23) | (mantissa << 13));
+}
+
+/// IEEE binary16 -> binary32, exact for every input (no hardware conversion needed; x86 hosts
+/// with F16C use the instruction, which gives the same value for every non-NaN half).
+SASRNN_ALWAYS_INLINE float half_to_float(uint16_t h) {
+#if defined(__F16C__) && !defined(SASRNN_NO_SIMD)
+  return _cvtsh_ss(h);
+#else
+  return half_to_float_soft(h);
+#endif
 }
 
 SASRNN_ALWAYS_INLINE float load_f32(const uint8_t* p) {
@@ -459,6 +466,31 @@ SASRNN_NOINLINE void spike_tile(SpikeWalk& walk, const uint8_t* cls, uint32_t w,
   walk.k = k;
 }
 
+/// The spike words of a group's tile: for each column t in `need` (bit t: column j0 + t, whose
+/// block has counter index `index0` + t), word (q0 + r) of its Philox block into words[r][t],
+/// 8 blocks at a time (kernel::philox8). One copy for every value type.
+SASRNN_NOINLINE inline void spike_words(uint32_t need, uint32_t index0, uint32_t q0, int rows,
+                                        uint32_t step, uint32_t trial, uint32_t stream,
+                                        uint64_t seed, uint32_t (*words)[32]) {
+  uint32_t index[8] = {};
+  uint32_t at[8] = {};
+  int n = 0;
+  kernel::Blocks8 b;
+  auto flush = [&] {
+    kernel::philox8(index, step, trial, stream, seed, b, n);
+    for (int l = 0; l < n; ++l)
+      for (int r = 0; r < rows; ++r) words[r][at[l]] = b.w[q0 + static_cast<uint32_t>(r)][l];
+    n = 0;
+  };
+  for (uint32_t w = need; w != 0; w &= w - 1u) {
+    const uint32_t t = static_cast<uint32_t>(lowest_bit(w));
+    index[n] = index0 + t;
+    at[n++] = t;
+    if (n == 8) flush();
+  }
+  if (n > 0) flush();
+}
+
 /// spike_moment_rows() with values of type T.
 template <ValueType T>
 SASRNN_NOINLINE void spike_moment_rows_of(const SparseView& s, uint32_t cols, int row, int rows,
@@ -488,24 +520,7 @@ SASRNN_NOINLINE void spike_moment_rows_of(const SparseView& s, uint32_t cols, in
       need |= present[r];
     }
     need &= act;
-    uint32_t index[8] = {};
-    uint32_t at[8] = {};
-    int n = 0;
-    kernel::Blocks8 b;
-    auto flush = [&] {
-      kernel::philox8(index, step, trial, stream, seed, b, n);
-      for (int l = 0; l < n; ++l)
-        for (int r = 0; r < rows; ++r)
-          words[r][at[l]] = b.w[q0 + static_cast<uint32_t>(r)][l];
-      n = 0;
-    };
-    for (uint32_t w = need; w != 0; w &= w - 1u) {
-      const uint32_t t = static_cast<uint32_t>(lowest_bit(w));
-      index[n] = first + j0 + t;
-      at[n++] = t;
-      if (n == 8) flush();
-    }
-    if (n > 0) flush();
+    spike_words(need, first + j0, q0, rows, step, trial, stream, seed, words);
     for (int r = 0; r < rows; ++r)
       if (present[r] != 0)
         spike_tile<T>(walk[r], s.cls, present[r], act, words[r], v + j0, v2 + j0, ag[r].a,

@@ -197,7 +197,7 @@ foreach(board ${SASRNN_BOARDS})
         COMMAND ${SASRNN_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/fw-profile ${dir}/msi_count_compact.elf
                 --machine ${board} --plugin $<TARGET_FILE:sasrnn_insn_plugin> --top 5 --annotate spike_tile)
       set_tests_properties(fw.${board}.profile PROPERTIES FIXTURES_REQUIRED fw_${board}
-        PASS_REGULAR_EXPRESSION "instructions executed.*spike_moment_rows_of.*spike_tile<[^\n]*: [1-9][0-9]+ instructions"
+        PASS_REGULAR_EXPRESSION "instructions executed.*spike_tile.*spike_tile<.sasrnn::ValueType.2>.*: [1-9][0-9]+ instructions"
         LABELS "${_fw_labels}" TIMEOUT 300)
     endif()
     list(APPEND stack_files ${dir}/msi_fw_compact.txt ${dir}/msi_count_compact.txt ${dir}/msi_count_compact_o3.txt)

@@ -101,7 +101,9 @@ struct Sparse {
   void spike_moments(int i, const kernel::Active<Cap>& a, const float* v, const float* v2,
                      uint32_t step, uint32_t trial, uint32_t stream, uint64_t seed,
                      kernel::SpikeWords<Cap>& /*words*/, float* g, float* d2) const {
-    sparse::spike_moment_rows(*s, cols, i, R, a.mask, v, v2, step, trial, stream, seed, g, d2);
+    uint32_t active[(Cap + 31) / 32];  // a's units as a bit mask (a few dozen instructions)
+    a.bit_mask(active, (Cap + 31) / 32);
+    sparse::spike_moment_rows(*s, cols, i, R, active, v, v2, step, trial, stream, seed, g, d2);
   }
   template <int Cap>
   float sampled_row(int row, const kernel::Active<Cap>& /*a*/, const float* v, uint32_t step,

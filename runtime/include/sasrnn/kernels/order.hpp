@@ -59,9 +59,6 @@ struct Active {
   int32_t index[Cap + 8] = {};
   float value[Cap + 8] = {};
   int lane_begin[kLanes + 1] = {};  ///< fill_by_lane() only
-  /// fill() only: bit j % 32 of mask[j / 32] is set iff v[j] != 0 (the sparse rows test a tile
-  /// of 32 columns at once).
-  uint32_t mask[(Cap + 31) / 32] = {};
   Active() = default;
   Active(const float* v, int cols) { fill(v, cols); }
   /// The active entries of v[0..cols), grouped by lane (lane_begin), no padding.
@@ -91,8 +88,12 @@ struct Active {
       value[c + l] = 0.0f;
     }
     count = c;
-    for (uint32_t& w : mask) w = 0;
-    for (int k = 0; k < c; ++k)
+  }
+  /// After fill(): bit j % 32 of mask[j / 32] set iff v[j] != 0, for the `words` words of mask
+  /// (the sparse rows test a tile of 32 columns at once).
+  void bit_mask(uint32_t* mask, int words) const {
+    for (int w = 0; w < words; ++w) mask[w] = 0;
+    for (int k = 0; k < count; ++k)
       mask[static_cast<uint32_t>(index[k]) >> 5] |= 1u << (static_cast<uint32_t>(index[k]) & 31u);
   }
 };

@@ -199,6 +199,12 @@ foreach(board ${SASRNN_BOARDS})
       set_tests_properties(fw.${board}.profile PROPERTIES FIXTURES_REQUIRED fw_${board}
         PASS_REGULAR_EXPRESSION "instructions executed.*spike_tile.*spike_tile<.sasrnn::ValueType.2>.*: [1-9][0-9]+ instructions"
         LABELS "${_fw_labels}" TIMEOUT 300)
+      # a missing ELF is fw-profile's one-line error (exit 1), not a traceback
+      add_test(NAME fw.${board}.profile_no_elf
+        COMMAND ${SASRNN_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/fw-profile ${dir}/no_such.elf
+                --plugin $<TARGET_FILE:sasrnn_insn_plugin>)
+      set_tests_properties(fw.${board}.profile_no_elf PROPERTIES
+        PASS_REGULAR_EXPRESSION "^fw-profile: no ELF [^\n]*no_such.elf\n$" LABELS "${_fw_labels}")
     endif()
     list(APPEND stack_files ${dir}/msi_fw_compact.txt ${dir}/msi_count_compact.txt ${dir}/msi_count_compact_o3.txt)
     list(APPEND stack_fixtures fw_${board}_compact_ran fw_${board}_compact_counted)

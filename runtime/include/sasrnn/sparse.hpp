@@ -537,9 +537,9 @@ SASRNN_NOINLINE void spike_moment_rows_of(const SparseView& s, uint32_t cols, in
 /// spike z_j of connection (row + r, j) from word (row + r) mod 4 of the block of rng.hpp's
 /// spike_counter(). The rows are walked together, 32 columns at a time: one Philox block for
 /// every active column that any of them stores (8 blocks at a time) serves all of them. `active`
-/// is kernel::Active::mask of v (bit j set iff v_j != 0). Absent connections (pi = 1, never a
-/// slab) are not stored; classes without pi (pi = 0) are always slabs; silent presynaptic units
-/// and spikes are passed over without decoding m and xi.
+/// is v's active units as a bit mask (kernel::Active::bit_mask(): bit j set iff v_j != 0). Absent
+/// connections (pi = 1, never a slab) are not stored; classes without pi (pi = 0) are always
+/// slabs; silent presynaptic units and spikes are passed over without decoding m and xi.
 inline void spike_moment_rows(const SparseView& s, uint32_t cols, int row, int rows,
                               const uint32_t* active, const float* v, const float* v2,
                               uint32_t step, uint32_t trial, uint32_t stream, uint64_t seed,

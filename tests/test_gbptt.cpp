@@ -190,7 +190,7 @@ TEST(MeanFieldForward, MatchesPerTrialLoopWithNoise) {
   forward(s.p, kAlpha, s.b, s.nz, s.ls, tape);
   const M mu = s.p.rec.mu(), var = s.p.rec.var(), mu_in = s.p.in.mu(), var_in = s.p.in.var();
   const int t = 5, bi = 1, c = t * kB + bi;
-  const Eigen::VectorXd r = tape.r_prev.col(c), x = s.b.x.col(c);
+  const Eigen::VectorXd r = tape.r_prev().col(c), x = s.b.x.col(c);
   for (int i = 0; i < kN; ++i) {
     double g = 0, d2 = 0;
     for (int j = 0; j < kN; ++j) {
@@ -210,3 +210,40 @@ TEST(MeanFieldForward, MatchesPerTrialLoopWithNoise) {
 }
 
 }  // namespace
+
+// backward()'s `needed`: with a deterministic input layer (every pi_in 0 or 1, Xi_in = 0, so
+// var_in = 0) and neither pi_in nor Xi_in needed, the input layer's dL/dvar is skipped; every
+// gradient a caller reads is unchanged (m_in's d_var term is 2 (1 - pi) pi m d_var = 0 there), and
+// Xi_in's is left at zero. With one pi_in strictly between 0 and 1 nothing is skipped.
+TEST(Backward, SkipsTheInputVarianceOnlyWhereNoReadGradientNeedsIt) {
+  for (const LossKind kind : {LossKind::MaskedSquaredError, LossKind::SoftmaxCrossEntropyLast}) {
+    Problem s = make_setup(21);
+    s.ls.kind = kind;
+    for (Eigen::Index k = 0; k < s.p.in.pi.size(); ++k) s.p.in.pi(k) = k % 3 == 0 ? 1.0 : 0.0;
+    s.p.in.xi.setZero();
+    if (kind == LossKind::SoftmaxCrossEntropyLast) {  // a one-hot label at the last step
+      s.b.target.setZero();
+      s.b.target(1, (kSteps - 1) * kB) = s.b.target(0, (kSteps - 1) * kB + 1) = s.b.target(1, (kSteps - 1) * kB + 2) = 1;
+    }
+    GroupSet some = all_groups();
+    some[static_cast<int>(Group::PiIn)] = some[static_cast<int>(Group::XiIn)] = false;
+    Tape<double> tape;
+    forward(s.p, kAlpha, s.b, s.nz, s.ls, tape);
+    Grads<double> all, skipped;
+    backward(s.p, kAlpha, s.b, s.nz, s.ls, tape, all);
+    backward(s.p, kAlpha, s.b, s.nz, s.ls, tape, skipped, some);
+    ASSERT_GT(all.in.xi.norm(), 0.0);  // the skipped product is not zero in itself
+    EXPECT_EQ(skipped.in.xi.norm(), 0.0);
+    for (int k = 0; k < kGroups; ++k) {
+      const Group grp = static_cast<Group>(k);
+      if (grp == Group::PiIn || grp == Group::XiIn) continue;
+      EXPECT_EQ(skipped.group(grp), all.group(grp)) << group_name(grp);
+    }
+    s.p.in.pi(1) = 0.5;  // now m_in's gradient depends on dL/dvar_in
+    forward(s.p, kAlpha, s.b, s.nz, s.ls, tape);
+    backward(s.p, kAlpha, s.b, s.nz, s.ls, tape, all);
+    backward(s.p, kAlpha, s.b, s.nz, s.ls, tape, skipped, some);
+    for (int k = 0; k < kGroups; ++k)
+      EXPECT_EQ(skipped.group(static_cast<Group>(k)), all.group(static_cast<Group>(k)));
+  }
+}

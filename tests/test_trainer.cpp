@@ -589,6 +589,54 @@ TEST(TrainingNoise, WordNormalBackendsAgree) {
 
 }  // namespace
 
+// fill_normals() is a function of (key, stream, trial, step, row) alone: every value the ziggurat
+// accepts at the first attempt is that of word row % 4 of random_block(key, Counter{row / 4,
+// step, trial, stream}), whatever the rows (here 100: one block per column left over after the
+// groups of 8, gathered over trials 8 at a time) and however many trials share the call; the
+// rejected ones are the same from a call with other trials. And the per-lane Philox of the
+// selected backend is random_block's, lane for lane.
+TEST(TrainingNoise, FillNormalsIsAFunctionOfItsCounter) {
+  const uint64_t key = 0x1234567890ABCDEFull;
+  const int rows = 100, steps = 3, count = 11;
+  Mat<float> a(rows, steps * count), part(rows, steps * 3);
+  fill_normals<float>(key, Stream::MeanFieldU, 500, steps, count, 1.0f, a);
+  fill_normals<float>(key, Stream::MeanFieldU, 507, steps, 3, 1.0f, part);
+  int rejected = 0;
+  for (int s = 0; s < steps; ++s)
+    for (int b = 0; b < count; ++b) {
+      const uint32_t trial = 500 + static_cast<uint32_t>(b);
+      for (int i = 0; i < rows; ++i) {
+        const Block k = random_block(key, Counter{static_cast<uint32_t>(i / 4), static_cast<uint32_t>(s), trial,
+                                                  static_cast<uint32_t>(Stream::MeanFieldU)});
+        float x = 0;
+        if (word_normals::first_attempt(k.w[i % 4], x)) {
+          ASSERT_EQ(a(i, s * count + b), x) << i << " " << s << " " << b;
+        } else {
+          ++rejected;
+        }
+        if (b >= 7 && b < 10) {
+          ASSERT_EQ(a(i, s * count + b), part(i, s * 3 + b - 7)) << i;
+        }
+      }
+    }
+  EXPECT_GT(rejected, 0);  // the finishing path ran
+  uint32_t index[8], trials[8];
+  for (int l = 0; l < 8; ++l) {
+    index[l] = 37u * static_cast<uint32_t>(l);
+    trials[l] = 1000u + 3u * static_cast<uint32_t>(l);
+  }
+  kernel::Blocks8 v, p;
+  word_normals::philox8_pairs(index, 9, trials, 0x105, key, v, 8);
+  word_normals::portable::philox8_pairs(index, 9, trials, 0x105, key, p, 8);
+  for (int l = 0; l < 8; ++l) {
+    const Block k = random_block(key, Counter{index[l], 9, trials[l], 0x105});
+    for (int w = 0; w < 4; ++w) {
+      EXPECT_EQ(v.w[w][l], k.w[w]) << l;
+      EXPECT_EQ(p.w[w][l], k.w[w]) << l;
+    }
+  }
+}
+
 // --clip scales every group's gradient down to the given norm; a non-finite loss stops training
 // before any update (the parameters and the checkpoint stay as they were).
 TEST(Trainer, ClipsEachGroupAndStopsOnANonFiniteLoss) {

@@ -684,7 +684,7 @@ py::dict gbptt(const py::dict& params, double alpha, const F64Array& x, const F6
   d["loss"] = l;
   d["grads"] = grads;
   d["h"] = array_of(tape.h);
-  d["r"] = array_of(tape.r);
+  d["r"] = array_of(train::Mat<double>(tape.r()));
   d["z"] = array_of(tape.z);
   return d;
 }

@@ -1,6 +1,7 @@
 #include "sasrnn/trainer/msi_batch.hpp"
 
 #include <cmath>
+#include <vector>
 
 #include "sasrnn/kernels.hpp"
 #include "sasrnn/rng.hpp"
@@ -82,14 +83,14 @@ namespace {
 /// finish exactly as the ziggurat does, with fresh uniforms from a block of their own (`spare`):
 /// the wedge test, the tail beyond r, or, if the attempt is rejected, a new independent normal.
 /// So four normals cost one Philox block. The fast path is word_normals::first_attempt() (8 at
-/// a time in fill_normals()); this finishes a rejected first attempt.
-float finish_word_normal(uint32_t w, uint64_t key, Counter spare) {
+/// a time in fill_normals()); this finishes a rejected first attempt, given the spare block
+/// b = random_block(key, spare) (computed 8 at a time by the caller).
+float finish_word_normal(uint32_t w, uint64_t key, Counter spare, Block b) {
   const detail::ZigguratTables& z = detail::kZiggurat;
   const uint32_t layer = w & 127u;
   const bool negative = (w & 128u) != 0;
   const uint32_t mag = (w >> 8) << 7;  // 31-bit magnitude, 24 random bits
   const float x = static_cast<float>(mag) * z.w[layer];
-  Block b = random_block(key, spare);
   if (layer == 0) {  // tail beyond r (Marsaglia 1964), as normal_from_block
     const float r = static_cast<float>(detail::kZigR);
     for (uint32_t attempt = 1;; ++attempt) {
@@ -106,6 +107,14 @@ float finish_word_normal(uint32_t w, uint64_t key, Counter spare) {
   return normal(key, spare);
 }
 
+/// A first attempt the ziggurat rejected: its word, its row and trial (its spare block's
+/// counter), and where its value goes.
+template <class T>
+struct Rejected {
+  uint32_t word, row, trial;
+  T* dst;
+};
+
 }  // namespace
 
 template <class T>
@@ -114,38 +123,89 @@ void fill_normals(uint64_t key, Stream stream, uint32_t first, int steps, int co
   const int rows = static_cast<int>(out.rows());
   const int skipped = from_step < 0 ? 0 : (from_step < steps ? from_step : steps);
   out.leftCols(static_cast<Eigen::Index>(skipped) * count).setZero();
-  for (int s = skipped; s < steps; ++s)
+  const uint32_t st = static_cast<uint32_t>(stream);
+  // Block q = random_block(key, Counter{q, s, trial, stream}) gives rows 4q..4q+3 of column
+  // (s, trial) (word k row 4q + k). Each column's whole groups of 8 blocks are one philox8()
+  // (the runtime's, word for word the same); the blocks left over in every column of a step,
+  // and then the spare blocks of the step's rejected attempts, are gathered over the trials 8
+  // at a time (word_normals::philox8_pairs). word_normals does the 8 first attempts of one
+  // word index at once; the rejected ones are finished after (finish_word_normal()).
+  const int blocks = (rows + 3) / 4;
+  const int whole = blocks / 8 * 8;  // blocks in whole groups of 8
+  std::vector<Rejected<T>> rejected;
+  // Writes the attempts of lanes 0..n-1 of b, lane l holding block q[l] of column col[l].
+  const auto place = [&](const kernel::Blocks8& b, const uint32_t* q, T* const* col, const uint32_t* trial,
+                         int n) {
+    float x[4][8];
+    unsigned accepted[4];
+    for (int k = 0; k < 4; ++k) accepted[k] = word_normals::first_attempts8(b.w[k], x[k]);
+    for (int l = 0; l < n; ++l)
+      for (int k = 0; k < 4; ++k) {
+        const int i = 4 * static_cast<int>(q[l]) + k;
+        if (i >= rows) break;
+        if ((accepted[k] >> l & 1u) != 0)
+          col[l][i] = scale * static_cast<T>(x[k][l]);
+        else
+          rejected.push_back(Rejected<T>{b.w[k][l], static_cast<uint32_t>(i), trial[l], col[l] + i});
+      }
+  };
+  for (int s = skipped; s < steps; ++s) {
+    rejected.clear();
+    const uint32_t step = static_cast<uint32_t>(s);
     for (int bi = 0; bi < count; ++bi) {
-      T* col = out.col(s * count + bi).data();
-      const uint32_t trial = first + static_cast<uint32_t>(bi);
-      // block q = random_block(key, Counter{q, s, trial, stream}) gives rows 4q..4q+3 (word k
-      // row 4q + k); the runtime's philox8() computes 8 such blocks at once, word for word the
-      // same, and word_normals the 8 first attempts of one word index at once. The 32 rows are
-      // written from the first attempts, then the rejected ones are finished.
-      const int blocks = (rows + 3) / 4;
-      for (int q0 = 0; q0 < blocks; q0 += 8) {
-        const int nb = blocks - q0 < 8 ? blocks - q0 : 8;
+      T* cols[8];
+      uint32_t trials[8];
+      for (int l = 0; l < 8; ++l) {
+        cols[l] = out.col(s * count + bi).data();
+        trials[l] = first + static_cast<uint32_t>(bi);
+      }
+      for (int q0 = 0; q0 < whole; q0 += 8) {
         uint32_t index[8];
         for (int l = 0; l < 8; ++l) index[l] = static_cast<uint32_t>(q0 + l);
         kernel::Blocks8 b;
-        kernel::philox8(index, static_cast<uint32_t>(s), trial, static_cast<uint32_t>(stream), key, b, nb);
-        float x[4][8];
-        unsigned accepted[4];
-        for (int k = 0; k < 4; ++k) accepted[k] = word_normals::first_attempts8(b.w[k], x[k]);
-        T* dst = col + 4 * q0;
-        const int n = rows - 4 * q0 < 32 ? rows - 4 * q0 : 32;
-        for (int r = 0; r < n; ++r) dst[r] = scale * static_cast<T>(x[r & 3][r >> 2]);
-        for (int k = 0; k < 4; ++k)
-          for (unsigned redo = ~accepted[k] & ((1u << nb) - 1u); redo != 0; redo &= redo - 1u) {
-            const int l = __builtin_ctz(redo);
-            const int i = 4 * (q0 + l) + k;
-            if (i >= rows) continue;
-            const Counter spare{static_cast<uint32_t>(i), static_cast<uint32_t>(s), trial,
-                                static_cast<uint32_t>(stream) | 0x100u};
-            col[i] = scale * static_cast<T>(finish_word_normal(b.w[k][l], key, spare));
-          }
+        kernel::philox8(index, step, trials[0], st, key, b, 8);
+        place(b, index, cols, trials, 8);
       }
     }
+    // The leftover blocks q = whole .. blocks - 1 of every column, 8 (q, trial) pairs at a time.
+    uint32_t index[8], trials[8];
+    T* cols[8];
+    int n = 0;
+    const auto flush_pairs = [&] {
+      kernel::Blocks8 b;
+      word_normals::philox8_pairs(index, step, trials, st, key, b, n);
+      place(b, index, cols, trials, n);
+      n = 0;
+    };
+    for (int bi = 0; bi < count; ++bi)
+      for (int q = whole; q < blocks; ++q) {
+        index[n] = static_cast<uint32_t>(q);
+        trials[n] = first + static_cast<uint32_t>(bi);
+        cols[n] = out.col(s * count + bi).data();
+        if (++n == 8) flush_pairs();
+      }
+    if (n > 0) {
+      for (int l = n; l < 8; ++l) index[l] = trials[l] = 0;  // lanes no one reads
+      flush_pairs();
+    }
+    // The rejected attempts: spare blocks Counter{row, s, trial, stream | 0x100}, 8 at a time.
+    for (size_t r0 = 0; r0 < rejected.size(); r0 += 8) {
+      const int m = rejected.size() - r0 < 8 ? static_cast<int>(rejected.size() - r0) : 8;
+      uint32_t rows8[8] = {}, trials8[8] = {};
+      for (int l = 0; l < m; ++l) {
+        rows8[l] = rejected[r0 + static_cast<size_t>(l)].row;
+        trials8[l] = rejected[r0 + static_cast<size_t>(l)].trial;
+      }
+      kernel::Blocks8 b;
+      word_normals::philox8_pairs(rows8, step, trials8, st | 0x100u, key, b, m);
+      for (int l = 0; l < m; ++l) {
+        const Rejected<T>& rj = rejected[r0 + static_cast<size_t>(l)];
+        const Counter spare{rj.row, step, rj.trial, st | 0x100u};
+        const Block spare_block{{b.w[0][l], b.w[1][l], b.w[2][l], b.w[3][l]}};
+        *rj.dst = scale * static_cast<T>(finish_word_normal(rj.word, key, spare, spare_block));
+      }
+    }
+  }
 }
 
 template <class T>

@@ -24,21 +24,53 @@ double Optimizer::lr(Group grp, int epoch) const {
   return lr;
 }
 
+namespace {
+
+// One element of the rule, the same operations in the same order for every caller; `keep`
+// (a fixed entry) leaves all three values as they were. Branch-free, so that the loops below
+// vectorize (the trainer builds with -fno-trapping-math; sqrt and division are correctly rounded
+// in every lane, so the values are those of a scalar loop).
+template <OptimizerKind Kind>
+inline void update_element(const OptimizerConfig& cfg, double c1, double c2, double lr, double& w,
+                           double& a, double& v, double d, bool keep) {
+  if constexpr (Kind == OptimizerKind::Adam) {
+    const double an = cfg.beta1 * a + (1 - cfg.beta1) * d;
+    const double vn = cfg.beta2 * v + (1 - cfg.beta2) * d * d;
+    const double wn = w - lr * (an / c1) / (std::sqrt(vn / c2) + cfg.eps);
+    a = keep ? a : an;
+    v = keep ? v : vn;
+    w = keep ? w : wn;
+  } else {
+    const double vn = cfg.rho * v + (1 - cfg.rho) * d * d;
+    const double wn = w - lr * d / std::sqrt(vn + cfg.eps);
+    v = keep ? v : vn;
+    w = keep ? w : wn;
+  }
+}
+
+template <OptimizerKind Kind>
+void update_all(const OptimizerConfig& cfg, double c1, double c2, double lr, Eigen::Index n,
+                double* __restrict w, double* __restrict a, double* __restrict v,
+                const double* __restrict d, const double* __restrict fix) {
+  if (fix == nullptr) {
+    for (Eigen::Index e = 0; e < n; ++e) update_element<Kind>(cfg, c1, c2, lr, w[e], a[e], v[e], d[e], false);
+  } else {
+    for (Eigen::Index e = 0; e < n; ++e)
+      update_element<Kind>(cfg, c1, c2, lr, w[e], a[e], v[e], d[e], fix[e] != 0.0);
+  }
+}
+
+}  // namespace
+
 void update_array(const OptimizerConfig& cfg, long t, double lr, Mat<double>& w, Mat<double>& a,
                   Mat<double>& v, const Mat<double>& d, const Mat<double>* fix) {
   const double c1 = 1.0 - std::pow(cfg.beta1, static_cast<double>(t));
   const double c2 = 1.0 - std::pow(cfg.beta2, static_cast<double>(t));
-  for (Eigen::Index e = 0; e < w.size(); ++e) {
-    if (fix && fix->size() == w.size() && (*fix)(e) != 0.0) continue;
-    if (cfg.kind == OptimizerKind::Adam) {
-      a(e) = cfg.beta1 * a(e) + (1 - cfg.beta1) * d(e);
-      v(e) = cfg.beta2 * v(e) + (1 - cfg.beta2) * d(e) * d(e);
-      w(e) -= lr * (a(e) / c1) / (std::sqrt(v(e) / c2) + cfg.eps);
-    } else {
-      v(e) = cfg.rho * v(e) + (1 - cfg.rho) * d(e) * d(e);
-      w(e) -= lr * d(e) / std::sqrt(v(e) + cfg.eps);
-    }
-  }
+  const double* f = fix && fix->size() == w.size() ? fix->data() : nullptr;
+  if (cfg.kind == OptimizerKind::Adam)
+    update_all<OptimizerKind::Adam>(cfg, c1, c2, lr, w.size(), w.data(), a.data(), v.data(), d.data(), f);
+  else
+    update_all<OptimizerKind::RMSprop>(cfg, c1, c2, lr, w.size(), w.data(), a.data(), v.data(), d.data(), f);
 }
 
 void Optimizer::step(Params<double>& p, const Grads<double>& g, int epoch,

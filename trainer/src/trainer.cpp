@@ -53,7 +53,7 @@ ChunkResult run_chunk(const TrainConfig& cfg, const Params<double>& p, uint32_t 
   ChunkResult res;
   res.loss = static_cast<double>(forward(pt, static_cast<T>(alpha), b, nz, ls, tape));
   Grads<T> g;
-  backward(pt, static_cast<T>(alpha), b, nz, ls, tape, g);
+  backward(pt, static_cast<T>(alpha), b, nz, ls, tape, g, cfg.opt.train);
   res.grads = g.template cast<double>();
   // the decision is read at the last step of the decision epoch (before any padding)
   const msi::Stimulus probe(cfg.task.protocol, msi::Trial{});
@@ -88,7 +88,7 @@ ChunkResult run_mnist_chunk(const TrainConfig& cfg, const Params<double>& p,
   const T alpha = static_cast<T>(cfg.mnist_alpha);
   res.loss = static_cast<double>(forward(pt, alpha, b, nz, ls, tape));
   Grads<T> g;
-  backward(pt, alpha, b, nz, ls, tape, g);
+  backward(pt, alpha, b, nz, ls, tape, g, cfg.opt.train);
   res.grads = g.template cast<double>();
   const int last = (b.steps - 1) * count;
   for (int bi = 0; bi < count; ++bi) {

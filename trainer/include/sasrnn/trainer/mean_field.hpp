@@ -135,15 +135,24 @@ Eigen::Matrix<T, Eigen::Dynamic, 1> softmax_of(const Col& z) {
   return e / e.sum();
 }
 
-/// Everything the forward pass keeps for the backward pass.
+/// Everything the forward pass keeps for the backward pass. r(0..S) are stored once, as S + 1
+/// column blocks of B with r(0) = 0 first, so that r(s) (the presynaptic values of step s) and
+/// r(s+1) (its result) are two views of one array and nothing is copied; likewise their squares,
+/// which the variance terms (eq. 5e, 5f) and their gradients read.
 template <class T>
 struct Tape {
-  Mat<T> r_prev;  ///< r(s), N x (S B)
-  Mat<T> h;       ///< h(s+1)
-  Mat<T> r;       ///< r(s+1)
+  int batch = 0;  ///< B, columns per step
+  Mat<T> r_all;   ///< r(0), r(1), ..., r(S): N x ((S + 1) B)
+  Mat<T> r2_all;  ///< the same squared, element-wise
+  Mat<T> h;       ///< h(s+1), N x (S B)
   Mat<T> sd_u;    ///< sqrt(Delta_in^2 + Delta_rec^2) (paper eq. 4b)
   Mat<T> sd_out;  ///< Delta_out (paper eq. 4d)
   Mat<T> z;       ///< z(s+1), NOut x (S B)
+
+  /// r(s) of every step s = 0 .. S - 1, N x (S B)
+  auto r_prev() const { return r_all.leftCols(r_all.cols() - batch); }
+  /// r(s+1) of every step, N x (S B)
+  auto r() const { return r_all.rightCols(r_all.cols() - batch); }
 };
 
 /// Gradients of the loss with respect to all nine groups.
@@ -158,19 +167,22 @@ namespace elementwise {
 // a plain per-element loop, so the numbers do not depend on whether it does.
 
 /// forward(): Delta = sqrt(Delta^2) where positive, else 0; u = G + eps Delta (eq. 4b); the leaky
-/// update of h (eq. 4a, with the recurrent noise); r = phi(h) (eq. 4c).
+/// update of h (eq. 4a, with the recurrent noise) from h_in = h(s) to h = h(s+1); r = phi(h)
+/// (eq. 4c) and its square r2.
 template <class T>
 void step_forward(Eigen::Index count, const T* __restrict g, const T* __restrict d2,
                   const T* __restrict eps, const T* __restrict noise, T alpha, T* __restrict sd,
-                  T* __restrict h, T* __restrict r) {
+                  const T* __restrict h_in, T* __restrict h, T* __restrict r, T* __restrict r2) {
   for (Eigen::Index k = 0; k < count; ++k) {
     const T d = d2[k];
     const T sdk = std::sqrt(d > T(0) ? d : T(0));  // the same as d > 0 ? sqrt(d) : 0
     sd[k] = sdk;
     const T u = g[k] + eps[k] * sdk;
-    const T hk = dyn::leak(h[k], u, alpha, noise[k]);
+    const T hk = dyn::leak(h_in[k], u, alpha, noise[k]);
     h[k] = hk;
-    r[k] = dyn::relu(hk);
+    const T rk = dyn::relu(hk);
+    r[k] = rk;
+    r2[k] = rk * rk;
   }
 }
 
@@ -202,30 +214,37 @@ T forward(const Params<T>& p, T alpha, const Batch<T>& b, const Noise<T>& nz, co
   const Mat<T> mu_in = p.in.mu(), var_in = p.in.var();
   const Mat<T> mu_rec = p.rec.mu(), var_rec = p.rec.var();
   const Mat<T> mu_out = p.out.mu(), var_out = p.out.var();
-  tape.r_prev.resize(n, S * B);
-  tape.h.resize(n, S * B);
-  tape.r.resize(n, S * B);
-  tape.sd_u.resize(n, S * B);
-  tape.sd_out.resize(p.n_out(), S * B);
-  tape.z.resize(p.n_out(), S * B);
-  const Mat<T> x2 = b.x.cwiseAbs2();
-  // Input terms for all steps at once: G_in (eq. 5a) and Delta_in^2 (eq. 5d).
+  const Eigen::Index cols = static_cast<Eigen::Index>(S) * B;
+  tape.batch = B;
+  tape.r_all.resize(n, cols + B);
+  tape.r2_all.resize(n, cols + B);
+  tape.r_all.leftCols(B).setZero();  // r(0) = 0
+  tape.r2_all.leftCols(B).setZero();
+  tape.h.resize(n, cols);
+  tape.sd_u.resize(n, cols);
+  tape.sd_out.resize(p.n_out(), cols);
+  tape.z.resize(p.n_out(), cols);
+  // Input terms for all steps at once: G_in (eq. 5a) and Delta_in^2 (eq. 5d). A deterministic
+  // input layer (var_in = 0 everywhere, e.g. pi_in = Xi_in = 0) adds no variance: its product,
+  // exactly zero, is neither computed nor added.
   const Mat<T> g_in = mu_in * b.x;
-  const Mat<T> d2_in = var_in * x2;
-  Mat<T> h = Mat<T>::Zero(n, B), r = Mat<T>::Zero(n, B), g(n, B), d2(n, B);
+  const bool input_var = !(var_in.array() == T(0)).all();
+  const Mat<T> d2_in = input_var ? Mat<T>(var_in * b.x.cwiseAbs2()) : Mat<T>();
+  const Mat<T> h0 = Mat<T>::Zero(n, B);  // h(0)
+  Mat<T> g(n, B), d2(n, B);
   T loss = 0;
   for (int s = 0; s < S; ++s) {
-    const auto cols = [&](Mat<T>& a) { return a.middleCols(s * B, B); };
-    cols(tape.r_prev) = r;
-    g.noalias() = mu_rec * r;                    // eq. 5b
-    d2.noalias() = var_rec * r.cwiseAbs2();      // eq. 5e
-    g += g_in.middleCols(s * B, B);
-    d2 += d2_in.middleCols(s * B, B);
-    const Eigen::Index off = static_cast<Eigen::Index>(n) * s * B;
+    const Eigen::Index c0 = static_cast<Eigen::Index>(s) * B;
+    g.noalias() = mu_rec * tape.r_all.middleCols(c0, B);       // eq. 5b
+    d2.noalias() = var_rec * tape.r2_all.middleCols(c0, B);    // eq. 5e
+    g += g_in.middleCols(c0, B);
+    if (input_var) d2 += d2_in.middleCols(c0, B);
+    const Eigen::Index off = n * c0;
     elementwise::step_forward(g.size(), g.data(), d2.data(), nz.eps_u.data() + off, nz.n_rec.data() + off,
-                         alpha, tape.sd_u.data() + off, h.data(), r.data());
-    cols(tape.h) = h;
-    cols(tape.r) = r;
+                              alpha, tape.sd_u.data() + off, s == 0 ? h0.data() : tape.h.data() + off - n * B,
+                              tape.h.data() + off, tape.r_all.data() + off + n * B,
+                              tape.r2_all.data() + off + n * B);
+    const auto r = tape.r_all.middleCols(c0 + B, B);  // r(s+1)
     auto z = tape.z.middleCols(s * B, B);
     auto sdo = tape.sd_out.middleCols(s * B, B);
     if (!ls.output_every_step() && s != S - 1) {  // no output before the last step
@@ -234,7 +253,7 @@ T forward(const Params<T>& p, T alpha, const Batch<T>& b, const Noise<T>& nz, co
       continue;
     }
     z.noalias() = mu_out * r;                       // eq. 5c
-    Mat<T> d2o = var_out * r.cwiseAbs2();           // eq. 5f
+    Mat<T> d2o = var_out * tape.r2_all.middleCols(c0 + B, B);  // eq. 5f
     const auto eps_o = nz.eps_out.middleCols(s * B, B);
     for (Eigen::Index k = 0; k < z.size(); ++k) {
       sdo(k) = d2o(k) > T(0) ? std::sqrt(d2o(k)) : T(0);
@@ -267,13 +286,28 @@ void chain_layer(const Layer<T>& l, const Mat<T>& d_mu, const Mat<T>& d_var, Lay
   }
 }
 
+/// Which of the nine groups a caller needs the gradients of (all by default).
+using GroupSet = std::array<bool, kGroups>;
+inline GroupSet all_groups() {
+  GroupSet g;
+  g.fill(true);
+  return g;
+}
+
 /// gBPTT (paper eq. 6-13): gradients of forward()'s loss, using its tape and the same quenched
 /// noise. The error signal delta(s) = dL/dh(s) runs back from the last step (eq. 9-12); the
 /// per-step sensitivities dL/dG and dL/dDelta^2 are stored, and the sums over time of eq. 6 and 8
 /// are done as one matrix product per layer at the end. Delta = 0 contributes nothing.
+///
+/// `needed`: groups whose gradients the caller reads. The input layer's dL/dvar (a product as
+/// large as dL/dmu) reaches pi_in and Xi_in, and m_in only through 2 (1 - pi) pi m (eq. 7a),
+/// which is zero where pi_in is 0 or 1; so when neither pi_in nor Xi_in is needed and every pi_in
+/// is 0 or 1 (a deterministic input layer, MSI's absent connections), it is not computed, and
+/// the gradients of pi_in and Xi_in are left as if it were zero. All other values are unchanged.
 template <class T>
 void backward(const Params<T>& p, T alpha, const Batch<T>& b, const Noise<T>& nz,
-              const LossSpec<T>& ls, const Tape<T>& tape, Grads<T>& grads) {
+              const LossSpec<T>& ls, const Tape<T>& tape, Grads<T>& grads,
+              const GroupSet& needed = all_groups()) {
   const int n = p.n(), no = p.n_out(), B = b.size, S = b.steps;
   const Mat<T> mu_rec = p.rec.mu(), var_rec = p.rec.var();
   const Mat<T> mu_out = p.out.mu(), var_out = p.out.var();
@@ -283,7 +317,7 @@ void backward(const Params<T>& p, T alpha, const Batch<T>& b, const Noise<T>& nz
   Mat<T> dr(n, B), dh(n, B);
   for (int s = S - 1; s >= 0; --s) {
     const int c0 = s * B;
-    const auto r = tape.r.middleCols(c0, B);
+    const auto r = tape.r_all.middleCols(c0 + B, B);  // r(s+1)
     if (ls.output_every_step() || s == S - 1) {
       // dL/dz(s+1) of the loss, then eq. 4d: dL/dG_out and dL/dDelta_out^2.
       for (int bi = 0; bi < B; ++bi) {
@@ -317,19 +351,28 @@ void backward(const Params<T>& p, T alpha, const Batch<T>& b, const Noise<T>& nz
     const auto dgs = dg.middleCols(c0, B);
     const auto dd2s = dd2.middleCols(c0, B);
     // eq. 10b: dL/dr(s) through u(s+1).
-    const auto r_prev = tape.r_prev.middleCols(c0, B);
+    const auto r_prev = tape.r_all.middleCols(c0, B);  // r(s)
     dr_carry.noalias() = mu_rec.transpose() * dgs;
     dr_carry += T(2) * r_prev.cwiseProduct(var_rec.transpose() * dd2s);
     dh_next = dh;
   }
   // Sums over time (eq. 6, 8) as products with the stored presynaptic values.
-  const Mat<T> x2 = b.x.cwiseAbs2();
-  const Mat<T> rp2 = tape.r_prev.cwiseAbs2();
-  const Mat<T> r2 = tape.r.cwiseAbs2();
-  chain_layer(p.in, Mat<T>(dg * b.x.transpose()), Mat<T>(dd2 * x2.transpose()), grads.in);
-  chain_layer(p.rec, Mat<T>(dg * tape.r_prev.transpose()), Mat<T>(dd2 * rp2.transpose()),
-              grads.rec);
-  chain_layer(p.out, Mat<T>(dgo * tape.r.transpose()), Mat<T>(dd2o * r2.transpose()), grads.out);
+  const Eigen::Index cols = static_cast<Eigen::Index>(S) * B;
+  const bool pi_in_binary = (p.in.pi.array() == T(0) || p.in.pi.array() == T(1)).all();
+  const bool in_var = needed[static_cast<int>(Group::PiIn)] || needed[static_cast<int>(Group::XiIn)] ||
+                      !pi_in_binary;
+  chain_layer(p.in, Mat<T>(dg * b.x.transpose()),
+              in_var ? Mat<T>(dd2 * b.x.cwiseAbs2().transpose()) : Mat<T>(Mat<T>::Zero(n, p.n_in())),
+              grads.in);
+  chain_layer(p.rec, Mat<T>(dg * tape.r_all.leftCols(cols).transpose()),
+              Mat<T>(dd2 * tape.r2_all.leftCols(cols).transpose()), grads.rec);
+  if (ls.output_every_step()) {
+    chain_layer(p.out, Mat<T>(dgo * tape.r_all.rightCols(cols).transpose()),
+                Mat<T>(dd2o * tape.r2_all.rightCols(cols).transpose()), grads.out);
+  } else {  // dL/dz is zero before the last step: the sums over time are its terms alone
+    chain_layer(p.out, Mat<T>(dgo.rightCols(B) * tape.r_all.rightCols(B).transpose()),
+                Mat<T>(dd2o.rightCols(B) * tape.r2_all.rightCols(B).transpose()), grads.out);
+  }
 }
 
 }  // namespace sasrnn::train

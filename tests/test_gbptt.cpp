@@ -211,39 +211,66 @@ TEST(MeanFieldForward, MatchesPerTrialLoopWithNoise) {
 
 }  // namespace
 
-// backward()'s `needed`: with a deterministic input layer (every pi_in 0 or 1, Xi_in = 0, so
-// var_in = 0) and neither pi_in nor Xi_in needed, the input layer's dL/dvar is skipped; every
-// gradient a caller reads is unchanged (m_in's d_var term is 2 (1 - pi) pi m d_var = 0 there), and
-// Xi_in's is left at zero. With one pi_in strictly between 0 and 1 nothing is skipped.
-TEST(Backward, SkipsTheInputVarianceOnlyWhereNoReadGradientNeedsIt) {
-  for (const LossKind kind : {LossKind::MaskedSquaredError, LossKind::SoftmaxCrossEntropyLast}) {
-    Problem s = make_setup(21);
-    s.ls.kind = kind;
-    for (Eigen::Index k = 0; k < s.p.in.pi.size(); ++k) s.p.in.pi(k) = k % 3 == 0 ? 1.0 : 0.0;
-    s.p.in.xi.setZero();
-    if (kind == LossKind::SoftmaxCrossEntropyLast) {  // a one-hot label at the last step
-      s.b.target.setZero();
-      s.b.target(1, (kSteps - 1) * kB) = s.b.target(0, (kSteps - 1) * kB + 1) = s.b.target(1, (kSteps - 1) * kB + 2) = 1;
+// Make one layer deterministic: every pi 0 or 1 and Xi = 0, so that its var is exactly 0 (and stays
+// 0 when m moves).
+void make_deterministic(Layer<double>& l) {
+  for (Eigen::Index k = 0; k < l.pi.size(); ++k) l.pi(k) = k % 3 == 0 ? 1.0 : 0.0;
+  l.xi.setZero();
+}
+
+Layer<double>& layer_at(Params<double>& p, int l) { return l == 0 ? p.in : (l == 1 ? p.rec : p.out); }
+
+// A layer without variance: forward() and backward() skip its variance products (exactly zero);
+// the means' gradients of every layer still match finite differences, for both losses.
+TEST(DeterministicLayer, GradientsMatchFiniteDifferences) {
+  for (int layer = 0; layer < 3; ++layer)
+    for (uint64_t seed : {31u, 32u}) {
+      Problem mse = make_setup(seed), ce = make_cross_entropy_setup(seed);
+      make_deterministic(layer_at(mse.p, layer));
+      make_deterministic(layer_at(ce.p, layer));
+      ASSERT_FALSE(has_variance(layer_at(mse.p, layer).var()));
+      for (Group grp : {Group::MIn, Group::MRec, Group::MOut}) {
+        SCOPED_TRACE("deterministic layer " + std::to_string(layer));
+        expect_finite_differences(mse, grp, 1e-6, seed);
+        expect_finite_differences(ce, grp, 1e-6, seed);
+      }
     }
-    GroupSet some = all_groups();
-    some[static_cast<int>(Group::PiIn)] = some[static_cast<int>(Group::XiIn)] = false;
-    Tape<double> tape;
-    forward(s.p, kAlpha, s.b, s.nz, s.ls, tape);
-    Grads<double> all, skipped;
-    backward(s.p, kAlpha, s.b, s.nz, s.ls, tape, all);
-    backward(s.p, kAlpha, s.b, s.nz, s.ls, tape, skipped, some);
-    ASSERT_GT(all.in.xi.norm(), 0.0);  // the skipped product is not zero in itself
-    EXPECT_EQ(skipped.in.xi.norm(), 0.0);
-    for (int k = 0; k < kGroups; ++k) {
-      const Group grp = static_cast<Group>(k);
-      if (grp == Group::PiIn || grp == Group::XiIn) continue;
-      EXPECT_EQ(skipped.group(grp), all.group(grp)) << group_name(grp);
+}
+
+// backward()'s `needed`: with a deterministic layer (every pi 0 or 1, Xi = 0, so var = 0) and
+// neither its pi nor its Xi needed, its dL/dvar is skipped; every gradient a caller reads is
+// unchanged (m's d_var term is 2 (1 - pi) pi m d_var = 0 there), and its Xi's is left at zero.
+// With one of its pi strictly between 0 and 1 nothing is skipped.
+TEST(Backward, SkipsALayersVarianceOnlyWhereNoReadGradientNeedsIt) {
+  const Group pis[3] = {Group::PiIn, Group::PiRec, Group::PiOut}, xis[3] = {Group::XiIn, Group::XiRec, Group::XiOut};
+  for (int layer = 0; layer < 3; ++layer)
+    for (const LossKind kind : {LossKind::MaskedSquaredError, LossKind::SoftmaxCrossEntropyLast}) {
+      SCOPED_TRACE("layer " + std::to_string(layer));
+      Problem s = kind == LossKind::SoftmaxCrossEntropyLast ? make_cross_entropy_setup(21) : make_setup(21);
+      make_deterministic(layer_at(s.p, layer));
+      GroupSet some = all_groups();
+      some[static_cast<int>(pis[layer])] = some[static_cast<int>(xis[layer])] = false;
+      Tape<double> tape;
+      forward(s.p, kAlpha, s.b, s.nz, s.ls, tape);
+      Grads<double> all, skipped;
+      backward(s.p, kAlpha, s.b, s.nz, s.ls, tape, all);
+      backward(s.p, kAlpha, s.b, s.nz, s.ls, tape, skipped, some);
+      // the skipped product is not zero in itself (the output layer's is: Delta_out is its own
+      // variance alone, so dL/dDelta_out^2 is 0 once that is 0)
+      if (layer < 2) {
+        ASSERT_GT(all.group(xis[layer]).norm(), 0.0);
+      }
+      EXPECT_EQ(skipped.group(xis[layer]).norm(), 0.0);
+      for (int k = 0; k < kGroups; ++k) {
+        const Group grp = static_cast<Group>(k);
+        if (grp == pis[layer] || grp == xis[layer]) continue;
+        EXPECT_EQ(skipped.group(grp), all.group(grp)) << group_name(grp);
+      }
+      layer_at(s.p, layer).pi(1) = 0.5;  // now m's gradient depends on dL/dvar
+      forward(s.p, kAlpha, s.b, s.nz, s.ls, tape);
+      backward(s.p, kAlpha, s.b, s.nz, s.ls, tape, all);
+      backward(s.p, kAlpha, s.b, s.nz, s.ls, tape, skipped, some);
+      for (int k = 0; k < kGroups; ++k)
+        EXPECT_EQ(skipped.group(static_cast<Group>(k)), all.group(static_cast<Group>(k)));
     }
-    s.p.in.pi(1) = 0.5;  // now m_in's gradient depends on dL/dvar_in
-    forward(s.p, kAlpha, s.b, s.nz, s.ls, tape);
-    backward(s.p, kAlpha, s.b, s.nz, s.ls, tape, all);
-    backward(s.p, kAlpha, s.b, s.nz, s.ls, tape, skipped, some);
-    for (int k = 0; k < kGroups; ++k)
-      EXPECT_EQ(skipped.group(static_cast<Group>(k)), all.group(static_cast<Group>(k)));
-  }
 }

@@ -210,14 +210,19 @@ void fill_normals(uint64_t key, Stream stream, uint32_t first, int steps, int co
 
 template <class T>
 Noise<T> make_noise(uint64_t seed, uint32_t first, int count, int steps, int n, int n_out,
-                    double noise_scale, int output_from_step) {
+                    double noise_scale, int output_from_step, bool eps) {
   Noise<T> nz;
   nz.eps_u.resize(n, steps * count);
   nz.eps_out.resize(n_out, steps * count);
   nz.n_rec.resize(n, steps * count);
   const uint64_t key = seed ^ kNoiseSalt;
-  fill_normals<T>(key, Stream::MeanFieldU, first, steps, count, T(1), nz.eps_u);
-  fill_normals<T>(key, Stream::MeanFieldOut, first, steps, count, T(1), nz.eps_out, output_from_step);
+  if (eps) {
+    fill_normals<T>(key, Stream::MeanFieldU, first, steps, count, T(1), nz.eps_u);
+    fill_normals<T>(key, Stream::MeanFieldOut, first, steps, count, T(1), nz.eps_out, output_from_step);
+  } else {
+    nz.eps_u.setZero();
+    nz.eps_out.setZero();
+  }
   if (noise_scale > 0)
     fill_normals<T>(key, Stream::RecurrentNoise, first, steps, count, static_cast<T>(noise_scale),
                     nz.n_rec);
@@ -228,8 +233,8 @@ Noise<T> make_noise(uint64_t seed, uint32_t first, int count, int steps, int n, 
 
 template Batch<float> make_msi_batch<float>(const MsiTaskConfig&, uint64_t, uint32_t, int, int);
 template Batch<double> make_msi_batch<double>(const MsiTaskConfig&, uint64_t, uint32_t, int, int);
-template Noise<float> make_noise<float>(uint64_t, uint32_t, int, int, int, int, double, int);
-template Noise<double> make_noise<double>(uint64_t, uint32_t, int, int, int, int, double, int);
+template Noise<float> make_noise<float>(uint64_t, uint32_t, int, int, int, int, double, int, bool);
+template Noise<double> make_noise<double>(uint64_t, uint32_t, int, int, int, int, double, int, bool);
 template void fill_normals<float>(uint64_t, Stream, uint32_t, int, int, float, Mat<float>&, int);
 template void fill_normals<double>(uint64_t, Stream, uint32_t, int, int, double, Mat<double>&, int);
 

@@ -206,6 +206,15 @@ void step_backward(Eigen::Index count, const T* __restrict dh_next, const T* __r
 
 }  // namespace elementwise
 
+/// Whether a layer's variances (paper eq. 3: var = (1 - pi)(Xi + pi m^2)) are not all zero. A
+/// layer without variance (deterministic weights: pi and Xi zero, or pi = 1 with m = Xi = 0, as
+/// MSI's absent input connections) adds nothing to Delta^2 (eq. 5d-f): forward() and backward()
+/// then skip its variance products, which are exactly zero.
+template <class T>
+bool has_variance(const Mat<T>& var) {
+  return !(var.array() == T(0)).all();
+}
+
 /// Mean-field forward pass over a batch (paper eq. 4-5). Returns the loss.
 template <class T>
 T forward(const Params<T>& p, T alpha, const Batch<T>& b, const Noise<T>& nz, const LossSpec<T>& ls,
@@ -224,21 +233,23 @@ T forward(const Params<T>& p, T alpha, const Batch<T>& b, const Noise<T>& nz, co
   tape.sd_u.resize(n, cols);
   tape.sd_out.resize(p.n_out(), cols);
   tape.z.resize(p.n_out(), cols);
-  // Input terms for all steps at once: G_in (eq. 5a) and Delta_in^2 (eq. 5d). A deterministic
-  // input layer (var_in = 0 everywhere, e.g. pi_in = Xi_in = 0) adds no variance: its product,
-  // exactly zero, is neither computed nor added.
+  // Input terms for all steps at once: G_in (eq. 5a) and Delta_in^2 (eq. 5d). A layer without
+  // variance (has_variance()) adds none: its products, exactly zero, are not computed.
   const Mat<T> g_in = mu_in * b.x;
-  const bool input_var = !(var_in.array() == T(0)).all();
-  const Mat<T> d2_in = input_var ? Mat<T>(var_in * b.x.cwiseAbs2()) : Mat<T>();
+  const bool in_var = has_variance(var_in), rec_var = has_variance(var_rec), out_var = has_variance(var_out);
+  const Mat<T> d2_in = in_var ? Mat<T>(var_in * b.x.cwiseAbs2()) : Mat<T>();
   const Mat<T> h0 = Mat<T>::Zero(n, B);  // h(0)
   Mat<T> g(n, B), d2(n, B);
   T loss = 0;
   for (int s = 0; s < S; ++s) {
     const Eigen::Index c0 = static_cast<Eigen::Index>(s) * B;
     g.noalias() = mu_rec * tape.r_all.middleCols(c0, B);       // eq. 5b
-    d2.noalias() = var_rec * tape.r2_all.middleCols(c0, B);    // eq. 5e
+    if (rec_var)
+      d2.noalias() = var_rec * tape.r2_all.middleCols(c0, B);  // eq. 5e
+    else
+      d2.setZero();
     g += g_in.middleCols(c0, B);
-    if (input_var) d2 += d2_in.middleCols(c0, B);
+    if (in_var) d2 += d2_in.middleCols(c0, B);
     const Eigen::Index off = n * c0;
     elementwise::step_forward(g.size(), g.data(), d2.data(), nz.eps_u.data() + off, nz.n_rec.data() + off,
                               alpha, tape.sd_u.data() + off, s == 0 ? h0.data() : tape.h.data() + off - n * B,
@@ -253,7 +264,8 @@ T forward(const Params<T>& p, T alpha, const Batch<T>& b, const Noise<T>& nz, co
       continue;
     }
     z.noalias() = mu_out * r;                       // eq. 5c
-    Mat<T> d2o = var_out * tape.r2_all.middleCols(c0 + B, B);  // eq. 5f
+    Mat<T> d2o = out_var ? Mat<T>(var_out * tape.r2_all.middleCols(c0 + B, B))  // eq. 5f
+                         : Mat<T>(Mat<T>::Zero(z.rows(), z.cols()));
     const auto eps_o = nz.eps_out.middleCols(s * B, B);
     for (Eigen::Index k = 0; k < z.size(); ++k) {
       sdo(k) = d2o(k) > T(0) ? std::sqrt(d2o(k)) : T(0);
@@ -299,11 +311,13 @@ inline GroupSet all_groups() {
 /// per-step sensitivities dL/dG and dL/dDelta^2 are stored, and the sums over time of eq. 6 and 8
 /// are done as one matrix product per layer at the end. Delta = 0 contributes nothing.
 ///
-/// `needed`: groups whose gradients the caller reads. The input layer's dL/dvar (a product as
-/// large as dL/dmu) reaches pi_in and Xi_in, and m_in only through 2 (1 - pi) pi m (eq. 7a),
-/// which is zero where pi_in is 0 or 1; so when neither pi_in nor Xi_in is needed and every pi_in
-/// is 0 or 1 (a deterministic input layer, MSI's absent connections), it is not computed, and
-/// the gradients of pi_in and Xi_in are left as if it were zero. All other values are unchanged.
+/// `needed`: groups whose gradients the caller reads. A layer's dL/dvar (a product as large as
+/// dL/dmu) reaches its pi and Xi, and its m only through 2 (1 - pi) pi m (eq. 7a), which is zero
+/// where pi is 0 or 1; so when neither the layer's pi nor its Xi is needed and every pi is 0 or 1
+/// (a deterministic layer, MSI's absent input connections), it is not computed, and the
+/// gradients of that pi and Xi are left as if it were zero. The backward terms of a layer without
+/// variance (eq. 10b, 11: var^T times dL/dDelta^2, exactly zero) are skipped. All other values are
+/// unchanged.
 template <class T>
 void backward(const Params<T>& p, T alpha, const Batch<T>& b, const Noise<T>& nz,
               const LossSpec<T>& ls, const Tape<T>& tape, Grads<T>& grads,
@@ -311,6 +325,7 @@ void backward(const Params<T>& p, T alpha, const Batch<T>& b, const Noise<T>& nz
   const int n = p.n(), no = p.n_out(), B = b.size, S = b.steps;
   const Mat<T> mu_rec = p.rec.mu(), var_rec = p.rec.var();
   const Mat<T> mu_out = p.out.mu(), var_out = p.out.var();
+  const bool rec_var = has_variance(var_rec), out_var = has_variance(var_out);
   Mat<T> dg(n, S * B), dd2(n, S * B), dgo(no, S * B), dd2o(no, S * B);
   Mat<T> dh_next = Mat<T>::Zero(n, B);   // dL/dh(s+2)
   Mat<T> dr_carry = Mat<T>::Zero(n, B);  // dL/dr(s+1) through u(s+2)
@@ -335,7 +350,7 @@ void backward(const Params<T>& p, T alpha, const Batch<T>& b, const Noise<T>& nz
       }
       // eq. 11 (eq. 12 at the last step): the output's contribution to dL/dr(s+1).
       dr.noalias() = mu_out.transpose() * dgo.middleCols(c0, B);
-      dr += T(2) * r.cwiseProduct(var_out.transpose() * dd2o.middleCols(c0, B));
+      if (out_var) dr += T(2) * r.cwiseProduct(var_out.transpose() * dd2o.middleCols(c0, B));
       dr += dr_carry;
     } else {  // no output at this step
       dgo.middleCols(c0, B).setZero();
@@ -353,26 +368,32 @@ void backward(const Params<T>& p, T alpha, const Batch<T>& b, const Noise<T>& nz
     // eq. 10b: dL/dr(s) through u(s+1).
     const auto r_prev = tape.r_all.middleCols(c0, B);  // r(s)
     dr_carry.noalias() = mu_rec.transpose() * dgs;
-    dr_carry += T(2) * r_prev.cwiseProduct(var_rec.transpose() * dd2s);
+    if (rec_var) dr_carry += T(2) * r_prev.cwiseProduct(var_rec.transpose() * dd2s);
     dh_next = dh;
   }
   // Sums over time (eq. 6, 8) as products with the stored presynaptic values.
   const Eigen::Index cols = static_cast<Eigen::Index>(S) * B;
-  const bool pi_in_binary = (p.in.pi.array() == T(0) || p.in.pi.array() == T(1)).all();
-  const bool in_var = needed[static_cast<int>(Group::PiIn)] || needed[static_cast<int>(Group::XiIn)] ||
-                      !pi_in_binary;
+  // whether a layer's dL/dvar is needed (see above)
+  const auto var_grad = [&](const Layer<T>& l, Group pi, Group xi) {
+    return needed[static_cast<int>(pi)] || needed[static_cast<int>(xi)] ||
+           !(l.pi.array() == T(0) || l.pi.array() == T(1)).all();
+  };
+  const auto zero = [](const Layer<T>& l) { return Mat<T>(Mat<T>::Zero(l.rows(), l.cols())); };
   chain_layer(p.in, Mat<T>(dg * b.x.transpose()),
-              in_var ? Mat<T>(dd2 * b.x.cwiseAbs2().transpose()) : Mat<T>(Mat<T>::Zero(n, p.n_in())),
+              var_grad(p.in, Group::PiIn, Group::XiIn) ? Mat<T>(dd2 * b.x.cwiseAbs2().transpose()) : zero(p.in),
               grads.in);
   chain_layer(p.rec, Mat<T>(dg * tape.r_all.leftCols(cols).transpose()),
-              Mat<T>(dd2 * tape.r2_all.leftCols(cols).transpose()), grads.rec);
-  if (ls.output_every_step()) {
-    chain_layer(p.out, Mat<T>(dgo * tape.r_all.rightCols(cols).transpose()),
-                Mat<T>(dd2o * tape.r2_all.rightCols(cols).transpose()), grads.out);
-  } else {  // dL/dz is zero before the last step: the sums over time are its terms alone
-    chain_layer(p.out, Mat<T>(dgo.rightCols(B) * tape.r_all.rightCols(B).transpose()),
-                Mat<T>(dd2o.rightCols(B) * tape.r2_all.rightCols(B).transpose()), grads.out);
-  }
+              var_grad(p.rec, Group::PiRec, Group::XiRec) ? Mat<T>(dd2 * tape.r2_all.leftCols(cols).transpose())
+                                                          : zero(p.rec),
+              grads.rec);
+  // With the loss at the last step only, dL/dz is zero before it: the sums over time are the
+  // last step's terms alone.
+  const Eigen::Index oc = ls.output_every_step() ? cols : B;
+  chain_layer(p.out, Mat<T>(dgo.rightCols(oc) * tape.r_all.rightCols(oc).transpose()),
+              var_grad(p.out, Group::PiOut, Group::XiOut)
+                  ? Mat<T>(dd2o.rightCols(oc) * tape.r2_all.rightCols(oc).transpose())
+                  : zero(p.out),
+              grads.out);
 }
 
 }  // namespace sasrnn::train

@@ -41,9 +41,11 @@ void fill_normals(uint64_t key, Stream stream, uint32_t first, int steps, int co
 /// Quenched noise for those trials: eps^u, eps^out (N(0,1)) and the recurrent noise already
 /// scaled by sqrt(2 alpha sigma^2); a pure function of (seed, trial index, step, unit).
 /// eps^out only from step `output_from_step` on (0 before it): a loss at the last step only
-/// (MNIST) reads no other.
+/// (MNIST) reads no other. `eps` false: eps^u and eps^out are all 0 instead, for a network
+/// without variance (mean_field.hpp, has_variance(): every Delta is 0, so eps Delta is 0 whatever
+/// eps is; e.g. the plain-BPTT baseline).
 template <class T>
 Noise<T> make_noise(uint64_t seed, uint32_t first, int count, int steps, int n, int n_out,
-                    double noise_scale, int output_from_step = 0);
+                    double noise_scale, int output_from_step = 0, bool eps = true);
 
 }  // namespace sasrnn::train

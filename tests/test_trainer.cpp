@@ -637,6 +637,22 @@ TEST(TrainingNoise, FillNormalsIsAFunctionOfItsCounter) {
   }
 }
 
+// make_noise(): eps^u and eps^out from their streams (eps^out from `output_from_step` on, 0
+// before), the recurrent noise scaled; with eps = false (a network without variance) eps^u and
+// eps^out are 0 and the recurrent noise is unchanged.
+TEST(TrainingNoise, MakeNoiseDrawsEpsOnlyWhenAsked) {
+  const uint64_t seed = 5;
+  const Noise<float> a = make_noise<float>(seed, 40, 3, 6, 10, 2, 0.5, 4);
+  const Noise<float> b = make_noise<float>(seed, 40, 3, 6, 10, 2, 0.5, 4, false);
+  EXPECT_GT(a.eps_u.norm(), 0.0f);
+  EXPECT_EQ(a.eps_out.leftCols(4 * 3).norm(), 0.0f);
+  EXPECT_GT(a.eps_out.rightCols(2 * 3).norm(), 0.0f);
+  EXPECT_EQ(b.eps_u.norm(), 0.0f);
+  EXPECT_EQ(b.eps_out.norm(), 0.0f);
+  EXPECT_GT(a.n_rec.norm(), 0.0f);
+  EXPECT_EQ(a.n_rec, b.n_rec);
+}
+
 // --clip scales every group's gradient down to the given norm; a non-finite loss stops training
 // before any update (the parameters and the checkpoint stay as they were).
 TEST(Trainer, ClipsEachGroupAndStopsOnANonFiniteLoss) {

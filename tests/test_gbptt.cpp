@@ -213,12 +213,14 @@ TEST(MeanFieldForward, MatchesPerTrialLoopWithNoise) {
 
 // Make one layer deterministic: every pi 0 or 1 and Xi = 0, so that its var is exactly 0 (and stays
 // 0 when m moves).
+// The pi and Xi groups of the input, recurrent and output layers (Params::layer() of either).
+const Group pis[3] = {Group::PiIn, Group::PiRec, Group::PiOut}, xis[3] = {Group::XiIn, Group::XiRec, Group::XiOut};
+
 void make_deterministic(Layer<double>& l) {
   for (Eigen::Index k = 0; k < l.pi.size(); ++k) l.pi(k) = k % 3 == 0 ? 1.0 : 0.0;
   l.xi.setZero();
 }
 
-Layer<double>& layer_at(Params<double>& p, int l) { return l == 0 ? p.in : (l == 1 ? p.rec : p.out); }
 
 // A layer without variance: forward() and backward() skip its variance products (exactly zero);
 // the means' gradients of every layer still match finite differences, for both losses.
@@ -226,9 +228,9 @@ TEST(DeterministicLayer, GradientsMatchFiniteDifferences) {
   for (int layer = 0; layer < 3; ++layer)
     for (uint64_t seed : {31u, 32u}) {
       Problem mse = make_setup(seed), ce = make_cross_entropy_setup(seed);
-      make_deterministic(layer_at(mse.p, layer));
-      make_deterministic(layer_at(ce.p, layer));
-      ASSERT_FALSE(has_variance(layer_at(mse.p, layer).var()));
+      make_deterministic(mse.p.layer(pis[layer]));
+      make_deterministic(ce.p.layer(pis[layer]));
+      ASSERT_FALSE(has_variance(mse.p.layer(pis[layer]).var()));
       for (Group grp : {Group::MIn, Group::MRec, Group::MOut}) {
         SCOPED_TRACE("deterministic layer " + std::to_string(layer));
         expect_finite_differences(mse, grp, 1e-6, seed);
@@ -242,12 +244,11 @@ TEST(DeterministicLayer, GradientsMatchFiniteDifferences) {
 // unchanged (m's d_var term is 2 (1 - pi) pi m d_var = 0 there), and its Xi's is left at zero.
 // With one of its pi strictly between 0 and 1 nothing is skipped.
 TEST(Backward, SkipsALayersVarianceOnlyWhereNoReadGradientNeedsIt) {
-  const Group pis[3] = {Group::PiIn, Group::PiRec, Group::PiOut}, xis[3] = {Group::XiIn, Group::XiRec, Group::XiOut};
   for (int layer = 0; layer < 3; ++layer)
     for (const LossKind kind : {LossKind::MaskedSquaredError, LossKind::SoftmaxCrossEntropyLast}) {
       SCOPED_TRACE("layer " + std::to_string(layer));
       Problem s = kind == LossKind::SoftmaxCrossEntropyLast ? make_cross_entropy_setup(21) : make_setup(21);
-      make_deterministic(layer_at(s.p, layer));
+      make_deterministic(s.p.layer(pis[layer]));
       GroupSet some = all_groups();
       some[static_cast<int>(pis[layer])] = some[static_cast<int>(xis[layer])] = false;
       Tape<double> tape;
@@ -266,7 +267,7 @@ TEST(Backward, SkipsALayersVarianceOnlyWhereNoReadGradientNeedsIt) {
         if (grp == pis[layer] || grp == xis[layer]) continue;
         EXPECT_EQ(skipped.group(grp), all.group(grp)) << group_name(grp);
       }
-      layer_at(s.p, layer).pi(1) = 0.5;  // now m's gradient depends on dL/dvar
+      s.p.layer(pis[layer]).pi(1) = 0.5;  // now m's gradient depends on dL/dvar
       forward(s.p, kAlpha, s.b, s.nz, s.ls, tape);
       backward(s.p, kAlpha, s.b, s.nz, s.ls, tape, all);
       backward(s.p, kAlpha, s.b, s.nz, s.ls, tape, skipped, some);

@@ -40,13 +40,6 @@ struct ChunkResult {
   int correct = 0, counted = 0;
 };
 
-/// Whether any layer of p has variance; without, the quenched eps^u and eps^out are not drawn
-/// (every Delta is 0: the plain-BPTT limit pi = Xi = 0).
-template <class T>
-bool any_variance(const Params<T>& p) {
-  return has_variance(p.in.var()) || has_variance(p.rec.var()) || has_variance(p.out.var());
-}
-
 template <class T>
 ChunkResult run_chunk(const TrainConfig& cfg, const Params<double>& p, uint32_t first, int count,
                       double loss_scale) {
@@ -54,7 +47,7 @@ ChunkResult run_chunk(const TrainConfig& cfg, const Params<double>& p, uint32_t 
   const Batch<T> b = make_msi_batch<T>(cfg.task, cfg.seed, first, count, cfg.batch);
   const double alpha = cfg.task.protocol.alpha();
   const Noise<T> nz = make_noise<T>(cfg.seed, first, count, b.steps, pt.n(), pt.n_out(),
-                                    dyn::recurrent_noise_scale(alpha, cfg.sigma_rec), 0, any_variance(pt));
+                                    dyn::recurrent_noise_scale(alpha, cfg.sigma_rec), 0, has_variance(pt));
   const LossSpec<T> ls{static_cast<T>(loss_scale)};
   Tape<T> tape;
   ChunkResult res;
@@ -88,7 +81,7 @@ ChunkResult run_mnist_chunk(const TrainConfig& cfg, const Params<double>& p,
   // the output (and its noise) only at the last step
   const Noise<T> nz = make_noise<T>(cfg.seed, first, count, b.steps, pt.n(), pt.n_out(),
                                     dyn::recurrent_noise_scale(cfg.mnist_alpha, cfg.sigma_rec),
-                                    b.steps - 1, any_variance(pt));
+                                    b.steps - 1, has_variance(pt));
   const LossSpec<T> ls{static_cast<T>(loss_scale), LossKind::SoftmaxCrossEntropyLast};
   Tape<T> tape;
   ChunkResult res;

@@ -215,6 +215,13 @@ bool has_variance(const Mat<T>& var) {
   return !(var.array() == T(0)).all();
 }
 
+/// Whether any layer of p has variance; without (the plain-BPTT limit pi = Xi = 0) every Delta is
+/// 0, and the quenched eps^u and eps^out need not be drawn.
+template <class T>
+bool has_variance(const Params<T>& p) {
+  return has_variance(p.in.var()) || has_variance(p.rec.var()) || has_variance(p.out.var());
+}
+
 /// Mean-field forward pass over a batch (paper eq. 4-5). Returns the loss.
 template <class T>
 T forward(const Params<T>& p, T alpha, const Batch<T>& b, const Noise<T>& nz, const LossSpec<T>& ls,

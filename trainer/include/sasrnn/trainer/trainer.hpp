@@ -132,7 +132,7 @@ class Trainer {
   /// Gradients of the loss (+ l2) of update `update`'s batch at the current parameters (MSI:
   /// update = epoch; MNIST: batch update % updates_per_epoch() of epoch update /
   /// updates_per_epoch()). Groups not learned (opt.train false) may be left without their
-  /// gradient (backward()'s `needed`: pi_in and Xi_in of a deterministic input layer).
+  /// gradient (backward()'s `needed`: the pi and Xi of a layer without variance).
   Grads<double> gradients(int update, double* loss, double* accuracy);
 
   /// Optimiser updates in one epoch (MSI 1; MNIST the full batches of the training images).

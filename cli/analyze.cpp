@@ -1,10 +1,10 @@
 // sasrnn analyze: the paper's analyses of one model (the evaluation and analysis library in
 // analysis/ computes them): hyperparameter statistics and matrices, sparsity and eq. 14 entropy per
 // layer, VIP/UIP and the targeted perturbation sweep, psychometric fits (MSI), SLI and selectivity,
-// the concrete networks along a trial, and the course of training from the trainer's log. Writes
-// CSV and JSON, draws the figures with scripts/plot-analysis (matplotlib) and writes report.md,
-// all into a temporary sibling of DIR that is renamed to DIR at the end: a failure leaves DIR as
-// it was.
+// the concrete networks along a trial, the four runtime modes side by side (analyze_modes.cpp), and
+// the course of training from the trainer's log. Writes CSV and JSON, draws the figures with
+// scripts/plot-analysis (matplotlib) and writes report.md, all into a temporary sibling of DIR
+// that is renamed to DIR at the end: a failure leaves DIR as it was.
 #include <unistd.h>
 
 #include <algorithm>
@@ -15,6 +15,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -24,6 +25,7 @@
 #include <vector>
 
 #include "analyze_ff.hpp"
+#include "analyze_modes.hpp"
 #include "analyze_report.hpp"
 #include "commands.hpp"
 #include "sasrnn/analysis/activity.hpp"
@@ -189,6 +191,7 @@ int analyze(const AnalyzeArgs& a) {
   if (a.out.empty()) throw std::runtime_error("--out DIR is required");
 
   auto [buffer, model] = conv::load_model_file(a.path);
+  const ModelView& view = model;  // for lambdas: a structured binding cannot be captured (C++17)
   if (model.task == TaskKind::None)
     throw std::runtime_error(a.path + " has no task (msi, mnist-row or mnist-pixel), so there is nothing "
                              "to run it on; give it one when converting it");
@@ -342,13 +345,29 @@ int analyze(const AnalyzeArgs& a) {
   const double chance = msi ? 0.5 : 0.1;
   double acc_mf = 0, acc_sps = 0;
   int acc_n = 0;  // trials or images behind each accuracy
+  // the evaluation set: MSI, --trials per condition in the test protocol; MNIST, --images test images
+  EvalConfig msi_cfg;
+  msi_cfg.reps = a.trials;
+  msi_cfg.seed = a.seed;
+  msi_cfg.dt_ms = a.dt;
+  msi_cfg.threads = a.threads;
+  MnistEvalConfig mnist_cfg;
+  mnist_cfg.seed = a.seed;
+  mnist_cfg.threads = a.threads;
+  mnist_cfg.limit = a.images;
+  const auto accuracy_in = [&](Mode mode) {
+    if (msi) {
+      EvalConfig c = msi_cfg;
+      c.mode = mode;
+      return evaluate_msi(view, c).accuracy;
+    }
+    MnistEvalConfig c = mnist_cfg;
+    c.mode = mode;
+    return evaluate_mnist(view, test, c).accuracy();
+  };
   msi::Protocol protocol;
   if (msi) {
-    EvalConfig cfg;
-    cfg.reps = a.trials;
-    cfg.seed = a.seed;
-    cfg.dt_ms = a.dt;
-    cfg.threads = a.threads;
+    EvalConfig cfg = msi_cfg;
     protocol = eval_protocol(model, cfg);
     Csv pc(tmp / "psychometric.csv", "mode,modality,rate,high,count,p_high");
     Csv fc(tmp / "fits.csv", "mode,modality,mu,se_mu,sigma,se_sigma,converged,separated,sigma_upper");
@@ -432,10 +451,7 @@ int analyze(const AnalyzeArgs& a) {
     summary["psychometric"] = fits;
     md << "\n![psychometric curves](psychometric.png)\n\n";
   } else {
-    MnistEvalConfig cfg;
-    cfg.seed = a.seed;
-    cfg.threads = a.threads;
-    cfg.limit = a.images;
+    MnistEvalConfig cfg = mnist_cfg;
     for (Mode mode : {Mode::MeanField, Mode::SampledPerStep}) {
       cfg.mode = mode;
       const MnistEvalResult r = evaluate_mnist(model, test, cfg);
@@ -553,39 +569,50 @@ int analyze(const AnalyzeArgs& a) {
   }
 
   // 4. selectivity -------------------------------------------------------------------------------------
-  Traces tr;
-  std::vector<int> condition;  // stimulus class per trial (SLI)
+  // The rates along the trials in one mode: MSI, --activity-trials per condition in the test
+  // protocol; MNIST, the first --activity-images test images (28 recorded steps of a longer sequence).
+  // The stimulus class of every trial (SLI) and the time of a recorded step.
+  std::vector<int> condition;
   int classes = 0;
   double step_ms = 0;
-  {
-    Options opt;
-    opt.mode = Mode::MeanField;
-    opt.seed = a.seed;
-    if (msi) {
+  std::function<Traces(Mode)> traces_in;
+  if (msi) {
+    const uint32_t reps = a.activity_trials;
+    const int steps = msi::Stimulus(protocol, msi::Trial{}).steps();
+    traces_in = [&view, &protocol, &a, reps, steps](Mode mode) {
+      Options opt;
+      opt.mode = mode;
+      opt.seed = a.seed;
       opt.alpha = protocol.alpha();
-      const uint32_t reps = a.activity_trials;
-      const int steps = msi::Stimulus(protocol, msi::Trial{}).steps();
-      tr = record_traces(
-          model, opt, static_cast<int>(msi::evaluation_size(reps)), steps, 1,
+      return record_traces(
+          view, opt, static_cast<int>(msi::evaluation_size(reps)), steps, 1,
           [&](int k) { return msi::evaluation_trial(static_cast<uint32_t>(k), reps).index; },
           [&](int k, int t, float* x) {
             msi::Stimulus(protocol, msi::evaluation_trial(static_cast<uint32_t>(k), reps)).input(t, x);
           },
           a.threads);
-      classes = msi::kConditions;
-      for (int k = 0; k < tr.trials; ++k) condition.push_back(k / static_cast<int>(reps));
-      step_ms = a.dt;
-    } else {
-      const MnistSequence seq = mnist_sequence_of(model);
-      const int steps = sequence_steps(seq);
-      const int stride = steps > 100 ? steps / 28 : 1;
-      tr = record_traces(
-          model, opt, a.activity_images, steps, stride, [](int k) { return static_cast<uint32_t>(k); },
+    };
+    classes = msi::kConditions;
+    for (int k = 0; k < static_cast<int>(msi::evaluation_size(reps)); ++k) condition.push_back(k / static_cast<int>(reps));
+    step_ms = a.dt;
+  } else {
+    const MnistSequence seq = mnist_sequence_of(model);
+    const int steps = sequence_steps(seq);
+    const int stride = steps > 100 ? steps / 28 : 1;
+    traces_in = [&view, &test, &a, seq, steps, stride](Mode mode) {
+      Options opt;
+      opt.mode = mode;
+      opt.seed = a.seed;
+      return record_traces(
+          view, opt, a.activity_images, steps, stride, [](int k) { return static_cast<uint32_t>(k); },
           [&](int k, int t, float* x) { sequence_input(seq, test.image(k), t, x); }, a.threads);
-      classes = 10;
-      for (int k = 0; k < tr.trials; ++k) condition.push_back(test.labels[static_cast<size_t>(k)]);
-      step_ms = stride;
-    }
+    };
+    classes = 10;
+    for (int k = 0; k < a.activity_images; ++k) condition.push_back(test.labels[static_cast<size_t>(k)]);
+    step_ms = stride;
+  }
+  const Traces tr = traces_in(Mode::MeanField);
+  {
     const std::vector<double> means = group_means(tr, condition, classes);
     const int last = tr.steps - 1;
     const std::vector<double> s_last = sli_at(means, tr, classes, last);
@@ -819,7 +846,25 @@ int analyze(const AnalyzeArgs& a) {
                             ", independent draws ± " + fmt(expected_sd, 2) + "), η " + fmt(emean, 3) + " ± " + fmt(esd, 2)});
   }
 
-  // 6. the course of training ---------------------------------------------------------------------------
+  // 6. one concrete network per step or per trial: the four modes side by side --------------------------
+  {
+    std::vector<ModeRun> runs;
+    for (Mode mode : {Mode::MeanField, Mode::SampledPerStep, Mode::SampledPerTrial, Mode::MeanWeights}) {
+      ModeRun r;
+      r.mode = mode;
+      r.accuracy = mode == Mode::MeanField ? acc_mf : mode == Mode::SampledPerStep ? acc_sps : accuracy_in(mode);
+      r.course = rate_course(mode == Mode::MeanField ? tr : traces_in(mode));
+      runs.push_back(std::move(r));
+    }
+    ModesSetup setup;
+    setup.msi = msi;
+    setup.evaluated = acc_n;
+    setup.traced = tr.trials;
+    setup.step_ms = step_ms;
+    md << modes_section(runs, setup, tmp, summary, findings);
+  }
+
+  // 7. the course of training ---------------------------------------------------------------------------
   if (!a.log.empty()) {
     fs::copy_file(a.log, tmp / "training.csv");
     const auto first = log.rows.front(), lastrow = log.rows.back();
@@ -889,7 +934,8 @@ void add_analyze(CLI::App& app, int& status) {
       "analyze",
       "The paper's analyses of a model: hyperparameter statistics and matrices, sparsity and "
       "entropy (eq. 14) per layer, VIP/UIP and the targeted perturbation sweep, psychometric fits "
-      "(MSI), selectivity (eq. 15), the concrete networks along a trial, and the course of "
+      "(MSI), selectivity (eq. 15), the concrete networks along a trial, accuracy and rates in "
+      "every runtime mode (is one concrete network per trial stable?), and the course of "
       "training from the trainer's log. A feedforward stack (mnist-ff) gets the analyses of 'Learning "
       "credit assignment': the three kinds of synapse per layer, their distributions and entropy, the "
       "accuracy in every mode and the targeted perturbation of a layer. Writes CSV/JSON, PNG figures "

@@ -1,7 +1,8 @@
 // The ensemble analyses of `sasrnn analyze` (analysis/ensemble.hpp, perturbation.hpp,
 // activity.hpp) against cases with known answers: eq. 14 for a pure Gaussian slab and a pure
 // Bernoulli connection, SLI (eq. 15) of one-hot and flat responses, eta of symmetric and
-// antisymmetric matrices, the probit fit on synthetic data, and a perturbation that removes nothing.
+// antisymmetric matrices, the probit fit on synthetic data, a perturbation that removes nothing, and
+// the course of the rates per mode (hand-computed; the same in every mode for deterministic weights).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -150,6 +151,75 @@ TEST(Concrete, ZeroFractionFollowsPiAndSymmetricDeterministicWeightsGiveEtaOne) 
     EXPECT_EQ(c.zero_fraction, 0.0);
     EXPECT_NEAR(c.eta, 1.0, 1e-12);
   }
+}
+
+// rate_course: per recorded step the mean over trials and units, the median trial's mean and the
+// largest rate, computed by hand; a stopped trial is left out and counted.
+TEST(RateCourse, MeanMedianAndLargestLeaveOutStoppedTrials) {
+  Traces tr;
+  tr.trials = 4;
+  tr.steps = 2;
+  tr.n = 2;
+  // [trial][step][unit]: trial means at step 0: 1, 2, 9, 100 (stopped); at step 1: 3, 4, 5, NaN
+  tr.rates = {0, 2, 3, 3,  1, 3, 4, 4,  8, 10, 5, 5,  100, 100, NAN, NAN};
+  tr.decision.assign(4, 0);
+  tr.status = {Status::Ok, Status::Ok, Status::Ok, Status::NonFiniteState};
+  const RateCourse c = rate_course(tr);
+  EXPECT_EQ(c.stopped, 1);
+  ASSERT_EQ(c.mean.size(), 2u);
+  EXPECT_DOUBLE_EQ(c.mean[0], (0 + 2 + 1 + 3 + 8 + 10) / 6.0);
+  EXPECT_DOUBLE_EQ(c.mean[1], (3 + 3 + 4 + 4 + 5 + 5) / 6.0);
+  EXPECT_DOUBLE_EQ(c.median[0], 2.0);
+  EXPECT_DOUBLE_EQ(c.median[1], 4.0);
+  EXPECT_DOUBLE_EQ(c.max[0], 10.0);
+  EXPECT_DOUBLE_EQ(c.max[1], 5.0);
+  tr.status[3] = Status::Ok;  // four trials: the median is the mean of the middle two
+  tr.rates[14] = tr.rates[15] = 6;
+  const RateCourse d = rate_course(tr);
+  EXPECT_EQ(d.stopped, 0);
+  EXPECT_DOUBLE_EQ(d.median[0], (2.0 + 9.0) / 2);
+  EXPECT_DOUBLE_EQ(d.max[0], 100.0);
+  tr.status.assign(4, Status::NonFiniteState);  // nothing left: NaN
+  EXPECT_TRUE(std::isnan(rate_course(tr).mean[0]));
+}
+
+// With deterministic weights (pi in {0, 1}, Xi = 0) every mode runs the same network: the four
+// courses of the rates are the same; with a variable ensemble the sampled modes differ.
+TEST(RateCourse, DeterministicWeightsGiveTheSameCourseInEveryMode) {
+  conv::ModelData d = test::mixed_model(24, 5, 2, 3);
+  conv::apply_msi_task(d);
+  for (conv::LayerData* l : {&d.input, &d.recurrent, &d.output}) {
+    for (size_t k = 0; k < l->pi.size(); ++k) l->pi[k] = l->pi[k] == 1.0f || k % 3 == 0 ? 1.0f : 0.0f;  // masked inputs stay 1
+    std::fill(l->xi.begin(), l->xi.end(), 0.0f);
+  }
+  const auto course = [](const conv::ModelData& md, Mode mode) {
+    const conv::AlignedBuffer buf = conv::build_model_file(md);
+    ModelView model;
+    EXPECT_EQ(load(buf.data(), buf.size(), model), Status::Ok);
+    const Options opt = test::run_options(mode, 5, false);
+    return rate_course(record_traces(
+        model, opt, 6, 30, 3, [](int k) { return static_cast<uint32_t>(k); },
+        [](int k, int t, float* x) {
+          for (int j = 0; j < 5; ++j) x[j] = 0.1f * static_cast<float>((k + j + t) % 4);
+        },
+        2));
+  };
+  const RateCourse mf = course(d, Mode::MeanField);
+  ASSERT_EQ(mf.mean.size(), 10u);
+  EXPECT_GT(mf.max.back(), 0.0);
+  for (Mode mode : {Mode::SampledPerStep, Mode::SampledPerTrial, Mode::MeanWeights}) {
+    const RateCourse c = course(d, mode);
+    EXPECT_EQ(c.stopped, 0);
+    for (size_t t = 0; t < mf.mean.size(); ++t) {
+      EXPECT_NEAR(c.mean[t], mf.mean[t], 1e-5 * (1 + mf.mean[t])) << mode_name(mode) << " step " << t;
+      EXPECT_NEAR(c.max[t], mf.max[t], 1e-5 * (1 + mf.max[t])) << mode_name(mode) << " step " << t;
+    }
+  }
+  for (size_t k = 0; k < d.recurrent.pi.size(); ++k) d.recurrent.pi[k] = 0.5f;
+  const RateCourse mixed_mf = course(d, Mode::MeanField), mixed_spt = course(d, Mode::SampledPerTrial);
+  double diff = 0;
+  for (size_t t = 0; t < mixed_mf.mean.size(); ++t) diff += std::fabs(mixed_mf.mean[t] - mixed_spt.mean[t]);
+  EXPECT_GT(diff, 1e-3);
 }
 
 /// Synthetic psychometric data from Phi((f - mu) / sigma) with n trials per rate.

@@ -1,7 +1,10 @@
-// Rates along trials, SLI and selectivity, the concrete networks of SampledPerStep (activity.hpp).
+// Rates along trials and their course per mode, SLI and selectivity, the concrete networks of
+// SampledPerStep (activity.hpp).
 #include "sasrnn/analysis/activity.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 #include <string>
 
@@ -23,6 +26,7 @@ Traces record_traces(const ModelView& model, const Options& opt, int trials, int
   tr.n = static_cast<int>(model.n);
   tr.rates.assign(static_cast<size_t>(tr.trials) * tr.steps * tr.n, 0.0f);
   tr.decision.assign(static_cast<size_t>(trials), 0);
+  tr.status.assign(static_cast<size_t>(trials), Status::Ok);
   TrialSet set;  // steps refused are not reported (the rates stay those of the last step run)
   set.count = trials;
   set.steps = steps;
@@ -34,7 +38,10 @@ Traces record_traces(const ModelView& model, const Options& opt, int trials, int
     float* dst = &tr.rates[(static_cast<size_t>(k) * tr.steps + static_cast<size_t>(rec)) * tr.n];
     for (int i = 0; i < tr.n; ++i) dst[i] = r[i];
   };
-  set.finish = [&](int k, Status, const float*, int d) { tr.decision[static_cast<size_t>(k)] = d; };
+  set.finish = [&](int k, Status s, const float*, int d) {
+    tr.decision[static_cast<size_t>(k)] = d;
+    tr.status[static_cast<size_t>(k)] = s;
+  };
   run_trials(model, opt, set, threads);
   return tr;
 }
@@ -55,6 +62,41 @@ std::vector<double> group_means(const Traces& tr, const std::vector<int>& group,
     if (count[static_cast<size_t>(g)] > 0)
       for (size_t q = 0; q < per; ++q) sum[static_cast<size_t>(g) * per + q] /= count[static_cast<size_t>(g)];
   return sum;
+}
+
+RateCourse rate_course(const Traces& tr) {
+  RateCourse c;
+  std::vector<int> kept;
+  for (int k = 0; k < tr.trials; ++k)
+    if (tr.status.empty() || tr.status[static_cast<size_t>(k)] == Status::Ok) kept.push_back(k);
+  c.stopped = tr.trials - static_cast<int>(kept.size());
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  std::vector<double> trial_mean(kept.size());
+  for (int t = 0; t < tr.steps; ++t) {
+    double sum = 0, top = 0;
+    for (size_t q = 0; q < kept.size(); ++q) {  // in trial order: independent of the thread count
+      double s = 0;
+      for (int i = 0; i < tr.n; ++i) {
+        const double r = tr.at(kept[q], t, i);
+        s += r;
+        top = std::max(top, r);
+      }
+      trial_mean[q] = s / tr.n;
+      sum += s;
+    }
+    if (kept.empty()) {
+      c.mean.push_back(nan);
+      c.median.push_back(nan);
+      c.max.push_back(nan);
+      continue;
+    }
+    c.mean.push_back(sum / (static_cast<double>(kept.size()) * tr.n));
+    std::sort(trial_mean.begin(), trial_mean.end());
+    const size_t h = trial_mean.size() / 2;
+    c.median.push_back(trial_mean.size() % 2 ? trial_mean[h] : 0.5 * (trial_mean[h - 1] + trial_mean[h]));
+    c.max.push_back(top);
+  }
+  return c;
 }
 
 std::vector<double> sli_at(const std::vector<double>& means, const Traces& tr, int groups, int t) {

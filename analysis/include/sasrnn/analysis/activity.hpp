@@ -2,7 +2,8 @@
 // the runtime on both cores), their means per stimulus class, the selectivity index SLI of every
 // unit (paper eq. 15, Fig. 8), the MSI choice and modality selectivity (Fig. 15), and the concrete
 // networks that SampledPerStep draws along a trial: fraction of zero weights and asymmetry eta per
-// step (Fig. 9, 18). Used by `sasrnn analyze`.
+// step (Fig. 9, 18), and the course of the rates in any mode (how far a concrete network drawn once
+// per trial strays from the mean-field network). Used by `sasrnn analyze`.
 #pragma once
 
 #include <cstdint>
@@ -19,6 +20,7 @@ struct Traces {
   int trials = 0, steps = 0, n = 0;  ///< steps: recorded steps per trial
   std::vector<float> rates;          ///< [trial][step][unit]
   std::vector<int> decision;         ///< argmax of the outputs at the last step
+  std::vector<Status> status;        ///< Ok, or the first status a step of the trial returned
   float at(int k, int t, int i) const {
     return rates[(static_cast<size_t>(k) * steps + t) * n + i];
   }
@@ -37,6 +39,19 @@ Traces record_traces(const ModelView& model, const Options& opt, int trials, int
 /// Mean rate per group, step and unit: [g][t][i], groups given per trial (-1: left out). A group
 /// without trials is all zero.
 std::vector<double> group_means(const Traces& tr, const std::vector<int>& group, int groups);
+
+/// The course of the rates along the trials of one mode: at each recorded step the mean rate over
+/// the trials and units, the median over the trials of a trial's mean rate, and the largest rate of
+/// any unit in any trial. Trials whose state went non-finite (a step returned
+/// Status::NonFiniteState) are counted in `stopped` and left out of the three; with none left they
+/// are NaN.
+/// A concrete network that is unstable over a long sequence shows as growth here that the
+/// mean-field network does not have (`sasrnn analyze`, docs/analysis.md).
+struct RateCourse {
+  std::vector<double> mean, median, max;  ///< per recorded step
+  int stopped = 0;
+};
+RateCourse rate_course(const Traces& tr);
 
 /// SLI (eq. 15) of every unit at recorded step t, the stimuli being the groups of `means`
 /// (group_means with `groups` groups).

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <thread>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -837,7 +839,10 @@ TEST(Trainer, NeverWritesANonFiniteCheckpoint) {
 }
 
 // An exception on a worker of the evaluation pool reaches the calling thread (it would abort the
-// process from a std::thread), after every worker stopped.
+// process from a std::thread), after every worker stopped. Every other trial takes 1 ms, so that
+// the others cannot run all 1000 before the failing one is seen even if its worker is descheduled
+// for a while (250 ms at 4 threads; without the pause it failed in 2 of 7 runs on the loaded 2-core
+// machine on 2026-12-07: the other workers had run all 1000).
 TEST(WorkerPool, AnExceptionOnAWorkerReachesTheCaller) {
   for (int threads : {1, 2, 4}) {
     std::atomic<int> ran{0};
@@ -846,6 +851,7 @@ TEST(WorkerPool, AnExceptionOnAWorkerReachesTheCaller) {
         return [&](int k) {
           ++ran;
           if (k == 17) throw std::runtime_error("trial 17 failed");
+          std::this_thread::sleep_for(std::chrono::milliseconds(1));
         };
       });
       ADD_FAILURE() << "no exception";

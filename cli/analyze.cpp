@@ -852,7 +852,16 @@ int analyze(const AnalyzeArgs& a) {
     for (Mode mode : {Mode::MeanField, Mode::SampledPerStep, Mode::SampledPerTrial, Mode::MeanWeights}) {
       ModeRun r;
       r.mode = mode;
-      r.accuracy = mode == Mode::MeanField ? acc_mf : mode == Mode::SampledPerStep ? acc_sps : accuracy_in(mode);
+      if (mode == Mode::MeanField || mode == Mode::SampledPerStep) {
+        r.accuracy = mode == Mode::MeanField ? acc_mf : acc_sps;
+      } else {
+        try {  // an evaluation throws std::runtime_error if some trial's state went non-finite
+          r.accuracy = accuracy_in(mode);
+        } catch (const std::runtime_error& e) {
+          r.accuracy = NAN;
+          r.not_measured = e.what();
+        }
+      }
       r.course = rate_course(mode == Mode::MeanField ? tr : traces_in(mode));
       runs.push_back(std::move(r));
     }
@@ -860,6 +869,9 @@ int analyze(const AnalyzeArgs& a) {
     setup.msi = msi;
     setup.evaluated = acc_n;
     setup.traced = tr.trials;
+    setup.traced_what = msi ? std::to_string(tr.trials) + " trials (" + std::to_string(a.activity_trials) +
+                                  " per condition, the test protocol)"
+                            : "the first " + std::to_string(tr.trials) + " test images";
     setup.step_ms = step_ms;
     md << modes_section(runs, setup, tmp, summary, findings);
   }

@@ -18,6 +18,7 @@ namespace sasrnn::cli {
 struct ModeRun {
   Mode mode = Mode::MeanField;
   double accuracy = 0;
+  std::string not_measured;  ///< why the accuracy is missing (the evaluation stopped), else empty
   analysis::RateCourse course;
 };
 
@@ -26,6 +27,7 @@ struct ModesSetup {
   bool msi = false;
   int evaluated = 0;   ///< trials or images behind each accuracy
   int traced = 0;      ///< trials or images behind each course
+  std::string traced_what;  ///< which they are, e.g. "the first 1000 test images"
   double step_ms = 0;  ///< time (MSI, ms) or steps (MNIST) between recorded steps
 };
 

@@ -154,33 +154,37 @@ TEST(Concrete, ZeroFractionFollowsPiAndSymmetricDeterministicWeightsGiveEtaOne) 
 }
 
 // rate_course: per recorded step the mean over trials and units, the median trial's mean and the
-// largest rate, computed by hand; a stopped trial is left out and counted.
+// largest rate, computed by hand; a stopped trial is left out of the mean and median and counted,
+// its finite rates still count for the largest.
 TEST(RateCourse, MeanMedianAndLargestLeaveOutStoppedTrials) {
   Traces tr;
   tr.trials = 4;
   tr.steps = 2;
   tr.n = 2;
-  // [trial][step][unit]: trial means at step 0: 1, 2, 9, 100 (stopped); at step 1: 3, 4, 5, NaN
-  tr.rates = {0, 2, 3, 3,  1, 3, 4, 4,  8, 10, 5, 5,  100, 100, NAN, NAN};
+  // [trial][step][unit]: trial means at step 0: 9, 1, 100 (stopped), 2; at step 1: 5, 3, NaN, 4
+  tr.rates = {8, 10, 5, 5,  0, 2, 3, 3,  100, 100, NAN, NAN,  1, 3, 4, 4};
   tr.decision.assign(4, 0);
-  tr.status = {Status::Ok, Status::Ok, Status::Ok, Status::NonFiniteState};
+  tr.status = {Status::Ok, Status::Ok, Status::NonFiniteState, Status::Ok};
   const RateCourse c = rate_course(tr);
   EXPECT_EQ(c.stopped, 1);
   ASSERT_EQ(c.mean.size(), 2u);
-  EXPECT_DOUBLE_EQ(c.mean[0], (0 + 2 + 1 + 3 + 8 + 10) / 6.0);
-  EXPECT_DOUBLE_EQ(c.mean[1], (3 + 3 + 4 + 4 + 5 + 5) / 6.0);
-  EXPECT_DOUBLE_EQ(c.median[0], 2.0);
-  EXPECT_DOUBLE_EQ(c.median[1], 4.0);
-  EXPECT_DOUBLE_EQ(c.max[0], 10.0);
-  EXPECT_DOUBLE_EQ(c.max[1], 5.0);
-  tr.status[3] = Status::Ok;  // four trials: the median is the mean of the middle two
-  tr.rates[14] = tr.rates[15] = 6;
+  EXPECT_DOUBLE_EQ(c.mean[0], (8 + 10 + 0 + 2 + 1 + 3) / 6.0);
+  EXPECT_DOUBLE_EQ(c.mean[1], (5 + 5 + 3 + 3 + 4 + 4) / 6.0);
+  EXPECT_DOUBLE_EQ(c.median[0], 2.0);  // of 9, 1, 2
+  EXPECT_DOUBLE_EQ(c.median[1], 4.0);  // of 5, 3, 4
+  EXPECT_DOUBLE_EQ(c.max[0], 100.0);   // the stopped trial's, before it stopped
+  EXPECT_DOUBLE_EQ(c.max[1], 5.0);     // its NaN is passed over
+  tr.status[2] = Status::Ok;  // four trials: the median is the mean of the middle two
+  tr.rates[10] = tr.rates[11] = 6;
   const RateCourse d = rate_course(tr);
   EXPECT_EQ(d.stopped, 0);
-  EXPECT_DOUBLE_EQ(d.median[0], (2.0 + 9.0) / 2);
-  EXPECT_DOUBLE_EQ(d.max[0], 100.0);
-  tr.status.assign(4, Status::NonFiniteState);  // nothing left: NaN
-  EXPECT_TRUE(std::isnan(rate_course(tr).mean[0]));
+  EXPECT_DOUBLE_EQ(d.median[0], (2.0 + 9.0) / 2);   // of 9, 1, 100, 2
+  EXPECT_DOUBLE_EQ(d.median[1], (4.0 + 5.0) / 2);   // of 5, 3, 6, 4
+  tr.status.assign(4, Status::NonFiniteState);  // nothing left: NaN, but the largest rate stays
+  const RateCourse e = rate_course(tr);
+  EXPECT_TRUE(std::isnan(e.mean[0]));
+  EXPECT_TRUE(std::isnan(e.median[0]));
+  EXPECT_DOUBLE_EQ(e.max[0], 100.0);
 }
 
 // With deterministic weights (pi in {0, 1}, Xi = 0) every mode runs the same network: the four

@@ -73,28 +73,30 @@ RateCourse rate_course(const Traces& tr) {
   const double nan = std::numeric_limits<double>::quiet_NaN();
   std::vector<double> trial_mean(kept.size());
   for (int t = 0; t < tr.steps; ++t) {
-    double sum = 0, top = 0;
-    for (size_t q = 0; q < kept.size(); ++q) {  // in trial order: independent of the thread count
-      double s = 0;
+    // the largest finite rate of every trial, the stopped ones' too (before they stopped)
+    double top = nan;
+    for (int k = 0; k < tr.trials; ++k)
       for (int i = 0; i < tr.n; ++i) {
-        const double r = tr.at(kept[q], t, i);
-        s += r;
-        top = std::max(top, r);
+        const double r = tr.at(k, t, i);
+        if (std::isfinite(r) && !(r <= top)) top = r;
       }
-      trial_mean[q] = s / tr.n;
-      sum += s;
-    }
+    c.max.push_back(top);
     if (kept.empty()) {
       c.mean.push_back(nan);
       c.median.push_back(nan);
-      c.max.push_back(nan);
       continue;
+    }
+    double sum = 0;
+    for (size_t q = 0; q < kept.size(); ++q) {  // in trial order: independent of the thread count
+      double s = 0;
+      for (int i = 0; i < tr.n; ++i) s += tr.at(kept[q], t, i);
+      trial_mean[q] = s / tr.n;
+      sum += s;
     }
     c.mean.push_back(sum / (static_cast<double>(kept.size()) * tr.n));
     std::sort(trial_mean.begin(), trial_mean.end());
     const size_t h = trial_mean.size() / 2;
     c.median.push_back(trial_mean.size() % 2 ? trial_mean[h] : 0.5 * (trial_mean[h - 1] + trial_mean[h]));
-    c.max.push_back(top);
   }
   return c;
 }

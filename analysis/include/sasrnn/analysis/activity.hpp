@@ -41,11 +41,11 @@ Traces record_traces(const ModelView& model, const Options& opt, int trials, int
 std::vector<double> group_means(const Traces& tr, const std::vector<int>& group, int groups);
 
 /// The course of the rates along the trials of one mode: at each recorded step the mean rate over
-/// the trials and units, the median over the trials of a trial's mean rate, and the largest rate of
-/// any unit in any trial. Trials whose state went non-finite (a step returned
-/// Status::NonFiniteState) are counted in `stopped` and left out of the three; with none left they
-/// are NaN.
-/// A concrete network that is unstable over a long sequence shows as growth here that the
+/// the trials and units, the median over the trials of a trial's mean rate, and the largest finite
+/// rate of any unit in any trial. Trials that stopped (a step returned a status other than Ok, e.g.
+/// Status::NonFiniteState: the state overflowed) are counted in `stopped` and left out of the mean
+/// and the median (NaN when no trial is left); the largest rate includes what they reached. A
+/// concrete network that is unstable over a long sequence shows as growth here that the
 /// mean-field network does not have (`sasrnn analyze`, docs/analysis.md).
 struct RateCourse {
   std::vector<double> mean, median, max;  ///< per recorded step

@@ -56,6 +56,25 @@ int main(int argc, char** argv) {
   row.dynamics.sigma_in = 0.0f;
   const conv::AlignedBuffer r = conv::build_model_file(row);
   conv::write_file(dir + "/mnist_row_small.sasrnn", r.data(), r.size());
+  // a small pixel-by-pixel MNIST model whose networks drawn once per trial are unstable: each
+  // self-connection is 3 with probability 0.1 and absent otherwise, no other recurrent connection.
+  // The mean field (mean 0.3, sd 0.9) and a new draw per step decay; a trial that keeps a self-
+  // connection of 3 grows by 1 + alpha (3 - 1) = 1.2 per step and overflows float within 784 steps
+  // (`sasrnn analyze` must report that, not stop)
+  conv::ModelData pix = test::mixed_model(10, 1, 10, 4);
+  pix.task = TaskKind::SeqMNISTPixel;
+  pix.dynamics.readout = Readout::Softmax;
+  pix.dynamics.baseline = 0.0f;
+  pix.dynamics.sigma_in = 0.0f;
+  for (uint32_t i = 0; i < 10; ++i)
+    for (uint32_t j = 0; j < 10; ++j) {
+      const size_t k = static_cast<size_t>(i) * 10 + j;
+      pix.recurrent.pi[k] = i == j ? 0.9f : 1.0f;
+      pix.recurrent.m[k] = i == j ? 3.0f : 0.0f;
+      pix.recurrent.xi[k] = 0.0f;
+    }
+  const conv::AlignedBuffer px = conv::build_model_file(pix);
+  conv::write_file(dir + "/mnist_pixel_unstable.sasrnn", px.data(), px.size());
   // an MSI-shaped model without a task (as an .npz without `task` imports): `run` refuses it
   const conv::AlignedBuffer nt = conv::build_model_file(test::mixed_model(30, 5, 2, 1));
   conv::write_file(dir + "/no_task.sasrnn", nt.data(), nt.size());

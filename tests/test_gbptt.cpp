@@ -211,16 +211,15 @@ TEST(MeanFieldForward, MatchesPerTrialLoopWithNoise) {
 
 }  // namespace
 
-// Make one layer deterministic: every pi 0 or 1 and Xi = 0, so that its var is exactly 0 (and stays
-// 0 when m moves).
 // The pi and Xi groups of the input, recurrent and output layers (Params::layer() of either).
 const Group pis[3] = {Group::PiIn, Group::PiRec, Group::PiOut}, xis[3] = {Group::XiIn, Group::XiRec, Group::XiOut};
 
+// Make one layer deterministic: every pi 0 or 1 and Xi = 0, so that its var is exactly 0 (and stays
+// 0 when m moves).
 void make_deterministic(Layer<double>& l) {
   for (Eigen::Index k = 0; k < l.pi.size(); ++k) l.pi(k) = k % 3 == 0 ? 1.0 : 0.0;
   l.xi.setZero();
 }
-
 
 // A layer without variance: forward() and backward() skip its variance products (exactly zero);
 // the means' gradients of every layer still match finite differences, for both losses.

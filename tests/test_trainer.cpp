@@ -11,11 +11,13 @@
 #include <fstream>
 #include <functional>
 #include <limits>
+#include <sstream>
 #include <vector>
 
 #include "sasrnn/analysis/msi_eval.hpp"
 #include "sasrnn/analysis/parallel.hpp"
 #include "sasrnn/trainer/allocator.hpp"
+#include "sasrnn/trainer/train_command.hpp"
 #include "sasrnn/trainer/trainer.hpp"
 #include "sasrnn/trainer/word_normals.hpp"
 #include "support.hpp"
@@ -836,6 +838,28 @@ TEST(Trainer, NeverWritesANonFiniteCheckpoint) {
   EXPECT_THROW(t.save_checkpoint(path), std::runtime_error);
   std::ifstream in(path);
   EXPECT_FALSE(in.good()) << "a checkpoint was written";
+}
+
+// Hours of training are not lost when the final measurement fails (sampled networks of a pixel
+// model can overflow): the model is written, loads, and lacks only the metrics.
+TEST(TrainJob, AFailingFinalEvaluationStillWritesTheModel) {
+  const std::string dir = testing::TempDir();
+  TrainJob job;
+  job.cfg = small_config(12, 2);
+  job.out = dir + "eval_fails.sasrnn";
+  job.force = true;
+  job.evaluate = [](const conv::ModelData&) -> std::vector<conv::Metric> {
+    throw std::runtime_error("3 of 200 images stopped");
+  };
+  std::ostringstream out, err;
+  ASSERT_EQ(run_train_job(job, out, err), 0) << err.str();
+  EXPECT_NE(err.str().find("warning: the final evaluation stopped (3 of 200 images stopped); the model is "
+                           "written without its test metrics"),
+            std::string::npos)
+      << err.str();
+  const conv::AlignedBuffer buf = conv::read_file(job.out);
+  ModelView view;
+  EXPECT_EQ(load(buf.data(), buf.size(), view), Status::Ok);
 }
 
 // An exception on a worker of the evaluation pool reaches the calling thread (it would abort the

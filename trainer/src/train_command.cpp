@@ -269,8 +269,16 @@ int run_job(const JobOptions& job, const Config& cfg, std::ostream& out, std::os
     for (const auto& h : trainer.history()) epochs_seconds += h.seconds;
     model.provenance.metrics.push_back({"train_seconds_all_epochs", epochs_seconds});
     model.provenance.metrics.push_back({"ms_per_epoch", trained ? wall / trained * 1e3 : 0.0});
-    if (job.evaluate)
-      for (const conv::Metric& m : job.evaluate(model)) model.provenance.metrics.push_back(m);
+    if (job.evaluate) {
+      // Hours of training are not lost to a failing measurement (e.g. sampled networks that
+      // overflow): the model is written without the metrics, with a warning.
+      try {
+        for (const conv::Metric& m : job.evaluate(model)) model.provenance.metrics.push_back(m);
+      } catch (const std::exception& e) {
+        err << "sasrnn train: warning: the final evaluation stopped (" << e.what()
+            << "); the model is written without its test metrics\n";
+      }
+    }
     const conv::AlignedBuffer buf = conv::build_model_file(model);
     conv::write_file(job.out, buf.data(), buf.size());
     out << "wrote " << job.out << " (" << buf.size() << " bytes), log " << log_file

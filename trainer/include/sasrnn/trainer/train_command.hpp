@@ -62,7 +62,8 @@ int check_job_outputs(const JobOptions& job, std::ostream& err);
 /// leaves the previous checkpoint or the new one. SIGINT and SIGTERM stop the run at the next
 /// epoch boundary (MNIST: the next batch, back to the epoch's start), write the checkpoint and
 /// the log, and return 128 + the signal. A non-finite loss stops the run with exit code 1 and a
-/// checkpoint of the last whole epoch, never of non-finite parameters.
+/// checkpoint of the last whole epoch, never of non-finite parameters. A final evaluation that
+/// throws (`evaluate`) costs only its metrics: the model is written, with a warning on `err`.
 int run_train_job(const TrainJob& job, std::ostream& out, std::ostream& err);
 /// The same job for a feedforward stack (one code for both: the same files, signals and selection).
 int run_train_job(const FfTrainJob& job, std::ostream& out, std::ostream& err);

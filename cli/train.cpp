@@ -107,7 +107,7 @@ std::function<std::vector<conv::Metric>(const conv::ModelData&)> mnist_test_eval
         std::cout << "runtime evaluation, " << mode_name(mode) << ", " << r.count
                   << " test images: accuracy " << r.accuracy() << "\n";
         metrics.push_back({std::string("test_accuracy_") + mode_name(mode), r.accuracy()});
-      } catch (const std::runtime_error& err) {  // trials went non-finite: the other modes still count
+      } catch (const std::runtime_error& err) {  // trials stopped (throw_if_steps_failed): the rest count
         std::cout << "runtime evaluation, " << mode_name(mode) << ": no accuracy, " << err.what() << "\n";
       }
       std::cout.flush();

@@ -128,7 +128,7 @@ Log read_log(const std::string& path) {
   std::string line;
   std::getline(f, line);
   if (!line.empty() && line.back() == '\r') line.pop_back();
-  if (line != train::csv_header())
+  if (line != train::csv_header() && line + ",validation" != train::csv_header())  // or from before the column
     throw std::runtime_error(path + ": not a log of sasrnn train (its header is not the trainer's)");
   Log log;
   std::stringstream hs(line);
@@ -140,10 +140,15 @@ Log read_log(const std::string& path) {
     std::vector<double> row;
     std::stringstream ls(line);
     for (std::string c; std::getline(ls, c, ',');) {
+      if (c.empty() && log.columns[std::min(row.size(), log.columns.size() - 1)] == "validation") {
+        row.push_back(std::nan(""));  // an epoch without validation
+        continue;
+      }
       char* end = nullptr;
       row.push_back(std::strtod(c.c_str(), &end));
       if (end == c.c_str()) throw std::runtime_error(path + ": line " + std::to_string(number) + " is not numbers");
     }
+    if (!line.empty() && line.back() == ',' && log.columns.back() == "validation") row.push_back(std::nan(""));
     if (row.size() != log.columns.size())
       throw std::runtime_error(path + ": line " + std::to_string(number) + " has " +
                                std::to_string(row.size()) + " fields, the header " +

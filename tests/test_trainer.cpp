@@ -1,6 +1,7 @@
 // The trainer: optimiser steps, projection, frozen groups, determinism (threads, resume),
 // checkpoints, training batches, and that training on MSI actually learns (run by the runtime).
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -860,6 +861,82 @@ TEST(TrainJob, AFailingFinalEvaluationStillWritesTheModel) {
   const conv::AlignedBuffer buf = conv::read_file(job.out);
   ModelView view;
   EXPECT_EQ(load(buf.data(), buf.size(), view), Status::Ok);
+}
+
+// The log's last column is the model selection's score after each validated epoch (empty
+// elsewhere), and a resumed run keeps the earlier scores: the checkpoint holds them.
+TEST(TrainJob, TheLogHoldsEveryValidationScoreAcrossAResume) {
+  const std::string dir = testing::TempDir();
+  TrainJob job;
+  job.cfg = small_config(12, 4);
+  job.out = dir + "validated.sasrnn";
+  job.force = true;
+  job.checkpoint_every = 1;
+  job.validate_every = 2;
+  int calls = 0;
+  job.validate = [&calls](const conv::ModelData&) { return 0.25 * ++calls; };
+  std::ostringstream out, err;
+  ASSERT_EQ(run_train_job(job, out, err), 0) << err.str();
+  job.cfg.epochs = 6;  // resume and go on
+  job.force = false;
+  job.resume = true;
+  ASSERT_EQ(run_train_job(job, out, err), 0) << err.str();
+  std::ifstream log(dir + "validated.csv");
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(log, line);) lines.push_back(line);
+  ASSERT_EQ(lines.size(), 7u);
+  EXPECT_EQ(lines[0].substr(lines[0].rfind(',')), ",validation");
+  const auto last = [&](int epoch) { return lines[static_cast<size_t>(epoch)].substr(lines[static_cast<size_t>(epoch)].rfind(',') + 1); };
+  // epochs 1..6 (rows 1..6): validated after epochs 2, 4 (first run) and 6 (resumed run)
+  EXPECT_EQ(last(1), "");
+  EXPECT_EQ(last(2), "0.25");
+  EXPECT_EQ(last(3), "");
+  EXPECT_EQ(last(4), "0.5");
+  EXPECT_EQ(last(5), "");
+  EXPECT_EQ(last(6), "0.75");
+}
+
+// A checkpoint written before the scores were kept (no "validation" in its header) still
+// resumes, with its epochs not validated; a damaged array is refused with a cause.
+TEST(Trainer, CheckpointsWithoutValidationScoresStillLoad) {
+  Trainer t(small_config(12, 2));
+  t.run([](const EpochStats&) { return true; });
+  t.note_validation(0.5, 2);
+  const std::string bytes = t.checkpoint_bytes("t.ckpt");
+  const size_t head_at = 8 + 4 + 8;
+  uint64_t len = 0;
+  std::memcpy(&len, bytes.data() + 12, sizeof len);
+  nlohmann::json head = nlohmann::json::parse(bytes.substr(head_at, len));
+  ASSERT_TRUE(head.contains("validation"));
+  EXPECT_TRUE(head["validation"][0].is_null());
+  EXPECT_EQ(head["validation"][1], 0.5);
+  const auto with_head = [&](const nlohmann::json& h) {
+    const std::string text = h.dump();
+    const uint64_t n = text.size();
+    std::string b = bytes.substr(0, 12) + std::string(reinterpret_cast<const char*>(&n), sizeof n) + text +
+                    bytes.substr(head_at + len);
+    return b;
+  };
+  nlohmann::json old = head;
+  old.erase("validation");
+  const std::string old_bytes = with_head(old);
+  Trainer u(small_config(12, 2));
+  u.load_checkpoint_bytes(reinterpret_cast<const uint8_t*>(old_bytes.data()), old_bytes.size(), "old.ckpt");
+  ASSERT_EQ(u.history().size(), 2u);
+  EXPECT_TRUE(std::isnan(u.history()[1].validation));
+  EXPECT_TRUE(same_params(u.params(), t.params()));
+
+  nlohmann::json bad = head;
+  bad["validation"] = nlohmann::json::array({0.5});
+  const std::string bad_bytes = with_head(bad);
+  Trainer v(small_config(12, 2));
+  try {
+    v.load_checkpoint_bytes(reinterpret_cast<const uint8_t*>(bad_bytes.data()), bad_bytes.size(), "bad.ckpt");
+    FAIL() << "a validation array of the wrong length was accepted";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("the validation scores do not hold one entry per epoch"), std::string::npos)
+        << e.what();
+  }
 }
 
 // An exception on a worker of the evaluation pool reaches the calling thread (it would abort the

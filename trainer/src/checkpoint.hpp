@@ -8,12 +8,14 @@
 
 #include <sys/stat.h>
 
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <nlohmann/json.hpp>
 #include <ostream>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "sasrnn/converter/model_file.hpp"
 #include "sasrnn/trainer/mean_field.hpp"
@@ -31,6 +33,15 @@ inline void write_head(std::ostream& o, uint32_t version, const nlohmann::json& 
   const uint64_t len = h.size();
   o.write(reinterpret_cast<const char*>(&len), sizeof len);
   o.write(h.data(), static_cast<std::streamsize>(len));
+}
+
+/// The header's array "validation": the score of each epoch of `history`, null where it was not
+/// validated (NaN); Reader::validation reads it back.
+template <class Stats>
+nlohmann::json validation_json(const std::vector<Stats>& history) {
+  nlohmann::json v = nlohmann::json::array();
+  for (const Stats& s : history) v.push_back(std::isnan(s.validation) ? nlohmann::json() : nlohmann::json(s.validation));
+  return v;
 }
 
 /// A checkpoint file's bytes: a regular file (not a directory, not a device such as /dev/zero),
@@ -135,6 +146,18 @@ struct Reader {
     const double x = v.get<double>();
     if (!std::isfinite(x)) fail(std::string(what) + " is not finite");
     return x;
+  }
+  /// The validation score of every epoch of `history` (field `validation` of its EpochStats; NaN:
+  /// not validated) from the header's array "validation" (null: not validated). Checkpoints written
+  /// before the array existed have none: every epoch reads as not validated.
+  template <class Stats>
+  void validation(std::vector<Stats>& history) const {
+    const auto it = head.find("validation");
+    if (it == head.end()) return;
+    if (!it->is_array() || it->size() != history.size())
+      fail("header corrupt (the validation scores do not hold one entry per epoch)");
+    for (size_t i = 0; i < history.size(); ++i)
+      if (!(*it)[i].is_null()) history[i].validation = number((*it)[i], "a validation score");
   }
   /// A matrix of the trainer's shape (`a` holds it); `what` names it in errors; its values must be
   /// finite.

@@ -265,7 +265,7 @@ std::string Trainer::describe() const {
 std::string csv_header(int layers) {
   std::string h = "epoch,loss,accuracy,seconds";
   for (int l = 0; l < layers; ++l) h += ",mean_pi_" + std::to_string(l);
-  return h;
+  return h + ",validation";
 }
 
 std::string csv_row(const EpochStats& s) {
@@ -273,6 +273,8 @@ std::string csv_row(const EpochStats& s) {
   o.precision(9);
   o << s.epoch << ',' << s.loss << ',' << s.accuracy << ',' << s.seconds;
   for (double p : s.mean_pi) o << ',' << p;
+  o << ',';  // empty: not validated
+  if (!std::isnan(s.validation)) o << s.validation;
   return o.str();
 }
 
@@ -309,6 +311,7 @@ conv::ModelData Trainer::to_model(const std::string& command) const {
 }
 
 void Trainer::note_validation(double score, int epoch) {
+  if (!history_.empty() && history_.back().epoch + 1 == epoch) history_.back().validation = score;
   if (score > best_score_) {
     best_score_ = score;
     best_epoch_ = epoch;
@@ -350,7 +353,8 @@ std::string Trainer::checkpoint_bytes(const std::string& name) const {
     hist.push_back(row);
   }
   const nlohmann::json head = {{"identity", identity(cfg_)}, {"epoch", epoch_}, {"optimizer_steps", t_},
-                               {"history", hist}, {"best", {{"score", best_score_}, {"epoch", best_epoch_}}}};
+                               {"history", hist}, {"validation", ckpt::validation_json(history_)},
+                               {"best", {{"score", best_score_}, {"epoch", best_epoch_}}}};
   std::ostringstream o(std::ios::binary);
   ckpt::write_head(o, kFfCkptVersion, head);
   const auto write = [&](const Mat<double>& a) { ckpt::write_mat(o, a); };
@@ -401,6 +405,7 @@ void Trainer::load_checkpoint_bytes(const uint8_t* data, size_t size, const std:
     for (size_t k = 4; k < columns; ++k) s.mean_pi.push_back(r.number(row[k], "a history value"));
     history.push_back(s);
   }
+  r.validation(history);
   const nlohmann::json& b = r.field("best");
   if (!b.is_object() || !b.contains("score") || !b.contains("epoch")) r.fail("header corrupt (best)");
   const double best_score = r.number(b["score"], "the best validation score");

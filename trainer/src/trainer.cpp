@@ -230,7 +230,7 @@ std::string format_duration(double seconds) {
 std::string csv_header() {
   return "epoch,loss,accuracy,seconds,sparsity_in,sparsity_rec_I,sparsity_rec_II,sparsity_out,"
          "pi_entropy_in,pi_entropy_rec,pi_entropy_out,xi_entropy_in,xi_entropy_rec,xi_entropy_out,"
-         "vip_rec,vip_out";
+         "vip_rec,vip_out,validation";
 }
 
 namespace {
@@ -250,6 +250,8 @@ std::string csv_row(const EpochStats& stats) {
   o << s.epoch;
   for (double* f : fields(s))
     if (f) o << ',' << *f;
+  o << ',';  // empty: not validated
+  if (!std::isnan(s.validation)) o << s.validation;
   return o.str();
 }
 
@@ -466,6 +468,7 @@ EpochStats Trainer::train_epoch() {
 }
 
 void Trainer::note_validation(double score, int epoch) {
+  if (!history_.empty() && history_.back().epoch + 1 == epoch) history_.back().validation = score;
   if (score > best_score_) {
     best_score_ = score;
     best_epoch_ = epoch;
@@ -648,6 +651,7 @@ std::string Trainer::checkpoint_bytes(const std::string& name) const {
     hist.push_back(row);
   }
   head["history"] = hist;
+  head["validation"] = ckpt::validation_json(history_);
   head["best"] = {{"score", best_score_}, {"epoch", best_epoch_}};
   std::ostringstream o(std::ios::binary);
   ckpt::write_head(o, kCkptVersion, head);
@@ -704,6 +708,7 @@ void Trainer::load_checkpoint_bytes(const uint8_t* data, size_t size, const std:
       if (f) *f = number(row[k++], "a history value");
     history.push_back(s);
   }
+  r.validation(history);
   double best_score = -1;
   int best_epoch = -1;
   if (version >= 2 && head.contains("best")) {

@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -51,6 +52,8 @@ struct EpochStats {
   double accuracy = 0;    ///< training accuracy of the mean-field forward pass
   double seconds = 0;
   std::vector<double> mean_pi;  ///< per layer, after the epoch: the mean spike probability (sparsity)
+  /// the model selection's score of the parameters after this epoch (NaN: not validated)
+  double validation = std::numeric_limits<double>::quiet_NaN();
 };
 
 /// Header and one row of the CSV log of an L-layer stack.

@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <ostream>
 #include <stdexcept>
 #include <string>
@@ -89,6 +90,8 @@ struct EpochStats {
   double pi_entropy_in = 0, pi_entropy_rec = 0, pi_entropy_out = 0;
   double xi_entropy_in = 0, xi_entropy_rec = 0, xi_entropy_out = 0;
   double vip_rec = 0, vip_out = 0;  ///< fraction of VIP connections (pi < 0.1, |m| > 0.05)
+  /// the model selection's score of the parameters after this epoch (NaN: not validated)
+  double validation = std::numeric_limits<double>::quiet_NaN();
 };
 
 /// Header and one row of the CSV log.

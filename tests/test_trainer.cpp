@@ -841,14 +841,19 @@ TEST(Trainer, NeverWritesANonFiniteCheckpoint) {
   EXPECT_FALSE(in.good()) << "a checkpoint was written";
 }
 
+// A small MSI training job writing `name` (.sasrnn, .csv, .ckpt) in the test's temporary folder.
+TrainJob small_job(const std::string& name, int epochs) {
+  TrainJob job;
+  job.cfg = small_config(12, epochs);
+  job.out = testing::TempDir() + name + ".sasrnn";
+  job.force = true;
+  return job;
+}
+
 // Hours of training are not lost when the final measurement fails (sampled networks of a pixel
 // model can overflow): the model is written, loads, and lacks only the metrics.
 TEST(TrainJob, AFailingFinalEvaluationStillWritesTheModel) {
-  const std::string dir = testing::TempDir();
-  TrainJob job;
-  job.cfg = small_config(12, 2);
-  job.out = dir + "eval_fails.sasrnn";
-  job.force = true;
+  TrainJob job = small_job("eval_fails", 2);
   job.evaluate = [](const conv::ModelData&) -> std::vector<conv::Metric> {
     throw std::runtime_error("3 of 200 images stopped");
   };
@@ -866,11 +871,7 @@ TEST(TrainJob, AFailingFinalEvaluationStillWritesTheModel) {
 // The log's last column is the model selection's score after each validated epoch (empty
 // elsewhere), and a resumed run keeps the earlier scores: the checkpoint holds them.
 TEST(TrainJob, TheLogHoldsEveryValidationScoreAcrossAResume) {
-  const std::string dir = testing::TempDir();
-  TrainJob job;
-  job.cfg = small_config(12, 4);
-  job.out = dir + "validated.sasrnn";
-  job.force = true;
+  TrainJob job = small_job("validated", 4);
   job.checkpoint_every = 1;
   job.validate_every = 2;
   int calls = 0;
@@ -881,7 +882,7 @@ TEST(TrainJob, TheLogHoldsEveryValidationScoreAcrossAResume) {
   job.force = false;
   job.resume = true;
   ASSERT_EQ(run_train_job(job, out, err), 0) << err.str();
-  std::ifstream log(dir + "validated.csv");
+  std::ifstream log(testing::TempDir() + "validated.csv");
   std::vector<std::string> lines;
   for (std::string line; std::getline(log, line);) lines.push_back(line);
   ASSERT_EQ(lines.size(), 7u);

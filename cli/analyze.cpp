@@ -112,56 +112,15 @@ using report::write_matrix;
 
 // ----- the trainer's log -----------------------------------------------------------------------
 
-struct Log {
-  std::vector<std::string> columns;
-  std::vector<std::vector<double>> rows;
-  int col(const std::string& name) const {
-    for (size_t c = 0; c < columns.size(); ++c)
-      if (columns[c] == name) return static_cast<int>(c);
-    return -1;
-  }
-};
-
-Log read_log(const std::string& path) {
-  std::ifstream f(path);
-  if (!f) throw std::runtime_error(path + ": cannot open");
-  std::string line;
-  std::getline(f, line);
-  if (!line.empty() && line.back() == '\r') line.pop_back();
-  if (line != train::csv_header() && line + ",validation" != train::csv_header())  // or from before the column
-    throw std::runtime_error(path + ": not a log of sasrnn train (its header is not the trainer's)");
-  Log log;
-  std::stringstream hs(line);
-  for (std::string c; std::getline(hs, c, ',');) log.columns.push_back(c);
-  int number = 1;
-  while (std::getline(f, line)) {
-    ++number;
-    if (line.empty()) continue;
-    std::vector<double> row;
-    std::stringstream ls(line);
-    for (std::string c; std::getline(ls, c, ',');) {
-      if (c.empty() && log.columns[std::min(row.size(), log.columns.size() - 1)] == "validation") {
-        row.push_back(std::nan(""));  // an epoch without validation
-        continue;
-      }
-      char* end = nullptr;
-      row.push_back(std::strtod(c.c_str(), &end));
-      if (end == c.c_str()) throw std::runtime_error(path + ": line " + std::to_string(number) + " is not numbers");
-    }
-    if (!line.empty() && line.back() == ',' && log.columns.back() == "validation") row.push_back(std::nan(""));
-    if (row.size() != log.columns.size())
-      throw std::runtime_error(path + ": line " + std::to_string(number) + " has " +
-                               std::to_string(row.size()) + " fields, the header " +
-                               std::to_string(log.columns.size()));
-    log.rows.push_back(row);
-  }
-  if (log.rows.empty()) throw std::runtime_error(path + ": the log has no epochs");
-  return log;
+/// The trainer's log of a recurrent model (trainer's csv_header).
+report::TrainingLog read_log(const std::string& path) {
+  return report::read_training_log(path, train::csv_header(),
+                                   "not a log of sasrnn train (its header is not the trainer's)");
 }
 
 /// The log belongs to the model if one of its epochs has the model's sparsity per layer (and
 /// recurrent VIP fraction): the trainer logs them from the parameters it saves.
-void check_log_matches(const Log& log, const std::string& path, const std::map<std::string, double>& model) {
+void check_log_matches(const report::TrainingLog& log, const std::string& path, const std::map<std::string, double>& model) {
   double best = HUGE_VAL;
   int best_epoch = -1;
   for (const auto& row : log.rows) {
@@ -221,7 +180,7 @@ int analyze(const AnalyzeArgs& a) {
                      &L_diag = layers[4], &L_off = layers[5], &L_out = layers[6];
 
   // the log, checked before anything is run or written
-  Log log;
+  report::TrainingLog log;
   if (!a.log.empty()) {
     log = read_log(a.log);
     check_log_matches(log, a.log,

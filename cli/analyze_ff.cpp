@@ -36,44 +36,12 @@ using report::fmt;
 using report::pct;
 using report::verdict;
 
-/// The trainer's log of a stack (ff_trainer's csv_header for its depth), every row numbers; the
-/// validation column (last) is empty for an epoch without validation (NaN) and absent from logs
-/// written before it existed.
+/// The trainer's log of a stack (ff_trainer's csv_header for its depth).
 std::vector<std::vector<double>> read_ff_log(const std::string& path, int layers) {
-  std::ifstream f(path);
-  if (!f) throw std::runtime_error(path + ": cannot open");
-  std::string line;
-  std::getline(f, line);
-  if (!line.empty() && line.back() == '\r') line.pop_back();
-  const std::string header = train::ff::csv_header(layers);
-  const bool with_validation = line == header;
-  if (!with_validation && line + ",validation" != header)
-    throw std::runtime_error(path + ": not a log of sasrnn train --task mnist-ff for a stack of " +
-                             std::to_string(layers) + " layers (its header differs)");
-  std::vector<std::vector<double>> out;
-  for (int number = 2; std::getline(f, line); ++number) {
-    if (line.empty()) continue;
-    const size_t columns = 4 + static_cast<size_t>(layers) + (with_validation ? 1 : 0);
-    std::vector<double> row;
-    std::stringstream ls(line);
-    for (std::string c; std::getline(ls, c, ',');) {
-      if (c.empty() && with_validation && row.size() + 1 == columns) {
-        row.push_back(std::nan(""));  // an epoch without validation
-        continue;
-      }
-      char* end = nullptr;
-      row.push_back(std::strtod(c.c_str(), &end));
-      if (end == c.c_str()) throw std::runtime_error(path + ": line " + std::to_string(number) + " is not numbers");
-    }
-    if (with_validation && row.size() + 1 == columns && !line.empty() && line.back() == ',')
-      row.push_back(std::nan(""));
-    if (row.size() != columns)
-      throw std::runtime_error(path + ": line " + std::to_string(number) + " has " + std::to_string(row.size()) +
-                               " fields, the header " + std::to_string(columns));
-    out.push_back(row);
-  }
-  if (out.empty()) throw std::runtime_error(path + ": the log has no epochs");
-  return out;
+  return report::read_training_log(path, train::ff::csv_header(layers),
+                                   "not a log of sasrnn train --task mnist-ff for a stack of " +
+                                       std::to_string(layers) + " layers (its header differs)")
+      .rows;
 }
 
 /// Mean accuracy over the draws of each (kind, fraction).

@@ -137,4 +137,55 @@ void write_report(const fs::path& dir, const std::string& title, const std::stri
   if (!r) throw std::runtime_error((dir / "report.md").string() + ": cannot write");
 }
 
+int TrainingLog::col(const std::string& name) const {
+  for (size_t c = 0; c < columns.size(); ++c)
+    if (columns[c] == name) return static_cast<int>(c);
+  return -1;
+}
+
+namespace {
+/// The comma-separated fields of `line`, empty ones (a trailing one too) kept.
+std::vector<std::string> split_fields(const std::string& line) {
+  std::vector<std::string> out;
+  for (size_t start = 0;;) {
+    const size_t comma = line.find(',', start);
+    out.push_back(line.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+    if (comma == std::string::npos) return out;
+    start = comma + 1;
+  }
+}
+}  // namespace
+
+TrainingLog read_training_log(const std::string& path, const std::string& header, const std::string& not_a_log) {
+  std::ifstream f(path);
+  if (!f) throw std::runtime_error(path + ": cannot open");
+  std::string line;
+  std::getline(f, line);
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  if (line != header && line + ",validation" != header) throw std::runtime_error(path + ": " + not_a_log);
+  TrainingLog log;
+  log.columns = split_fields(line);
+  for (int number = 2; std::getline(f, line); ++number) {
+    if (line.empty()) continue;
+    const std::vector<std::string> fields = split_fields(line);
+    if (fields.size() != log.columns.size())
+      throw std::runtime_error(path + ": line " + std::to_string(number) + " has " + std::to_string(fields.size()) +
+                               " fields, the header " + std::to_string(log.columns.size()));
+    std::vector<double> row;
+    for (size_t c = 0; c < fields.size(); ++c) {
+      if (fields[c].empty() && log.columns[c] == "validation") {
+        row.push_back(std::nan(""));  // an epoch without validation
+        continue;
+      }
+      char* end = nullptr;
+      row.push_back(std::strtod(fields[c].c_str(), &end));
+      if (end == fields[c].c_str())
+        throw std::runtime_error(path + ": line " + std::to_string(number) + " is not numbers");
+    }
+    log.rows.push_back(row);
+  }
+  if (log.rows.empty()) throw std::runtime_error(path + ": the log has no epochs");
+  return log;
+}
+
 }  // namespace sasrnn::cli::report

@@ -1,4 +1,4 @@
-// What every `sasrnn analyze` report shares, whatever the model: number formatting, CSV files,
+// What every `sasrnn analyze` report shares, whatever the model: the trainer's log read, number formatting, CSV files,
 // histograms and their shapes, the findings table, the output folder written as a temporary
 // sibling and renamed into place at the end (a failure leaves DIR as it was), and the figure
 // script. Used by analyze.cpp (recurrent models) and analyze_ff.cpp (feedforward stacks).
@@ -13,6 +13,20 @@
 namespace sasrnn::cli::report {
 
 namespace fs = std::filesystem;
+
+/// A CSV log of `sasrnn train` (--log): its columns and one row of numbers per epoch.
+struct TrainingLog {
+  std::vector<std::string> columns;
+  std::vector<std::vector<double>> rows;
+  /// The index of column `name`, or -1.
+  int col(const std::string& name) const;
+};
+
+/// Reads the log at `path` whose header must be `header` (the trainer's csv_header) or, from logs
+/// written before the column existed, `header` without its last column "validation"; else throws
+/// std::runtime_error "PATH: NOT_A_LOG". Every field is a number, except that the validation
+/// column is empty (NaN) for an epoch without validation. Every error is one line naming the file.
+TrainingLog read_training_log(const std::string& path, const std::string& header, const std::string& not_a_log);
 
 /// "%.4g", or "n/a" for NaN.
 std::string fmt(double v, int digits = 4);
